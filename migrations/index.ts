@@ -1,0 +1,4 @@
+import { Init1763780000000 } from './1763780000000-Init.js';
+
+/** Every migration, in order. A landed migration is never edited: add a new file and list it here. */
+export const MIGRATIONS = [Init1763780000000];

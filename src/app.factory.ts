@@ -1,0 +1,55 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { DestinationStream } from 'pino';
+import { AppModule } from './app.module.js';
+import { createRootLogger, NestPinoLogger } from './common/logger.js';
+import type { AppConfig } from './config/app-config.js';
+import { setupSwagger } from './swagger.setup.js';
+
+export const API_PREFIX = 'api/v1';
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
+const routes = new WeakMap<NestFastifyApplication, RegisteredRoute[]>();
+
+/** Every route Fastify registered for this app (used to check that Swagger documents them all). */
+export function registeredRoutes(app: NestFastifyApplication): RegisteredRoute[] {
+  return routes.get(app) ?? [];
+}
+
+/** Builds the whole Berth application (not listening yet). Used by main.ts and by the end-to-end tests. */
+export async function createApp(config: AppConfig, opts: { logDestination?: DestinationStream } = {}) {
+  const root = createRootLogger(config.log_level, opts.logDestination);
+  const adapter = new FastifyAdapter({
+    loggerInstance: root,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 4 * 1024 * 1024,
+    keepAliveTimeout: 65_000,
+  });
+  const list: RegisteredRoute[] = [];
+  const fastify = adapter.getInstance() as unknown as FastifyInstance;
+  fastify.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') list.push({ method, url: r.url });
+  });
+  fastify.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new NestPinoLogger(root),
+  });
+  routes.set(app, list);
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
+  setupSwagger(app);
+  await app.init();
+  return app;
+}

@@ -1,0 +1,40 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module.js';
+import { AuditModule } from './common/audit/audit.module.js';
+import { CryptoModule } from './common/crypto/crypto.module.js';
+import { EnvelopeInterceptor } from './common/envelope.interceptor.js';
+import { AllExceptionsFilter } from './common/exception.filter.js';
+import { createValidationPipe } from './common/validation.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { CredentialsModule } from './credentials/credentials.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { OperationsModule } from './operations/operations.module.js';
+import { OpsModule } from './ops.module.js';
+import { RedisModule } from './redis/redis.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        RedisModule,
+        CryptoModule,
+        OperationsModule,
+        AuditModule,
+        AuthModule,
+        CredentialsModule,
+        OpsModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiOkEnvelope } from '../common/swagger.js';
+import { AuditAction } from '../common/audit/audit.decorator.js';
+import { AuthService } from './auth.service.js';
+import { Authenticated, CurrentUser, Public } from './authenticated.decorator.js';
+import { LoginDto, LoginResponseDto } from './dto/login.dto.js';
+import { UserDto } from './dto/user.dto.js';
+import type { AuthUser } from './role.js';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('login')
+  @HttpCode(200)
+  @Public()
+  @AuditAction('auth.login')
+  @ApiOperation({ summary: 'Log in with username and password; returns a JWT. Failed attempts are rate-limited.' })
+  @ApiOkEnvelope(LoginResponseDto)
+  @ApiErrors(400, 401, 429)
+  login(@Body() dto: LoginDto, @Ip() ip: string) {
+    return this.auth.login(dto, ip);
+  }
+
+  @Post('logout')
+  @HttpCode(200)
+  @Authenticated()
+  @AuditAction('auth.logout')
+  @ApiOperation({ summary: 'Revoke the bearer token used for this call' })
+  @ApiOkEnvelope(null)
+  logout(@CurrentUser() user: AuthUser) {
+    return this.auth.logout(user);
+  }
+
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'The user behind the bearer token' })
+  @ApiOkEnvelope(UserDto)
+  me(@CurrentUser() user: AuthUser) {
+    return this.auth.me(user);
+  }
+}

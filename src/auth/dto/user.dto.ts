@@ -1,0 +1,68 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsEnum, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.dto.js';
+import { Role } from '../role.js';
+
+const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}$/;
+const USERNAME_MSG = 'username must be 2-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
+
+export class UserDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'alice' }) username: string;
+  @ApiProperty({ enum: Role, enumName: 'Role' }) role: Role;
+  @ApiProperty() disabled: boolean;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_login_at: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'alice', description: USERNAME_MSG })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsString()
+  @Matches(USERNAME, { message: USERNAME_MSG })
+  username: string;
+
+  @ApiProperty({ minLength: 8, maxLength: 256, writeOnly: true })
+  @IsString()
+  @MinLength(8)
+  @MaxLength(256)
+  password: string;
+
+  @ApiProperty({ enum: Role, enumName: 'Role' })
+  @IsEnum(Role)
+  role: Role;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ minLength: 8, maxLength: 256, writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
+  @MaxLength(256)
+  password?: string;
+
+  @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
+  @IsOptional()
+  @IsEnum(Role)
+  role?: Role;
+
+  @ApiPropertyOptional({ description: 'A disabled user cannot log in; their tokens are revoked' })
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+}
+
+export class UserListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
+  @IsOptional()
+  @IsEnum(Role)
+  role?: Role;
+
+  @ApiPropertyOptional({ description: 'Substring of the username' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  q?: string;
+}

@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiUuidParam, UuidParam } from '../common/params.js';
+import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
+import { Authenticated, CurrentUser } from './authenticated.decorator.js';
+import { CreateUserDto, UpdateUserDto, UserDto, UserListQueryDto } from './dto/user.dto.js';
+import { type AuthUser, Role } from './role.js';
+import { UsersService } from './users.service.js';
+
+@ApiTags('users')
+@Controller('users')
+@Authenticated({ role: Role.ADMIN })
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List users' })
+  @ApiPageEnvelope(UserDto)
+  @ApiErrors(400)
+  list(@Query() q: UserListQueryDto) {
+    return this.users.list(q);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a user' })
+  @ApiOkEnvelope(UserDto, { status: 201 })
+  @ApiErrors(400, 409)
+  create(@Body() dto: CreateUserDto) {
+    return this.users.create(dto);
+  }
+
+  @Get(':id')
+  @ApiUuidParam()
+  @ApiOperation({ summary: 'Get a user' })
+  @ApiOkEnvelope(UserDto)
+  @ApiErrors(400, 404)
+  get(@UuidParam() id: string) {
+    return this.users.get(id);
+  }
+
+  @Patch(':id')
+  @ApiUuidParam()
+  @ApiOperation({ summary: 'Change a user’s password, role or disabled flag (ends their sessions)' })
+  @ApiOkEnvelope(UserDto)
+  @ApiErrors(400, 404, 409)
+  update(@CurrentUser() actor: AuthUser, @UuidParam() id: string, @Body() dto: UpdateUserDto) {
+    return this.users.update(actor, id, dto);
+  }
+
+  @Delete(':id')
+  @ApiUuidParam()
+  @ApiOperation({ summary: 'Delete a user (not yourself, not the last admin)' })
+  @ApiOkEnvelope(null)
+  @ApiErrors(400, 404, 409)
+  remove(@CurrentUser() actor: AuthUser, @UuidParam() id: string) {
+    return this.users.remove(actor, id);
+  }
+}

@@ -1,0 +1,22 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../../auth/authenticated.decorator.js';
+import { Role } from '../../auth/role.js';
+import { ApiErrors, ApiPageEnvelope } from '../swagger.js';
+import { AuditLogDto, AuditQueryDto } from './audit.dto.js';
+import { AuditService } from './audit.service.js';
+
+@ApiTags('audit')
+@Controller('audit-logs')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Authenticated({ role: Role.ADMIN })
+  @ApiOperation({ summary: 'Audit log of every mutating request, newest first' })
+  @ApiPageEnvelope(AuditLogDto)
+  @ApiErrors(400)
+  list(@Query() q: AuditQueryDto) {
+    return this.audit.list(q);
+  }
+}

@@ -1,0 +1,65 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../pagination.dto.js';
+
+export class AuditLogDto {
+  @ApiProperty() id: string;
+  @ApiProperty({ format: 'date-time' }) occurred_at: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) actor_id: string | null;
+  @ApiProperty({ description: 'Username, or the attempted username for logins, or "anonymous"' }) actor_name: string;
+  @ApiProperty({ example: 'credentials.create' }) action: string;
+  @ApiProperty({ example: 'POST' }) method: string;
+  @ApiProperty({ example: '/api/v1/credentials' }) path: string;
+  @ApiProperty({ type: String, nullable: true, example: 'credentials' }) target_type: string | null;
+  @ApiProperty({ type: String, nullable: true }) target_id: string | null;
+  @ApiProperty({ enum: ['success', 'failure'] }) outcome: 'success' | 'failure';
+  @ApiProperty({ example: 201 }) status_code: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Envelope error code when the request failed' })
+  error_code: number | null;
+  @ApiProperty() request_id: string;
+  @ApiProperty({ type: String, nullable: true }) ip: string | null;
+}
+
+export class AuditQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Actor username' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  actor?: string;
+
+  @ApiPropertyOptional({ example: 'credentials.create' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  action?: string;
+
+  @ApiPropertyOptional({ example: 'credentials' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  target_type?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  target_id?: string;
+
+  @ApiPropertyOptional({ enum: ['success', 'failure'] })
+  @IsOptional()
+  @IsIn(['success', 'failure'])
+  outcome?: 'success' | 'failure';
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or after this time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  since?: Date;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or before this time' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  until?: Date;
+}

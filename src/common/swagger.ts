@@ -1,0 +1,96 @@
+import { applyDecorators, type Type } from '@nestjs/common';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from './error-codes.js';
+
+export class ErrorEnvelopeDto {
+  @ApiProperty({
+    enum: ErrorCode,
+    enumName: 'ErrorCode',
+    description: Object.entries(ERROR_CODE_DESCRIPTIONS)
+      .map(([code, text]) => `${code}: ${text}`)
+      .join('\n\n'),
+    example: ErrorCode.NOT_FOUND,
+  })
+  code: ErrorCode;
+
+  @ApiProperty({ example: 'credential 3f1c… not found' })
+  message: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    description: 'Details; for validation errors `{fields: [{field, errors: [...]}]}`',
+  })
+  data: Record<string, unknown> | null;
+
+  @ApiProperty({ description: 'Request id, also sent as the X-Request-Id header', example: 'c0a8012e-…' })
+  request_id: string;
+}
+
+function envelopeSchema(data: Record<string, unknown>) {
+  return {
+    type: 'object',
+    required: ['code', 'message', 'data'],
+    properties: {
+      code: { type: 'integer', example: 0 },
+      message: { type: 'string', example: 'ok' },
+      data,
+    },
+  };
+}
+
+/** Documents a `{code: 0, message, data: <model>}` response (model null → data is null). */
+export function ApiOkEnvelope(model: Type<unknown> | null, opts: { status?: number; description?: string } = {}) {
+  const data = model ? { $ref: getSchemaPath(model) } : { type: 'object', nullable: true, example: null };
+  return applyDecorators(
+    ...(model ? [ApiExtraModels(model)] : []),
+    ApiResponse({ status: opts.status ?? 200, description: opts.description ?? 'Success', schema: envelopeSchema(data) }),
+  );
+}
+
+/** Documents a paginated list response. */
+export function ApiPageEnvelope(model: Type<unknown>, description = 'One page of the list') {
+  return applyDecorators(
+    ApiExtraModels(model),
+    ApiResponse({
+      status: 200,
+      description,
+      schema: envelopeSchema({
+        type: 'object',
+        required: ['cur_page', 'cur_page_size', 'total', 'total_page', 'data'],
+        properties: {
+          cur_page: { type: 'integer', example: 1 },
+          cur_page_size: { type: 'integer', example: 20 },
+          total: { type: 'integer', example: 42 },
+          total_page: { type: 'integer', example: 3 },
+          data: { type: 'array', items: { $ref: getSchemaPath(model) } },
+        },
+      }),
+    }),
+  );
+}
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid input (code 40001 lists each bad field)',
+  401: 'Missing, invalid, expired or revoked bearer token',
+  403: 'The caller’s role does not allow this',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  412: 'Precondition failed',
+  422: 'Well-formed but refused',
+  429: 'Rate limited',
+  502: 'The vendor or cluster answered with an error',
+  503: 'The cluster, vendor or a dependency is unreachable',
+  504: 'The cluster or vendor did not answer in time',
+};
+
+/** Documents error responses with the shared error envelope. */
+export function ApiErrors(...statuses: number[]) {
+  return applyDecorators(
+    ApiExtraModels(ErrorEnvelopeDto),
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: ERROR_TEXT[status] ?? 'Error', type: ErrorEnvelopeDto }),
+    ),
+  );
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** Secrets that only exist so a developer can run Berth without setting anything. Refused in production. */
+export const DEV_JWT_SECRET = 'berth-development-jwt-secret-change-me';
+export const DEV_ENCRYPTION_KEYS = 'dev:ZGV2LWtleS1mb3ItYmVydGgtbG9jYWwtb25seS0wMDA=';
+export const DEV_ADMIN_PASSWORD = 'berth-admin';
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${protocols.join(' or ')} URL`);
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z.object({
+  env: z.enum(['development', 'test', 'production']),
+  port: int(0, 65535),
+  host: z.string().min(1),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  database: z.object({
+    url: url(['postgres:', 'postgresql:']),
+    run_migrations: bool,
+  }),
+  redis: z.object({
+    url: url(['redis:', 'rediss:']),
+    key_prefix: z.string().min(1).max(64),
+  }),
+  auth: z.object({
+    jwt_secret: z.string().min(32, 'must be at least 32 characters'),
+    jwt_ttl_seconds: int(60, 30 * 24 * 3600),
+    admin_password: z.string().min(8, 'must be at least 8 characters').optional(),
+    login_max_attempts: int(1, 1000),
+    login_window_seconds: int(1, 86400),
+  }),
+  encryption: z.object({
+    /** Key ring "id:base64key,id2:base64key2"; the first key encrypts, all keys decrypt. */
+    keys: z.string().min(1),
+  }),
+  workers: z.object({
+    enabled: bool,
+    concurrency: int(1, 64),
+  }),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+export const APP_CONFIG = Symbol('APP_CONFIG');

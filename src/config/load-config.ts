@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { type AppConfig, configSchema, DEV_ENCRYPTION_KEYS, DEV_JWT_SECRET } from './app-config.js';
+import { parseKeyRing } from '../common/crypto/key-ring.js';
+
+/** Environment variable → config path. Env always wins over config/*.yaml. */
+const ENV_MAP: Record<string, string> = {
+  PORT: 'port',
+  HOST: 'host',
+  LOG_LEVEL: 'log_level',
+  DATABASE_URL: 'database.url',
+  BERTH_RUN_MIGRATIONS: 'database.run_migrations',
+  REDIS_URL: 'redis.url',
+  BERTH_REDIS_PREFIX: 'redis.key_prefix',
+  BERTH_JWT_SECRET: 'auth.jwt_secret',
+  BERTH_JWT_TTL_SECONDS: 'auth.jwt_ttl_seconds',
+  BERTH_ADMIN_PASSWORD: 'auth.admin_password',
+  BERTH_LOGIN_MAX_ATTEMPTS: 'auth.login_max_attempts',
+  BERTH_LOGIN_WINDOW_SECONDS: 'auth.login_window_seconds',
+  BERTH_ENCRYPTION_KEYS: 'encryption.keys',
+  BERTH_WORKERS: 'workers.enabled',
+  BERTH_WORKER_CONCURRENCY: 'workers.concurrency',
+};
+
+export class ConfigError extends Error {}
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = tree;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
+    node = node[p] as Tree;
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+function merge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object'
+        ? merge(out[k] as Tree, v as Tree)
+        : v;
+  }
+  return out;
+}
+
+function readYaml(file: string): Tree {
+  if (!existsSync(file)) return {};
+  try {
+    return (parse(readFileSync(file, 'utf8')) ?? {}) as Tree;
+  } catch (e) {
+    throw new ConfigError(`config file ${file} is not valid YAML: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Loads config/default.yaml, then config/<env>.yaml, then environment variables, and validates the result.
+ * Throws ConfigError naming every missing or malformed value.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, dir = join(process.cwd(), 'config')): AppConfig {
+  const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
+  let tree = merge(readYaml(join(dir, 'default.yaml')), readYaml(join(dir, `${nodeEnv}.yaml`)));
+  tree.env = nodeEnv;
+  for (const [name, path] of Object.entries(ENV_MAP)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(tree, path, v);
+  }
+  if (nodeEnv !== 'production') {
+    // Development and test get fixed, publicly known secrets so that `npm start` works out of the box.
+    tree = merge({ auth: { jwt_secret: DEV_JWT_SECRET }, encryption: { keys: DEV_ENCRYPTION_KEYS } }, tree);
+  }
+  const parsed = configSchema.safeParse(tree);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${envName(i.path.join('.'))}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  const config = parsed.data;
+  try {
+    parseKeyRing(config.encryption.keys);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration:\n  - BERTH_ENCRYPTION_KEYS: ${(e as Error).message}`);
+  }
+  if (config.env === 'production') {
+    const weak: string[] = [];
+    if (config.auth.jwt_secret === DEV_JWT_SECRET) weak.push('BERTH_JWT_SECRET is the development default');
+    if (config.encryption.keys.includes(DEV_ENCRYPTION_KEYS.split(':')[1]))
+      weak.push('BERTH_ENCRYPTION_KEYS contains the development key');
+    if (weak.length) throw new ConfigError(`refusing to start in production:\n  - ${weak.join('\n  - ')}`);
+  }
+  return config;
+}
+
+function envName(path: string): string {
+  const name = Object.entries(ENV_MAP).find(([, p]) => p === path)?.[0];
+  return name ? `${name} (${path})` : path;
+}

@@ -1,0 +1,6 @@
+export enum CredentialProvider {
+  RANCHER = 'rancher',
+  ACK = 'ack',
+  TKE = 'tke',
+  HARBOR = 'harbor',
+}

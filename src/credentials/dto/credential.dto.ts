@@ -1,0 +1,97 @@
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEnum, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.dto.js';
+import { CredentialProvider } from '../credential-provider.js';
+import { CREDENTIAL_SCHEMAS } from '../credential-schemas.js';
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const NAME_MSG = 'name must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit';
+
+const oneOf = (part: 'settings' | 'secrets') => ({
+  oneOf: Object.values(CREDENTIAL_SCHEMAS).map((s) => ({ $ref: getSchemaPath(s[part]) })),
+});
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateCredentialDto {
+  @ApiProperty({ example: 'ack-prod', description: NAME_MSG })
+  @Transform(trim)
+  @IsString()
+  @Matches(NAME, { message: NAME_MSG })
+  name: string;
+
+  @ApiProperty({ enum: CredentialProvider, enumName: 'CredentialProvider' })
+  @IsEnum(CredentialProvider)
+  provider: CredentialProvider;
+
+  @ApiPropertyOptional({ maxLength: 1000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  description?: string;
+
+  @ApiProperty({ description: 'Non-secret settings; fields depend on the provider', ...oneOf('settings') })
+  @IsObject()
+  settings: Record<string, unknown>;
+
+  @ApiProperty({ description: 'Secret fields; write-only, never returned', writeOnly: true, ...oneOf('secrets') })
+  @IsObject()
+  secrets: Record<string, unknown>;
+}
+
+export class UpdateCredentialDto {
+  @ApiPropertyOptional({ description: NAME_MSG })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Matches(NAME, { message: NAME_MSG })
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 1000, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  description?: string;
+
+  @ApiPropertyOptional({ description: 'Settings to change (merged into the current ones)', ...oneOf('settings') })
+  @IsOptional()
+  @IsObject()
+  settings?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: 'Secret fields to replace (merged into the current ones)', writeOnly: true, ...oneOf('secrets') })
+  @IsOptional()
+  @IsObject()
+  secrets?: Record<string, unknown>;
+}
+
+export class CredentialDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: CredentialProvider, enumName: 'CredentialProvider' }) provider: CredentialProvider;
+  @ApiProperty({ type: String, nullable: true }) description: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) settings: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { access_key_id: '****e4Id', access_key_secret: '****' },
+    description: 'A masked hint per secret field; secrets themselves are never returned',
+  })
+  secret_hints: Record<string, string>;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) created_by: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+export class CredentialQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: CredentialProvider, enumName: 'CredentialProvider' })
+  @IsOptional()
+  @IsEnum(CredentialProvider)
+  provider?: CredentialProvider;
+
+  @ApiPropertyOptional({ description: 'Substring of the name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  q?: string;
+}

@@ -1,0 +1,57 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import type { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { Public } from '../auth/authenticated.decorator.js';
+import { AppError } from '../common/app-error.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { ApiErrors, ApiOkEnvelope } from '../common/swagger.js';
+import { REDIS } from '../redis/redis.module.js';
+
+class HealthDto {
+  @ApiProperty({ example: 'ok' }) status: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { postgres: 'ok', redis: 'ok' } })
+  checks?: Record<string, string>;
+}
+
+const within = <T>(ms: number, p: Promise<T>) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms))]);
+
+@ApiTags('health')
+@Controller()
+@Public()
+export class HealthController {
+  constructor(
+    private readonly db: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  @Get('healthz')
+  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOkEnvelope(HealthDto)
+  healthz(): HealthDto {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer' })
+  @ApiOkEnvelope(HealthDto)
+  @ApiErrors(503)
+  async readyz(): Promise<HealthDto> {
+    const checks: Record<string, string> = {};
+    await Promise.all([
+      within(2000, this.db.query('SELECT 1')).then(
+        () => (checks.postgres = 'ok'),
+        (e: Error) => (checks.postgres = e.message),
+      ),
+      within(2000, this.redis.ping()).then(
+        () => (checks.redis = 'ok'),
+        (e: Error) => (checks.redis = e.message),
+      ),
+    ]);
+    if (Object.values(checks).some((v) => v !== 'ok')) {
+      throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'Not ready: a dependency is unavailable', { checks });
+    }
+    return { status: 'ok', checks };
+  }
+}

@@ -1,0 +1,13 @@
+/** Every kind of long-running operation. Each must have exactly one handler (checked at boot). */
+export enum OperationType {
+  SECRETS_REENCRYPT = 'secrets.reencrypt',
+}
+
+export enum OperationStatus {
+  QUEUED = 'queued',
+  RUNNING = 'running',
+  SUCCEEDED = 'succeeded',
+  FAILED = 'failed',
+}
+
+export const ACTIVE_STATUSES = [OperationStatus.QUEUED, OperationStatus.RUNNING];

@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type FindOptionsWhere, In, LessThan, type Repository } from 'typeorm';
+import { type OperationEntity as Op, OperationEntity, type OperationError } from './operation.entity.js';
+import type { JsonObject } from '../common/json.js';
+import { ACTIVE_STATUSES, OperationStatus, type OperationType } from './operation-types.js';
+
+export interface OperationFilter {
+  type?: OperationType;
+  status?: OperationStatus;
+  targetType?: string;
+  targetId?: string;
+  offset: number;
+  limit: number;
+}
+
+@Injectable()
+export class OperationsRepository {
+  private readonly repo: Repository<OperationEntity>;
+
+  constructor(dataSource: DataSource) {
+    this.repo = dataSource.getRepository(OperationEntity);
+  }
+
+  findById(id: string): Promise<Op | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findByIdempotencyKey(createdBy: string | null, key: string): Promise<Op | null> {
+    return this.repo.findOneBy({ createdBy: createdBy ?? undefined, idempotencyKey: key });
+  }
+
+  insert(op: Pick<Op, 'id' | 'type' | 'targetType' | 'targetId' | 'payload' | 'idempotencyKey' | 'requestHash' | 'createdBy'>) {
+    return this.repo.save(this.repo.create({ ...op, status: OperationStatus.QUEUED, progress: 0 }));
+  }
+
+  list(f: OperationFilter): Promise<[Op[], number]> {
+    const where: FindOptionsWhere<Op> = {};
+    if (f.type) where.type = f.type;
+    if (f.status) where.status = f.status;
+    if (f.targetType) where.targetType = f.targetType;
+    if (f.targetId) where.targetId = f.targetId;
+    return this.repo.findAndCount({ where, order: { createdAt: 'DESC', id: 'ASC' }, skip: f.offset, take: f.limit });
+  }
+
+  /** Operations not finished and not touched since `before`: candidates for recovery. */
+  findUnfinished(before: Date): Promise<Op[]> {
+    return this.repo.find({ where: { status: In(ACTIVE_STATUSES), updatedAt: LessThan(before) }, order: { createdAt: 'ASC' } });
+  }
+
+  /** queued|running → running; false when the row is already finished (a duplicate or late job). */
+  async markRunning(id: string): Promise<boolean> {
+    const res = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ status: OperationStatus.RUNNING, startedAt: () => 'COALESCE(started_at, now())', attempts: () => 'attempts + 1' })
+      .where({ id, status: In(ACTIVE_STATUSES) })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+
+  async setProgress(id: string, progress: number, message: string | null): Promise<void> {
+    await this.repo.update({ id, status: OperationStatus.RUNNING }, { progress, message });
+  }
+
+  async saveCheckpoint(id: string, checkpoint: JsonObject): Promise<void> {
+    await this.repo.update({ id }, { checkpoint });
+  }
+
+  async touch(id: string): Promise<void> {
+    await this.repo.update({ id }, { updatedAt: () => 'now()' } as never);
+  }
+
+  async succeed(id: string, result: JsonObject | null): Promise<void> {
+    await this.repo.update(
+      { id, status: In(ACTIVE_STATUSES) },
+      { status: OperationStatus.SUCCEEDED, progress: 100, result, error: null, finishedAt: new Date() },
+    );
+  }
+
+  async fail(id: string, error: OperationError): Promise<void> {
+    await this.repo.update(
+      { id, status: In(ACTIVE_STATUSES) },
+      { status: OperationStatus.FAILED, error, finishedAt: new Date() },
+    );
+  }
+}

@@ -1,0 +1,93 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError } from '../common/app-error.js';
+import { page, type Page } from '../common/envelope.js';
+import { ErrorCode } from '../common/error-codes.js';
+import type { OperationDto, OperationQueryDto } from './dto/operation.dto.js';
+import { toOperationDto } from './operation.mapper.js';
+import { OperationQueue } from './operation-queue.js';
+import type { OperationType } from './operation-types.js';
+import { OperationsRepository } from './operations.repository.js';
+
+export interface StartOperation {
+  type: OperationType;
+  targetType: string;
+  targetId: string | null;
+  payload?: Record<string, unknown>;
+  actorId: string | null;
+  idempotencyKey?: string;
+}
+
+/** The one entry point for starting long-running work. Services call `start`, answer 202 with its result. */
+@Injectable()
+export class OperationsService {
+  private readonly logger = new Logger(OperationsService.name);
+
+  constructor(
+    private readonly repo: OperationsRepository,
+    private readonly queue: OperationQueue,
+  ) {}
+
+  async start(req: StartOperation): Promise<OperationDto> {
+    const payload = req.payload ?? {};
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify([req.type, req.targetType, req.targetId, payload]))
+      .digest('hex');
+    if (req.idempotencyKey) {
+      const existing = await this.repo.findByIdempotencyKey(req.actorId, req.idempotencyKey);
+      if (existing) return this.replay(existing.id, existing.requestHash, requestHash, req.idempotencyKey);
+    }
+    const id = randomUUID();
+    try {
+      await this.repo.insert({
+        id,
+        type: req.type,
+        targetType: req.targetType,
+        targetId: req.targetId,
+        payload,
+        idempotencyKey: req.idempotencyKey ?? null,
+        requestHash,
+        createdBy: req.actorId,
+      });
+    } catch (e) {
+      // Two requests with the same Idempotency-Key raced; the other one won.
+      const winner = req.idempotencyKey && (await this.repo.findByIdempotencyKey(req.actorId, req.idempotencyKey));
+      if (winner) return this.replay(winner.id, winner.requestHash, requestHash, req.idempotencyKey!);
+      throw e;
+    }
+    try {
+      await this.queue.add(req.type, id);
+    } catch (e) {
+      // The row is the source of truth: the worker's recovery sweep queues it once Redis is back.
+      this.logger.error(`operation ${id} recorded but not queued yet: ${(e as Error).message}`);
+    }
+    return this.get(id);
+  }
+
+  private async replay(id: string, storedHash: string, hash: string, key: string): Promise<OperationDto> {
+    if (storedHash !== hash) {
+      throw new AppError(ErrorCode.IDEMPOTENCY_KEY_REUSED, `Idempotency-Key "${key}" was already used for a different request`, {
+        operation_id: id,
+      });
+    }
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<OperationDto> {
+    const op = await this.repo.findById(id);
+    if (!op) throw AppError.notFound('operation', id);
+    return toOperationDto(op);
+  }
+
+  async list(q: OperationQueryDto): Promise<Page<OperationDto>> {
+    const [rows, total] = await this.repo.list({
+      type: q.type,
+      status: q.status,
+      targetType: q.target_type,
+      targetId: q.target_id,
+      offset: q.offset,
+      limit: q.page_size,
+    });
+    return page(rows.map(toOperationDto), total, q.page, q.page_size);
+  }
+}

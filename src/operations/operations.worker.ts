@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, Reflector } from '@nestjs/core';
+import { AppError } from '../common/app-error.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { OPERATION_HANDLER, type OperationContext, type OperationHandler } from './operation-handler.js';
+import type { OperationError } from './operation.entity.js';
+import { OperationQueue } from './operation-queue.js';
+import { OperationType } from './operation-types.js';
+import { OperationsRepository } from './operations.repository.js';
+
+const RECOVERY_INTERVAL_MS = 60_000;
+const RECOVERY_GRACE_MS = 30_000;
+
+/**
+ * Runs operations from the bull queue and keeps each Postgres row in step with its job:
+ * queued → running (progress, checkpoint) → succeeded | failed. Also recovers rows whose jobs were lost
+ * (Redis flushed, instance killed) at boot and then every minute.
+ */
+@Injectable()
+export class OperationsWorker implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(OperationsWorker.name);
+  private readonly handlers = new Map<OperationType, OperationHandler>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+    private readonly repo: OperationsRepository,
+    private readonly queue: OperationQueue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Every operation type has exactly one handler, or Berth does not start. */
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as OperationHandler | undefined;
+      if (!instance || !wrapper.metatype) continue;
+      const type = this.reflector.get<OperationType>(OPERATION_HANDLER, wrapper.metatype);
+      if (!type) continue;
+      if (this.handlers.has(type)) throw new Error(`operation type ${type} has two handlers`);
+      this.handlers.set(type, instance);
+    }
+    const missing = Object.values(OperationType).filter((t) => !this.handlers.has(t));
+    if (missing.length) throw new Error(`operation types without a handler: ${missing.join(', ')}`);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.workers.enabled) return;
+    this.queue.process(this.config.workers.concurrency, (job) => this.execute(job.data.operationId));
+    await this.recover(new Date());
+    this.timer = setInterval(
+      () => void this.recover(new Date(Date.now() - RECOVERY_GRACE_MS)).catch((e) => this.logger.error(e)),
+      RECOVERY_INTERVAL_MS,
+    );
+    this.timer.unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Re-queues unfinished operations whose job is gone; settles rows whose job ended without them. */
+  async recover(before: Date): Promise<number> {
+    let requeued = 0;
+    for (const op of await this.repo.findUnfinished(before)) {
+      const state = await this.queue.state(op.id);
+      if (state === 'missing') {
+        await this.queue.add(op.type, op.id);
+        requeued++;
+        this.logger.warn(`re-queued operation ${op.id} (${op.type}): its job was lost`);
+      } else if (state === 'completed' || state === 'failed') {
+        // The job ended but the row was not updated (the process died in between): run it again, resumably.
+        await this.queue.remove(op.id);
+        await this.queue.add(op.type, op.id);
+        requeued++;
+      }
+    }
+    return requeued;
+  }
+
+  /** Runs one operation; safe to call twice for the same id. */
+  async execute(operationId: string): Promise<void> {
+    if (!(await this.repo.markRunning(operationId))) return;
+    const op = (await this.repo.findById(operationId))!;
+    const handler = this.handlers.get(op.type);
+    const checkpoint = { ...op.checkpoint };
+    const ctx: OperationContext = {
+      operation: op,
+      payload: op.payload,
+      checkpoint,
+      progress: (percent, message) =>
+        this.repo.setProgress(op.id, Math.max(0, Math.min(99, Math.round(percent))), message ?? null),
+      saveCheckpoint: async (patch) => {
+        Object.assign(checkpoint, patch);
+        await this.repo.saveCheckpoint(op.id, checkpoint);
+      },
+    };
+    try {
+      if (!handler) throw new Error(`no handler for operation type ${op.type}`);
+      const result = await handler.run(ctx);
+      await this.repo.succeed(op.id, result);
+    } catch (e) {
+      const error: OperationError =
+        e instanceof AppError
+          ? { code: e.code, message: e.message, details: e.details }
+          : { code: ErrorCode.INTERNAL, message: (e as Error)?.message ?? String(e) };
+      this.logger.warn(`operation ${op.id} (${op.type}) failed: ${error.message}`);
+      await this.repo.fail(op.id, error);
+    }
+  }
+}
