@@ -43,8 +43,9 @@ export class AuditService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onSend', async (req, reply, payload) => {
+    // No HTTP adapter when running as a command-line context: nothing to audit then.
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    fastify?.addHook('onSend', async (req, reply, payload) => {
       if (MUTATING.has(req.method) && req.url.startsWith('/api/')) await this.record(req, reply.statusCode);
       return payload;
     });
