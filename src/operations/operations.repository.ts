@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type FindOptionsWhere, In, LessThan, type Repository } from 'typeorm';
+import { DataSource, type FindOptionsWhere, In, IsNull, LessThan, type Repository } from 'typeorm';
 import { type OperationEntity as Op, OperationEntity, type OperationError } from './operation.entity.js';
 import type { JsonObject } from '../common/json.js';
 import { ACTIVE_STATUSES, OperationStatus, type OperationType } from './operation-types.js';
@@ -26,7 +26,7 @@ export class OperationsRepository {
   }
 
   findByIdempotencyKey(createdBy: string | null, key: string): Promise<Op | null> {
-    return this.repo.findOneBy({ createdBy: createdBy ?? undefined, idempotencyKey: key });
+    return this.repo.findOneBy({ createdBy: createdBy ?? IsNull(), idempotencyKey: key });
   }
 
   insert(op: Pick<Op, 'id' | 'type' | 'targetType' | 'targetId' | 'payload' | 'idempotencyKey' | 'requestHash' | 'createdBy'>) {

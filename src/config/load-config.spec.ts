@@ -1,0 +1,53 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './load-config.js';
+
+const KEY = `prod:${Buffer.alloc(32, 7).toString('base64')}`;
+const dir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'berth-config-'));
+  writeFileSync(join(d, 'default.yaml'), 'port: 3000\nhost: 0.0.0.0\nlog_level: info\ndatabase: {url: "postgres://db/berth", run_migrations: true}\nredis: {url: "redis://r:6379", key_prefix: "berth:"}\nauth: {jwt_ttl_seconds: 3600, login_max_attempts: 10, login_window_seconds: 300}\nworkers: {enabled: true, concurrency: 4}\n');
+  writeFileSync(join(d, 'production.yaml'), 'log_level: warn\n');
+  return d;
+};
+
+describe('loadConfig', () => {
+  it('reads YAML, then the environment on top', () => {
+    const c = loadConfig({ PORT: '8080', REDIS_URL: 'redis://other:6380', BERTH_WORKERS: 'false' }, dir());
+    expect(c.port).toBe(8080);
+    expect(c.redis.url).toBe('redis://other:6380');
+    expect(c.database.url).toBe('postgres://db/berth');
+    expect(c.workers.enabled).toBe(false);
+    expect(c.env).toBe('development');
+  });
+
+  it('names every malformed value', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', BERTH_JWT_SECRET: 'short' }, dir());
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    expect(msg).toContain('PORT (port)');
+    expect(msg).toContain('DATABASE_URL (database.url): must be a postgres: or postgresql: URL');
+    expect(msg).toContain('BERTH_JWT_SECRET (auth.jwt_secret): must be at least 32 characters');
+  });
+
+  it('rejects a malformed key ring', () => {
+    expect(() => loadConfig({ BERTH_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }, dir())).toThrow(/key "k1" must be 32 bytes/);
+    expect(() => loadConfig({ BERTH_ENCRYPTION_KEYS: `${KEY},${KEY}` }, dir())).toThrow(/appears twice/);
+  });
+
+  it('refuses to start in production without real secrets', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' }, dir())).toThrow(/BERTH_JWT_SECRET/);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', BERTH_JWT_SECRET: 'berth-development-jwt-secret-change-me', BERTH_ENCRYPTION_KEYS: KEY }, dir()),
+    ).toThrow(/refusing to start in production:\n {2}- BERTH_JWT_SECRET is the development default/);
+    const ok = loadConfig({ NODE_ENV: 'production', BERTH_JWT_SECRET: 'x'.repeat(40), BERTH_ENCRYPTION_KEYS: KEY }, dir());
+    expect(ok.log_level).toBe('warn');
+    expect(ok.env).toBe('production');
+  });
+});
