@@ -321,6 +321,11 @@ componentsPatches:
   extraArgs:
   - key: token-auth-file
     value: ${join(dir, 'tokens.csv')}
+- name: metrics-server
+  extraArgs:
+  - key: metric-resolution
+    value: 10s
+    override: true
 ---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: ClusterLogs
@@ -333,7 +338,8 @@ spec:
     logsFile: ${join(dir, 'pod.log')}
     previousLogsFile: ${join(dir, 'pod.log')}
     follow: false
-`;
+---
+${readFileSync(join(ROOT, 'test/testbed/kwok/metrics-resource.yaml'), 'utf8')}`;
 }
 
 /** A small container log in CRI format (what kwok's log endpoint reads). */
