@@ -1,4 +1,5 @@
 import { Init1763780000000 } from './1763780000000-Init.js';
+import { Clusters1763790000000 } from './1763790000000-Clusters.js';
 
 /** Every migration, in order. A landed migration is never edited: add a new file and list it here. */
-export const MIGRATIONS = [Init1763780000000];
+export const MIGRATIONS = [Init1763780000000, Clusters1763790000000];

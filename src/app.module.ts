@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
+import { ClustersModule } from './clusters/clusters.module.js';
 import { AuditModule } from './common/audit/audit.module.js';
 import { CryptoModule } from './common/crypto/crypto.module.js';
 import { EnvelopeInterceptor } from './common/envelope.interceptor.js';
@@ -11,6 +12,7 @@ import { ConfigModule } from './config/config.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { KubeClientModule } from './kube/client/kube-client.module.js';
 import { OpsModule } from './ops.module.js';
 import { RedisModule } from './redis/redis.module.js';
 
@@ -28,6 +30,8 @@ export class AppModule {
         AuditModule,
         AuthModule,
         CredentialsModule,
+        KubeClientModule,
+        ClustersModule,
         OpsModule,
       ],
       providers: [

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type FindOptionsWhere, ILike, type Repository } from 'typeorm';
+import { escapeLike } from '../common/sql.js';
 import type { Role } from './role.js';
 import { UserEntity } from './user.entity.js';
 
@@ -33,7 +34,7 @@ export class UsersRepository {
   async list(f: UserFilter): Promise<[UserEntity[], number]> {
     const where: FindOptionsWhere<UserEntity> = {};
     if (f.role) where.role = f.role;
-    if (f.q) where.username = ILike(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    if (f.q) where.username = ILike(`%${escapeLike(f.q)}%`);
     return this.repo.findAndCount({ where, order: { createdAt: 'ASC', id: 'ASC' }, skip: f.offset, take: f.limit });
   }
 

@@ -57,6 +57,9 @@ export function renderError(err: unknown, logger: Logger, requestId: string): Re
   if (pg?.name === 'QueryFailedError' && pg.code === '23505') {
     return { status: 409, body: { code: ErrorCode.CONFLICT, message: 'The resource already exists', data: null } };
   }
+  if (pg?.name === 'QueryFailedError' && pg.code === '23503') {
+    return { status: 409, body: { code: ErrorCode.CONFLICT, message: 'The resource is still used by other records', data: null } };
+  }
   logger.error({ err: serializeError(err), request_id: requestId }, 'unhandled error');
   return {
     status: 500,

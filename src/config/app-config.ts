@@ -41,6 +41,16 @@ export const configSchema = z.object({
     /** Key ring "id:base64key,id2:base64key2"; the first key encrypts, all keys decrypt. */
     keys: z.string().min(1),
   }),
+  kube: z.object({
+    /** Bound on every call to a cluster's API server. */
+    timeout_ms: int(100, 120_000),
+    /** Clusters queried at once by fleet fan-out and health sweeps. */
+    fanout_concurrency: int(1, 256),
+    probe_interval_seconds: int(5, 86_400),
+    /** A cluster not probed for this long reads as "stale", whatever its last status. */
+    stale_after_seconds: int(10, 864_000),
+    max_kubeconfig_bytes: int(1024, 4 * 1024 * 1024),
+  }),
   workers: z.object({
     enabled: bool,
     concurrency: int(1, 64),

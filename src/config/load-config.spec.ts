@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from './load-config.js';
 const KEY = `prod:${Buffer.alloc(32, 7).toString('base64')}`;
 const dir = () => {
   const d = mkdtempSync(join(tmpdir(), 'berth-config-'));
-  writeFileSync(join(d, 'default.yaml'), 'port: 3000\nhost: 0.0.0.0\nlog_level: info\ndatabase: {url: "postgres://db/berth", run_migrations: true}\nredis: {url: "redis://r:6379", key_prefix: "berth:"}\nauth: {jwt_ttl_seconds: 3600, login_max_attempts: 10, login_window_seconds: 300}\nworkers: {enabled: true, concurrency: 4}\n');
+  writeFileSync(join(d, 'default.yaml'), 'port: 3000\nhost: 0.0.0.0\nlog_level: info\ndatabase: {url: "postgres://db/berth", run_migrations: true}\nredis: {url: "redis://r:6379", key_prefix: "berth:"}\nauth: {jwt_ttl_seconds: 3600, login_max_attempts: 10, login_window_seconds: 300}\nkube: {timeout_ms: 3000, fanout_concurrency: 8, probe_interval_seconds: 60, stale_after_seconds: 180, max_kubeconfig_bytes: 262144}\nworkers: {enabled: true, concurrency: 4}\n');
   writeFileSync(join(d, 'production.yaml'), 'log_level: warn\n');
   return d;
 };

@@ -19,6 +19,10 @@ const ENV_MAP: Record<string, string> = {
   BERTH_LOGIN_MAX_ATTEMPTS: 'auth.login_max_attempts',
   BERTH_LOGIN_WINDOW_SECONDS: 'auth.login_window_seconds',
   BERTH_ENCRYPTION_KEYS: 'encryption.keys',
+  BERTH_KUBE_TIMEOUT_MS: 'kube.timeout_ms',
+  BERTH_FANOUT_CONCURRENCY: 'kube.fanout_concurrency',
+  BERTH_PROBE_INTERVAL_SECONDS: 'kube.probe_interval_seconds',
+  BERTH_STALE_AFTER_SECONDS: 'kube.stale_after_seconds',
   BERTH_WORKERS: 'workers.enabled',
   BERTH_WORKER_CONCURRENCY: 'workers.concurrency',
 };

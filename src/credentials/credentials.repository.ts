@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type FindOptionsWhere, ILike, MoreThan, Not, Like, type Repository } from 'typeorm';
+import { DataSource, type FindOptionsWhere, ILike, type Repository } from 'typeorm';
+import { escapeLike } from '../common/sql.js';
 import type { CredentialProvider } from './credential-provider.js';
 import { CredentialEntity } from './credential.entity.js';
 
@@ -10,7 +11,7 @@ export interface CredentialFilter {
   limit: number;
 }
 
-export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 
 @Injectable()
 export class CredentialsRepository {
@@ -45,31 +46,5 @@ export class CredentialsRepository {
 
   async delete(id: string): Promise<void> {
     await this.repo.delete({ id });
-  }
-
-  async countByKey(): Promise<Record<string, number>> {
-    const rows: { key_id: string; n: string }[] = await this.repo
-      .createQueryBuilder('c')
-      .select("split_part(c.secret_sealed, ':', 2)", 'key_id')
-      .addSelect('count(*)', 'n')
-      .groupBy('key_id')
-      .getRawMany();
-    return Object.fromEntries(rows.map((r) => [r.key_id, Number(r.n)]));
-  }
-
-  /** Rows after `after` (by id) whose secret is not sealed under the pattern's key. */
-  findSealedNotLike(pattern: string, after: string, limit: number): Promise<Pick<CredentialEntity, 'id' | 'secretSealed'>[]> {
-    return this.repo.find({
-      select: { id: true, secretSealed: true },
-      where: { secretSealed: Not(Like(pattern)), ...(after ? { id: MoreThan(after) } : {}) },
-      order: { id: 'ASC' },
-      take: limit,
-    });
-  }
-
-  /** Replaces a sealed secret only if nobody changed it meanwhile. */
-  async replaceSealed(id: string, from: string, to: string): Promise<boolean> {
-    const res = await this.repo.update({ id, secretSealed: from }, { secretSealed: to });
-    return (res.affected ?? 0) > 0;
   }
 }

@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { AppError, type FieldError } from '../common/app-error.js';
-import { SealedStores, type ResealBatch, type SealedStore } from '../common/crypto/sealed-stores.js';
+import { SealedStores } from '../common/crypto/sealed-stores.js';
 import { maskSecret, SecretBox, SecretDecryptError } from '../common/crypto/secret-box.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -40,9 +40,7 @@ function toDto(c: CredentialEntity): CredentialDto {
 }
 
 @Injectable()
-export class CredentialsService implements SealedStore, OnModuleInit {
-  readonly storeName = 'credentials';
-
+export class CredentialsService implements OnModuleInit {
   constructor(
     private readonly repo: CredentialsRepository,
     private readonly box: SecretBox,
@@ -50,7 +48,7 @@ export class CredentialsService implements SealedStore, OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.stores.register(this);
+    this.stores.register('credentials', 'secret_sealed');
   }
 
   async list(q: CredentialQueryDto): Promise<Page<CredentialDto>> {
@@ -115,25 +113,6 @@ export class CredentialsService implements SealedStore, OnModuleInit {
   async reveal<S = Record<string, unknown>, T = Record<string, string>>(id: string): Promise<RevealedCredential<S, T>> {
     const c = await this.mustFind(id);
     return { id: c.id, name: c.name, provider: c.provider, settings: c.settings as S, secrets: this.openSecrets(c) as T };
-  }
-
-  countByKey(): Promise<Record<string, number>> {
-    return this.repo.countByKey();
-  }
-
-  async resealBatch(after: string, limit: number): Promise<ResealBatch> {
-    const rows = await this.repo.findSealedNotLike(this.box.activeKeyPattern, after, limit);
-    const out: ResealBatch = { processed: rows.length, resealed: 0, failed: [], after: rows.at(-1)?.id ?? after };
-    for (const row of rows) {
-      try {
-        const plain = this.box.open(row.secretSealed, context(row.id));
-        if (await this.repo.replaceSealed(row.id, row.secretSealed, this.box.seal(plain, context(row.id)))) out.resealed++;
-      } catch (e) {
-        if (!(e instanceof SecretDecryptError)) throw e;
-        out.failed.push(row.id);
-      }
-    }
-    return out;
   }
 
   private openSecrets(c: CredentialEntity): Record<string, string> {

@@ -1,7 +1,8 @@
 import { UserEntity } from '../auth/user.entity.js';
+import { ClusterEntity } from '../clusters/cluster.entity.js';
 import { AuditLogEntity } from '../common/audit/audit-log.entity.js';
 import { CredentialEntity } from '../credentials/credential.entity.js';
 import { OperationEntity } from '../operations/operation.entity.js';
 
 /** Every TypeORM entity. Listed explicitly (no globs) so the app, the CLI and the tests load the same set. */
-export const ENTITIES = [UserEntity, CredentialEntity, OperationEntity, AuditLogEntity];
+export const ENTITIES = [UserEntity, CredentialEntity, OperationEntity, AuditLogEntity, ClusterEntity];

@@ -30,9 +30,9 @@ export class KeyRotationService implements OperationHandler {
   async usage(): Promise<KeyUsage> {
     const sealed_by_key: Record<string, Record<string, number>> = {};
     let stale = 0;
-    for (const store of this.stores.all()) {
-      const counts = await store.countByKey();
-      sealed_by_key[store.storeName] = counts;
+    for (const column of this.stores.all()) {
+      const counts = await this.stores.countByKey(column);
+      sealed_by_key[column.table] = { ...(sealed_by_key[column.table] ?? {}), ...counts };
       for (const [key, n] of Object.entries(counts)) if (key !== this.box.activeKeyId) stale += n;
     }
     return { active_key_id: this.box.activeKeyId, sealed_by_key, not_under_active_key: stale };
@@ -42,13 +42,13 @@ export class KeyRotationService implements OperationHandler {
     const total = (await this.usage()).not_under_active_key;
     let resealed = 0;
     const failed: Record<string, string[]> = {};
-    for (const store of this.stores.all()) {
+    for (const column of this.stores.all()) {
       let after = '';
       for (;;) {
-        const batch = await store.resealBatch(after, BATCH);
+        const batch = await this.stores.resealBatch(column, after, BATCH);
         if (batch.processed === 0) break;
         resealed += batch.resealed;
-        if (batch.failed.length) (failed[store.storeName] ??= []).push(...batch.failed);
+        if (batch.failed.length) (failed[column.table] ??= []).push(...batch.failed);
         after = batch.after;
         await ctx?.progress(total ? (100 * resealed) / total : 99, `re-encrypted ${resealed} of ${total}`);
       }

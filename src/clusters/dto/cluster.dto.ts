@@ -1,0 +1,182 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.dto.js';
+import { IsLabelMap } from '../../common/validators.js';
+import { ClusterProvider, ClusterStatus } from '../cluster.entity.js';
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const NAME_MSG = 'name must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit';
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** Fields shared by import and update. */
+class ClusterAttributesDto {
+  @ApiPropertyOptional({ maxLength: 200, example: 'Production (Hangzhou)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  display_name?: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { env: 'prod', team: 'payments' } })
+  @IsOptional()
+  @IsLabelMap()
+  labels?: Record<string, string>;
+
+  @ApiPropertyOptional({ maxLength: 100, example: 'Hangzhou' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  city?: string;
+
+  @ApiPropertyOptional({ maxLength: 100, example: 'Xihu' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  district?: string;
+}
+
+/** A credential for the cluster: a kubeconfig, or server + token. */
+class ClusterCredentialDto extends ClusterAttributesDto {
+  @ApiPropertyOptional({
+    description:
+      'Kubeconfig (YAML). Only inline credentials: exec, auth-provider, tokenFile and file paths are refused with 422. ' +
+      'Give either kubeconfig or server + token.',
+    writeOnly: true,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4 * 1024 * 1024)
+  kubeconfig?: string;
+
+  @ApiPropertyOptional({ description: 'Context to use; required when the kubeconfig has several' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
+  context?: string;
+
+  @ApiPropertyOptional({ example: 'https://10.0.0.1:6443', description: 'API server URL (with token)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  server?: string;
+
+  @ApiPropertyOptional({ description: 'Bearer token (with server)', writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(16384)
+  token?: string;
+
+  @ApiPropertyOptional({ description: 'base64 PEM CA of the API server (with server)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(65536)
+  ca_data?: string;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  insecure_skip_tls_verify?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Save even when the probe fails (status unavailable)' })
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
+}
+
+export class ImportClusterDto extends ClusterCredentialDto {
+  @ApiProperty({ example: 'prod-hz', description: NAME_MSG })
+  @Transform(trim)
+  @IsString()
+  @Matches(NAME, { message: NAME_MSG })
+  name: string;
+}
+
+export class UpdateClusterDto extends ClusterCredentialDto {
+  @ApiPropertyOptional({ description: NAME_MSG })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @Matches(NAME, { message: NAME_MSG })
+  name?: string;
+}
+
+export const SHOWN_STATUSES = [...Object.values(ClusterStatus), 'stale'] as const;
+export type ShownStatus = (typeof SHOWN_STATUSES)[number];
+
+export class ClusterDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ type: String, nullable: true }) display_name: string | null;
+  @ApiProperty({ type: String, nullable: true }) description: string | null;
+  @ApiProperty({ enum: ClusterProvider, enumName: 'ClusterProvider' }) provider: ClusterProvider;
+  @ApiProperty({
+    enum: SHOWN_STATUSES,
+    description: '"stale" when the cluster was not probed within the stale window, whatever its last result',
+  })
+  status: ShownStatus;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels: Record<string, string>;
+  @ApiProperty({ type: String, nullable: true }) city: string | null;
+  @ApiProperty({ type: String, nullable: true }) district: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'API server URL' }) server: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: ['token', 'client-certificate'] }) auth_type: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'v1.36.3' }) version: string | null;
+  @ApiProperty({ type: Number, nullable: true }) node_count: number | null;
+  @ApiProperty({ type: Number, nullable: true }) ready_node_count: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Latency of the last probe' }) latency_ms: number | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_probed_at: string | null;
+  @ApiProperty({ type: String, nullable: true }) last_error: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) credential_id: string | null;
+  @ApiProperty({ type: String, nullable: true }) region: string | null;
+  @ApiProperty({ type: String, nullable: true }) vendor_cluster_id: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true }) created_by: string | null;
+  @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiProperty({ format: 'date-time' }) updated_at: string;
+}
+
+export class ClusterQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ClusterProvider, enumName: 'ClusterProvider' })
+  @IsOptional()
+  @IsIn(Object.values(ClusterProvider))
+  provider?: ClusterProvider;
+
+  @ApiPropertyOptional({ enum: SHOWN_STATUSES })
+  @IsOptional()
+  @IsIn(SHOWN_STATUSES)
+  status?: ShownStatus;
+
+  @ApiPropertyOptional({ description: 'Label filter "k=v,k2=v2" (all must match)', example: 'env=prod' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  label?: string;
+
+  @ApiPropertyOptional({ description: 'Substring of name or display name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: ['name', '-name', 'created_at', '-created_at', 'status', '-status', 'version', '-version'], default: 'name' })
+  @IsOptional()
+  @IsIn(['name', '-name', 'created_at', '-created_at', 'status', '-status', 'version', '-version'])
+  sort?: string;
+}
+
+export class ClusterHealthDto {
+  @ApiProperty({ format: 'uuid' }) cluster_id: string;
+  @ApiProperty({ enum: [ClusterStatus.ACTIVE, ClusterStatus.UNAVAILABLE] }) status: ClusterStatus;
+  @ApiProperty({ type: String, nullable: true }) version: string | null;
+  @ApiProperty({ type: Number, nullable: true }) node_count: number | null;
+  @ApiProperty({ type: Number, nullable: true }) ready_node_count: number | null;
+  @ApiProperty() latency_ms: number;
+  @ApiProperty({ format: 'date-time' }) probed_at: string;
+  @ApiProperty({ type: 'object', nullable: true, properties: { code: { type: 'integer' }, message: { type: 'string' } } })
+  error: { code: number; message: string } | null;
+}

@@ -1,0 +1,2 @@
+/** Escapes LIKE/ILIKE wildcards in user input. */
+export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -1,0 +1,36 @@
+import { registerDecorator, type ValidationOptions } from 'class-validator';
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** A map of Kubernetes-style labels: at most 64, keys and values as Kubernetes allows them. */
+export function IsLabelMap(options?: ValidationOptions): PropertyDecorator {
+  return (object, propertyName) =>
+    registerDecorator({
+      name: 'isLabelMap',
+      target: object.constructor,
+      propertyName: String(propertyName),
+      options: { message: `${String(propertyName)} must be an object of at most 64 Kubernetes-style labels (key: value)`, ...options },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Object.keys(value).length <= 64 &&
+          Object.entries(value).every(([k, v]) => k.length <= 253 && LABEL_KEY.test(k) && typeof v === 'string' && LABEL_VALUE.test(v)),
+      },
+    });
+}
+
+/** "k=v,k2=v2" → {k: v, k2: v2}; undefined when malformed. */
+export function parseLabelQuery(s: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const i = part.indexOf('=');
+    if (i <= 0) return undefined;
+    const [k, v] = [part.slice(0, i), part.slice(i + 1)];
+    if (!LABEL_KEY.test(k) || !LABEL_VALUE.test(v)) return undefined;
+    out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import type { ClusterAccess } from './cluster-access.js';
+import { type ClusterRef, KubeClient } from './kube-client.js';
+
+interface Entry {
+  version: string;
+  client: Promise<KubeClient>;
+}
+
+/**
+ * One KubeClient (and so one keep-alive connection pool) per cluster, rebuilt when the cluster record
+ * changes (its version is the record's updated_at) and dropped when the cluster is detached.
+ */
+@Injectable()
+export class ClusterClientPool implements OnApplicationShutdown {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** The cached client for this version of the cluster, or a new one built from `access()`. */
+  get(cluster: ClusterRef, version: string, access: () => ClusterAccess): Promise<KubeClient> {
+    const entry = this.entries.get(cluster.id);
+    if (entry?.version === version) return entry.client;
+    if (entry) void entry.client.then((c) => c.close(), () => undefined);
+    const client = KubeClient.create(cluster, access(), this.config.kube.timeout_ms);
+    this.entries.set(cluster.id, { version, client });
+    client.catch(() => this.entries.get(cluster.id)?.client === client && this.entries.delete(cluster.id));
+    return client;
+  }
+
+  /** A client not kept in the pool (probing a credential before it is saved). Close it after use. */
+  transient(cluster: ClusterRef, access: ClusterAccess): Promise<KubeClient> {
+    return KubeClient.create(cluster, access, this.config.kube.timeout_ms);
+  }
+
+  drop(clusterId: string): void {
+    const entry = this.entries.get(clusterId);
+    this.entries.delete(clusterId);
+    if (entry) void entry.client.then((c) => c.close(), () => undefined);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  onApplicationShutdown(): void {
+    for (const id of [...this.entries.keys()]) this.drop(id);
+  }
+}

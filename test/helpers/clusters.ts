@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { loadTestbed, type TestbedCluster } from '../testbed/state.js';
+import type { TestApp } from './test-app.js';
+
+export function testbed(): TestbedCluster[] {
+  return loadTestbed();
+}
+
+export const kubeconfigOf = (c: TestbedCluster) => readFileSync(c.kubeconfig_path, 'utf8');
+
+/** Imports a testbed cluster into Berth by its kubeconfig and returns the record id. */
+export async function importCluster(t: TestApp, token: string, c: TestbedCluster, name = c.name, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await t.api('POST', '/api/v1/clusters/import', { token, body: { name, kubeconfig: kubeconfigOf(c), ...extra } });
+  if (res.status !== 201) throw new Error(`import of ${c.name} failed: ${res.text}`);
+  return res.body.data.id as string;
+}
