@@ -326,6 +326,8 @@ componentsPatches:
   - key: metric-resolution
     value: 10s
     override: true
+  - key: kubelet-request-timeout
+    value: 5s
 ---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: ClusterLogs
@@ -378,6 +380,29 @@ async function allocateCluster(meta, name) {
   };
 }
 
+function sha256(text) {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** True when the cluster was created from the same kwokctl configuration (binaries, flags) as now. */
+function configCurrent(meta, name, bin) {
+  const c = meta.clusters[name];
+  return c.configHash === sha256(kwokConfigYaml(name, c, bin));
+}
+
+async function deleteCluster(meta, name, bin) {
+  const pids = componentPids(name);
+  if (bin && existsSync(join(bin, 'kwokctl')) && existsSync(kwokClusterDir(name))) {
+    log(`deleting cluster ${name} ...`);
+    await kwokctl(bin, ['delete', 'cluster', '--name', kwokName(name)], { quiet: true }).catch((e) =>
+      log(`kwokctl delete cluster ${name}: ${e.message}`),
+    );
+  }
+  await reap(name, pids);
+  rmSync(kwokClusterDir(name), { recursive: true, force: true });
+  rmSync(clusterDir(name), { recursive: true, force: true });
+}
+
 function seedManifestCache(bin) {
   const src = join(dirname(bin), 'manifests', 'metrics-server-components.yaml');
   if (!existsSync(src)) fail(`${src} is missing; run scripts/testbed build`);
@@ -396,7 +421,9 @@ async function createCluster(meta, name, bin) {
     { mode: 0o600 },
   );
   writeFileSync(join(dir, 'pod.log'), podLog(name));
-  writeFileSync(join(dir, 'kwok.yaml'), kwokConfigYaml(name, c, bin));
+  const config = kwokConfigYaml(name, c, bin);
+  writeFileSync(join(dir, 'kwok.yaml'), config);
+  c.configHash = sha256(config);
   // remove leftovers of an earlier, half-created cluster of the same name
   if (existsSync(kwokClusterDir(name))) {
     await kwokctl(bin, ['delete', 'cluster', '--name', kwokName(name)], { quiet: true }).catch(() => {});
@@ -523,12 +550,44 @@ async function configureCluster(meta, name, nodes) {
     },
     { timeoutMs: 120000 },
   );
+  // metrics.k8s.io is served by metrics-server through the aggregator
+  await waitFor(
+    `APIService v1beta1.metrics.k8s.io Available in ${name} (metrics-server log: ${join(kwokClusterDir(name), 'logs', 'metrics-server.log')})`,
+    async () => {
+      const r = await kubeRequest(k, 'GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io');
+      return (r.body?.status?.conditions ?? []).some((c) => c.type === 'Available' && c.status === 'True');
+    },
+    { timeoutMs: 90000 },
+  );
+  assertComponentsRunning(name);
   // the controller-manager creates the default ServiceAccount; pods cannot be admitted before it
   await waitFor(
     `default ServiceAccount in ${name}`,
     async () => (await kubeRequest(k, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
     { timeoutMs: 120000 },
   );
+}
+
+function assertComponentsRunning(name) {
+  const dead = Object.entries(componentPids(name)).filter(([, pid]) => !pidAlive(pid)).map(([comp]) => comp);
+  if (dead.length) {
+    fail(`cluster ${name}: ${dead.join(', ')} not running; see ${join(kwokClusterDir(name), 'logs')}/<component>.log`);
+  }
+}
+
+/** Reuses a running cluster, starts a stopped one, restarts one with a dead component. */
+async function ensureRunning(meta, name, bin) {
+  const dead = Object.entries(componentPids(name)).filter(([, pid]) => !pidAlive(pid)).map(([comp]) => comp);
+  const up = await isUp(meta, name);
+  if (up && dead.length === 0) {
+    log(`cluster ${name} is up, reusing it`);
+    return;
+  }
+  if (up) {
+    log(`cluster ${name}: ${dead.join(', ')} not running, restarting the cluster`);
+    await stopCluster(meta, name, bin);
+  }
+  await startCluster(meta, name, bin);
 }
 
 async function isUp(meta, name) {
@@ -573,9 +632,14 @@ async function cmdUp(opts) {
     meta.versions = versions;
     writeJsonAtomic(META, meta);
     for (const name of NAMES.slice(0, clusters)) {
+      if (meta.clusters[name] && existsSync(kwokClusterDir(name)) && !configCurrent(meta, name, bin)) {
+        log(`cluster ${name} was created by an older testbed configuration (versions or flags changed): recreating it`);
+        await deleteCluster(meta, name, bin);
+        delete meta.clusters[name];
+        writeJsonAtomic(META, meta);
+      }
       if (meta.clusters[name] && existsSync(kwokClusterDir(name))) {
-        if (await isUp(meta, name)) log(`cluster ${name} is up, reusing it`);
-        else await startCluster(meta, name, bin);
+        await ensureRunning(meta, name, bin);
       } else {
         await createCluster(meta, name, bin);
       }
@@ -592,16 +656,7 @@ async function cmdDown() {
   const meta = loadMeta();
   const bin = meta.bin;
   await withLock(async () => {
-    for (const name of Object.keys(meta.clusters)) {
-      const pids = componentPids(name);
-      if (bin && existsSync(join(bin, 'kwokctl')) && existsSync(kwokClusterDir(name))) {
-        log(`deleting cluster ${name} ...`);
-        await kwokctl(bin, ['delete', 'cluster', '--name', kwokName(name)], { quiet: true }).catch((e) =>
-          log(`kwokctl delete cluster ${name}: ${e.message}`),
-        );
-      }
-      await reap(name, pids);
-    }
+    for (const name of Object.keys(meta.clusters)) await deleteCluster(meta, name, bin);
   });
   rmSync(TB, { recursive: true, force: true });
   log(`testbed is down; removed ${TB}`);
@@ -618,8 +673,10 @@ async function cmdStatus(opts) {
     if (existsSync(join(kwokClusterDir(name), 'pki', 'ca.crt'))) version = await getVersion(conn(meta, name));
     const pids = componentPids(name);
     const running = Object.fromEntries(Object.entries(pids).filter(([, pid]) => pidAlive(pid)));
+    const dead = Object.keys(pids).filter((comp) => !(comp in running));
     const rssMiB = Math.round(Object.values(running).reduce((sum, pid) => sum + rssKiB(pid), 0) / 1024);
-    rows.push({ name, state: version ? 'up' : 'down', server, version: version?.gitVersion ?? null, pids: running, rss_mib: rssMiB });
+    const state = version ? (dead.length ? 'degraded' : 'up') : 'down';
+    rows.push({ name, state, server, version: version?.gitVersion ?? null, pids: running, dead, rss_mib: rssMiB });
   }
   if (opts.json) {
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
@@ -627,9 +684,11 @@ async function cmdStatus(opts) {
     process.stdout.write('no testbed clusters (run: scripts/testbed up)\n');
   } else {
     for (const r of rows) {
-      const pids = Object.entries(r.pids).map(([k, v]) => `${k}=${v}`).join(' ') || 'no processes';
+      const pids =
+        [...Object.entries(r.pids).map(([k, v]) => `${k}=${v}`), ...(r.state === 'up' ? [] : r.dead.map((k) => `${k}=dead`))].join(' ') ||
+        'no processes';
       const rss = r.rss_mib ? `  rss ${r.rss_mib} MiB` : '';
-      process.stdout.write(`${r.name.padEnd(8)} ${r.state.padEnd(5)} ${r.server}  ${r.version ?? '-'}  ${pids}${rss}\n`);
+      process.stdout.write(`${r.name.padEnd(8)} ${r.state.padEnd(8)} ${r.server}  ${r.version ?? '-'}  ${pids}${rss}\n`);
     }
   }
   return rows;
@@ -647,8 +706,7 @@ async function cmdStopStart(which, opts) {
       await waitFor(`${name} to stop answering`, async () => !(await isUp(meta, name)), { timeoutMs: 30000 });
       log(`cluster ${name} stopped (data and address kept; 'scripts/testbed start ${name}' brings it back)`);
     } else {
-      if (await isUp(meta, name)) log(`cluster ${name} is already up`);
-      else await startCluster(meta, name, bin);
+      await ensureRunning(meta, name, bin);
       const k = conn(meta, name);
       await waitFor(`${name} /readyz`, async () => (await kubeRequest(k, 'GET', '/readyz')).status === 200, { timeoutMs: 180000 });
       const sel = encodeURIComponent(`berth.dev/testbed-cluster=${name}`);
@@ -696,6 +754,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  process.stderr.write(`testbed: ERROR: ${e.userFacing ? e.message : e.stack ?? e}\n`);
+  process.stderr.write(`testbed: ERROR: ${e.userFacing || !process.env.BERTH_TESTBED_DEBUG ? e.message : e.stack ?? e}\n`);
   process.exit(1);
 });
