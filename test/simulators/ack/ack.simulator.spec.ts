@@ -66,7 +66,7 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
   let ack: AckClient;
 
   beforeAll(async () => {
-    sim = await startAckSimulator({ targets: [TARGET], timeScale: 0.05 });
+    sim = await startAckSimulator({ targets: [TARGET], timeScale: 0.1 });
     ack = clientFor(sim);
   });
   afterAll(async () => {
@@ -269,6 +269,36 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
     expect(a.body!.nodes).toHaveLength(2);
     expect(c.body!.nodes).toHaveLength(1);
     expect(a.body!.nodes![0].state).toBe('initial');
+  });
+
+  it('gives up on a hang fault after the client readTimeout', async () => {
+    sim.addFault({ kind: 'hang', action: 'DescribeClustersV1', count: 1 });
+    const impatient = new Client(
+      new $OpenApiUtil.Config({
+        accessKeyId: sim.credential.secrets.access_key_id,
+        accessKeySecret: sim.credential.secrets.access_key_secret,
+        endpoint: sim.url.replace('http://', ''),
+        protocol: 'HTTP',
+        readTimeout: 300,
+      }),
+    );
+    const t0 = Date.now();
+    const e = await caught(impatient.describeClustersV1(new $cs.DescribeClustersV1Request({})));
+    expect(e.message).toMatch(/ReadTimeout/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('points kubeconfigs at the placeholder server when it has no targets', async () => {
+    const bare = await startAckSimulator({ targets: [], timeScale: 0.02 });
+    try {
+      const c = clientFor(bare);
+      const id = (await c.createCluster(createRequest('bare'))).body!.clusterId!;
+      await until('running', () => c.describeClusterDetail(id), (r) => r.body!.state === 'running');
+      const kc = await c.describeClusterUserKubeconfig(id, new $cs.DescribeClusterUserKubeconfigRequest({}));
+      expect(kc.body!.config).toContain('server: https://127.0.0.1:1');
+    } finally {
+      await bare.close();
+    }
   });
 
   it('records calls with their ACK action names', async () => {

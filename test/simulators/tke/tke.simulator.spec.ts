@@ -59,7 +59,7 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     delete process.env.https_proxy;
     delete process.env.HTTP_PROXY;
     delete process.env.HTTPS_PROXY;
-    sim = await startTkeSimulator({ targets: [TARGET], timeScale: 0.05 });
+    sim = await startTkeSimulator({ targets: [TARGET], timeScale: 0.1 });
     t = clientFor(sim);
   });
   afterAll(async () => {
@@ -276,6 +276,18 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     expect(a.InstanceSet).toHaveLength(2);
     expect(z.InstanceSet).toHaveLength(1);
     expect(a.InstanceSet![0].InstanceState).toBe('initializing');
+  });
+
+  it('points kubeconfigs at the placeholder server when it has no targets', async () => {
+    const bare = await startTkeSimulator({ targets: [], timeScale: 0.02 });
+    try {
+      const c = clientFor(bare);
+      const id = (await createCluster(c, 'bare')).ClusterId!;
+      await until('Running', async () => (await c.DescribeClusterStatus({ ClusterIds: [id] })).ClusterStatusSet![0].ClusterState, (s) => s === 'Running');
+      expect((await c.DescribeClusterKubeconfig({ ClusterId: id })).Kubeconfig).toContain('server: https://127.0.0.1:1');
+    } finally {
+      await bare.close();
+    }
   });
 
   it('refuses to delete a protected cluster', async () => {
