@@ -13,6 +13,7 @@ import { CredentialsModule } from './credentials/credentials.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { KubeClientModule } from './kube/client/kube-client.module.js';
+import { KubeModule } from './kube/kube.module.js';
 import { OpsModule } from './ops.module.js';
 import { RedisModule } from './redis/redis.module.js';
 
@@ -32,6 +33,7 @@ export class AppModule {
         CredentialsModule,
         KubeClientModule,
         ClustersModule,
+        KubeModule,
         OpsModule,
       ],
       providers: [

@@ -49,10 +49,15 @@ export function ApiOkEnvelope(model: Type<unknown> | null, opts: { status?: numb
   );
 }
 
-/** Documents a paginated list response. */
-export function ApiPageEnvelope(model: Type<unknown>, description = 'One page of the list') {
+/** Documents a paginated list response (with optional extra properties beside the page fields). */
+export function ApiPageEnvelope(
+  model: Type<unknown>,
+  description = 'One page of the list',
+  extra: { name: string; model: Type<unknown>; description: string } | null = null,
+) {
   return applyDecorators(
     ApiExtraModels(model),
+    ...(extra ? [ApiExtraModels(extra.model)] : []),
     ApiResponse({
       status: 200,
       description,
@@ -65,6 +70,9 @@ export function ApiPageEnvelope(model: Type<unknown>, description = 'One page of
           total: { type: 'integer', example: 42 },
           total_page: { type: 'integer', example: 3 },
           data: { type: 'array', items: { $ref: getSchemaPath(model) } },
+          ...(extra
+            ? { [extra.name]: { type: 'array', description: extra.description, items: { $ref: getSchemaPath(extra.model) } } }
+            : {}),
         },
       }),
     }),

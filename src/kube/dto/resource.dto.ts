@@ -1,0 +1,86 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.dto.js';
+
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);
+
+export class ApiResourceDto {
+  @ApiProperty({ example: 'deployments' }) name: string;
+  @ApiProperty({ example: 'deployment' }) singular_name: string;
+  @ApiProperty({ example: 'Deployment' }) kind: string;
+  @ApiProperty({ example: 'apps', description: '"" for the core group' }) group: string;
+  @ApiProperty({ example: 'v1' }) version: string;
+  @ApiProperty() namespaced: boolean;
+  @ApiProperty({ type: [String] }) verbs: string[];
+  @ApiProperty({ type: [String] }) short_names: string[];
+  @ApiProperty({ type: [String], example: ['scale', 'status'] }) subresources: string[];
+}
+
+export class ApiResourceQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Only this API group ("" = core)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(253)
+  group?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  namespaced?: boolean;
+
+  @ApiPropertyOptional({ description: 'Substring of name or kind' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+}
+
+export class SelectorQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ example: 'app=web,tier!=cache', description: 'Kubernetes label selector' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  label_selector?: string;
+
+  @ApiPropertyOptional({ example: 'status.phase=Running', description: 'Kubernetes field selector' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  field_selector?: string;
+}
+
+export class ResourceListQueryDto extends SelectorQueryDto {
+  @ApiPropertyOptional({ description: 'Namespace (namespaced resources); omit for all namespaces' })
+  @IsOptional()
+  @Matches(DNS_LABEL, { message: 'namespace must be a DNS label' })
+  namespace?: string;
+
+  @ApiPropertyOptional({ description: 'Show Secret values (admins only); redacted otherwise', default: false })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  show_secret_values?: boolean;
+}
+
+export class ResourceGetQueryDto {
+  @ApiPropertyOptional({ description: 'Namespace of a namespaced resource' })
+  @IsOptional()
+  @Matches(DNS_LABEL, { message: 'namespace must be a DNS label' })
+  namespace?: string;
+
+  @ApiPropertyOptional({ description: 'Show Secret values (admins only)', default: false })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  show_secret_values?: boolean;
+}
+
+export class KubeObjectDto {
+  @ApiProperty({ example: 'apps/v1' }) apiVersion: string;
+  @ApiProperty({ example: 'Deployment' }) kind: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Kubernetes object metadata' })
+  metadata: Record<string, unknown>;
+}

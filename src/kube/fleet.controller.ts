@@ -1,0 +1,43 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import type { AuthUser } from '../auth/role.js';
+import { ApiKubeParam, KubeParam } from '../common/params.js';
+import { ApiErrors, ApiPageEnvelope } from '../common/swagger.js';
+import { FleetClusterResultDto, FleetItemDto, FleetQueryDto, FleetSummaryItemDto, FleetSummaryQueryDto } from './dto/actions.dto.js';
+import { FleetService } from './fleet.service.js';
+
+const ids = (s?: string) => (s ? s.split(',') : undefined);
+
+@ApiTags('fleet')
+@Controller('fleet')
+export class FleetController {
+  constructor(private readonly fleet: FleetService) {}
+
+  @Get('resources/:resource')
+  @Authenticated()
+  @ApiKubeParam('resource', 'resource')
+  @ApiOperation({
+    summary: 'List a resource type across clusters at once',
+    description:
+      'Clusters are queried concurrently (bounded) with a per-cluster deadline. Each item carries its cluster; `clusters` reports every cluster’s status (ok, timeout, unreachable, forbidden, error), latency and count. Partial success is 200; only "every cluster failed" is an error.',
+  })
+  @ApiPageEnvelope(FleetItemDto, 'Merged page of objects across clusters', {
+    name: 'clusters',
+    model: FleetClusterResultDto,
+    description: 'Outcome per cluster',
+  })
+  @ApiErrors(400, 403, 404, 502, 503, 504)
+  resources(@CurrentUser() user: AuthUser, @KubeParam('resource', 'resource') resource: string, @Query() q: FleetQueryDto) {
+    return this.fleet.resources(user, resource, { ...q, clusters: ids(q.clusters) });
+  }
+
+  @Get('summary')
+  @Authenticated()
+  @ApiOperation({ summary: 'Per-cluster version, health, node and pod counts, read live and concurrently' })
+  @ApiPageEnvelope(FleetSummaryItemDto)
+  @ApiErrors(400, 404)
+  summary(@Query() q: FleetSummaryQueryDto) {
+    return this.fleet.summary({ ...q, clusters: ids(q.clusters) });
+  }
+}

@@ -1,0 +1,177 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type AuthUser, Role, roleAllows } from '../auth/role.js';
+import type { ClusterEntity } from '../clusters/cluster.entity.js';
+import { type ClusterTarget, ClustersService } from '../clusters/clusters.service.js';
+import { AppError } from '../common/app-error.js';
+import { mapLimit } from '../common/concurrency.js';
+import { page, type Page } from '../common/envelope.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { apiVersionOf, resourcePath } from './client/discovery.js';
+import type { KubeClient } from './client/kube-client.js';
+import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
+
+export type FleetStatus = 'ok' | 'timeout' | 'unreachable' | 'forbidden' | 'error';
+
+export interface FleetClusterResult {
+  cluster_id: string;
+  cluster_name: string;
+  status: FleetStatus;
+  latency_ms: number;
+  count: number;
+  /** More objects exist than max_per_cluster. */
+  truncated: boolean;
+  error: { code: number; message: string } | null;
+}
+
+export interface FleetItem {
+  cluster_id: string;
+  cluster_name: string;
+  object: KubeObject;
+}
+
+export type FleetPage = Page<FleetItem> & { clusters: FleetClusterResult[] };
+
+export interface FleetQuery {
+  clusters?: string[];
+  namespace?: string;
+  label_selector?: string;
+  field_selector?: string;
+  max_per_cluster: number;
+  timeout_ms?: number;
+  page: number;
+  page_size: number;
+}
+
+export interface FleetSummaryItem {
+  cluster_id: string;
+  cluster_name: string;
+  status: FleetStatus;
+  latency_ms: number;
+  version: string | null;
+  nodes: { total: number; ready: number } | null;
+  pods: { total: number } | null;
+  error: { code: number; message: string } | null;
+}
+
+function classify(e: unknown): { status: FleetStatus; error: { code: number; message: string } } {
+  if (!(e instanceof AppError)) throw e; // programming errors are not a cluster's fault
+  const status: FleetStatus =
+    e.code === ErrorCode.UPSTREAM_TIMEOUT ? 'timeout' : e.code === ErrorCode.CLUSTER_UNREACHABLE ? 'unreachable' : e.code === ErrorCode.FORBIDDEN ? 'forbidden' : 'error';
+  return { status, error: { code: e.code, message: e.message } };
+}
+
+/**
+ * Queries many clusters at once, at most `fanout_concurrency` at a time, each within its own deadline.
+ * Every cluster's outcome is data in the answer; one dead or slow cluster costs its timeout and never
+ * fails the rest. Only "every cluster failed" is an error.
+ */
+@Injectable()
+export class FleetService {
+  constructor(
+    private readonly clusters: ClustersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private async each<T>(
+    targets: ClusterTarget[],
+    timeoutMs: number,
+    fn: (client: KubeClient, cluster: ClusterEntity) => Promise<T>,
+  ): Promise<({ cluster: ClusterEntity; latency_ms: number } & ({ value: T } | { status: FleetStatus; error: { code: number; message: string } }))[]> {
+    return mapLimit(targets, this.config.kube.fanout_concurrency, async ({ cluster, client, error }) => {
+      const started = performance.now();
+      const latency = () => Math.round(performance.now() - started);
+      if (!client) return { cluster, latency_ms: 0, ...classify(error) };
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${cluster.name} did not answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      try {
+        const value = await Promise.race([fn(client, cluster), deadline]);
+        return { cluster, latency_ms: latency(), value };
+      } catch (e) {
+        return { cluster, latency_ms: latency(), ...classify(e) };
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+
+  async resources(user: AuthUser, name: string, q: FleetQuery & { show_secret_values?: boolean }): Promise<FleetPage> {
+    if (q.show_secret_values && !roleAllows(user.role, Role.ADMIN)) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'Only admins may see Secret values (show_secret_values)');
+    }
+    const targets = await this.clusters.targets(q.clusters);
+    const timeout = q.timeout_ms ?? this.config.kube.timeout_ms;
+    const outcomes = await this.each(targets, timeout, async (client) => {
+      const resource = await client.discovery.resolve(name);
+      if (q.namespace && !resource.namespaced) {
+        throw new AppError(ErrorCode.VALIDATION_FAILED, `${resource.name} is cluster-scoped; drop namespace`);
+      }
+      const list = await client.json<KubeList>('GET', resourcePath(resource, q.namespace), {
+        query: { labelSelector: q.label_selector, fieldSelector: q.field_selector, limit: q.max_per_cluster },
+        timeoutMs: timeout,
+      });
+      const apiVersion = apiVersionOf(resource);
+      const secret = resource.group === '' && resource.name === 'secrets' && !q.show_secret_values;
+      const items = itemsOf(list).map((o) => {
+        const obj = { apiVersion, kind: resource.kind, ...o };
+        return secret ? redactSecret(obj) : obj;
+      });
+      return { items, truncated: Boolean(list.metadata.continue) };
+    });
+    const summary: FleetClusterResult[] = [];
+    const merged: FleetItem[] = [];
+    for (const o of outcomes) {
+      const base = { cluster_id: o.cluster.id, cluster_name: o.cluster.name, latency_ms: o.latency_ms };
+      if ('value' in o) {
+        summary.push({ ...base, status: 'ok', count: o.value.items.length, truncated: o.value.truncated, error: null });
+        for (const object of o.value.items) merged.push({ cluster_id: o.cluster.id, cluster_name: o.cluster.name, object });
+      } else {
+        summary.push({ ...base, status: o.status, count: 0, truncated: false, error: o.error });
+      }
+    }
+    this.assertSomeAnswered(summary);
+    const offset = (q.page - 1) * q.page_size;
+    return { ...page(merged.slice(offset, offset + q.page_size), merged.length, q.page, q.page_size), clusters: summary };
+  }
+
+  async summary(q: { clusters?: string[]; page: number; page_size: number; timeout_ms?: number }): Promise<Page<FleetSummaryItem>> {
+    const targets = await this.clusters.targets(q.clusters);
+    const outcomes = await this.each(targets, q.timeout_ms ?? this.config.kube.timeout_ms, async (client) => {
+      const [version, nodes, pods] = await Promise.all([
+        client.json<{ gitVersion: string }>('GET', '/version'),
+        client.json<KubeList<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>>('GET', '/api/v1/nodes'),
+        client.json<KubeList>('GET', '/api/v1/pods', { query: { limit: 1 }, accept: METADATA_ONLY }),
+      ]);
+      const ready = itemsOf(nodes).filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+      return {
+        version: version.gitVersion,
+        nodes: { total: itemsOf(nodes).length, ready },
+        pods: { total: itemsOf(pods).length + (pods.metadata.remainingItemCount ?? 0) },
+      };
+    });
+    const items: FleetSummaryItem[] = outcomes.map((o) =>
+      'value' in o
+        ? { cluster_id: o.cluster.id, cluster_name: o.cluster.name, status: 'ok', latency_ms: o.latency_ms, ...o.value, error: null }
+        : { cluster_id: o.cluster.id, cluster_name: o.cluster.name, status: o.status, latency_ms: o.latency_ms, version: o.cluster.version, nodes: null, pods: null, error: o.error },
+    );
+    const offset = (q.page - 1) * q.page_size;
+    return page(items.slice(offset, offset + q.page_size), items.length, q.page, q.page_size);
+  }
+
+  private assertSomeAnswered(summary: FleetClusterResult[]): void {
+    if (!summary.length || summary.some((s) => s.status === 'ok')) return;
+    const code = summary.every((s) => s.status === 'timeout')
+      ? ErrorCode.UPSTREAM_TIMEOUT
+      : summary.every((s) => s.status === 'unreachable' || s.status === 'timeout')
+        ? ErrorCode.CLUSTER_UNREACHABLE
+        : summary.every((s) => s.status === 'forbidden')
+          ? ErrorCode.FORBIDDEN
+          : ErrorCode.CLUSTER_API_ERROR;
+    throw new AppError(code, `No cluster answered (${summary.length} failed)`, { clusters: summary });
+  }
+}

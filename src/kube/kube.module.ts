@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { ClustersModule } from '../clusters/clusters.module.js';
+import { ApplyService } from './apply.service.js';
+import { EventsService } from './events.service.js';
+import { FleetController } from './fleet.controller.js';
+import { FleetService } from './fleet.service.js';
+import { LogsService } from './logs.service.js';
+import { ResourceMetricsService } from './resource-metrics.service.js';
+import { ResourcesController } from './resources.controller.js';
+import { ResourcesService } from './resources.service.js';
+import { WorkloadsController } from './workloads.controller.js';
+import { WorkloadsService } from './workloads.service.js';
+
+/** Live reads and writes, straight to each cluster's API server. */
+@Module({
+  imports: [ClustersModule],
+  controllers: [ResourcesController, WorkloadsController, FleetController],
+  providers: [ResourcesService, WorkloadsService, LogsService, EventsService, ApplyService, ResourceMetricsService, FleetService],
+  exports: [ResourcesService, FleetService],
+})
+export class KubeModule {}

@@ -1,0 +1,116 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { type AuthUser, Role } from '../auth/role.js';
+import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
+import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
+import { ApplyService } from './apply.service.js';
+import { ApplyDto, ApplySummaryDto, EventsQueryDto, MetricsQueryDto, ResourceMetricsDto } from './dto/actions.dto.js';
+import { ApiResourceDto, ApiResourceQueryDto, KubeObjectDto, ResourceGetQueryDto, ResourceListQueryDto } from './dto/resource.dto.js';
+import { EventsService } from './events.service.js';
+import { ResourceMetricsService } from './resource-metrics.service.js';
+import { ResourcesService } from './resources.service.js';
+
+const LIVE = 'Read live from the cluster’s API server. Kubernetes errors keep their status (403, 404, 409); unreachable → 503, slow → 504.';
+
+@ApiTags('live resources')
+@Controller('clusters/:id')
+@ApiUuidParam('id', 'Cluster id')
+export class ResourcesController {
+  constructor(
+    private readonly resources: ResourcesService,
+    private readonly events: EventsService,
+    private readonly apply: ApplyService,
+    private readonly metrics: ResourceMetricsService,
+  ) {}
+
+  @Get('api-resources')
+  @Authenticated()
+  @ApiOperation({ summary: 'Resource types the cluster serves (discovery, CRDs included)', description: LIVE })
+  @ApiPageEnvelope(ApiResourceDto)
+  @ApiErrors(400, 404, 502, 503, 504)
+  apiResources(@UuidParam() id: string, @Query() q: ApiResourceQueryDto) {
+    return this.resources.apiResources(id, q);
+  }
+
+  @Get('resources/:resource')
+  @Authenticated()
+  @ApiKubeParam('resource', 'resource')
+  @ApiOperation({
+    summary: 'List objects of any resource type (paginated through Kubernetes continue tokens)',
+    description: `${LIVE} Secret values are redacted unless an admin passes show_secret_values=true.`,
+  })
+  @ApiPageEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 502, 503, 504)
+  list(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('resource', 'resource') resource: string, @Query() q: ResourceListQueryDto) {
+    return this.resources.list(user, id, resource, q);
+  }
+
+  @Get('resources/:resource/:name')
+  @Authenticated()
+  @ApiKubeParam('resource', 'resource')
+  @ApiKubeParam('name', 'name')
+  @ApiOperation({ summary: 'Get one object (namespace required for namespaced types)', description: LIVE })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 502, 503, 504)
+  get(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @KubeParam('resource', 'resource') resource: string,
+    @KubeParam('name', 'name') name: string,
+    @Query() q: ResourceGetQueryDto,
+  ) {
+    return this.resources.get(user, id, resource, name, q);
+  }
+
+  @Delete('resources/:resource/:name')
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiKubeParam('resource', 'resource')
+  @ApiKubeParam('name', 'name')
+  @ApiOperation({ summary: 'Delete one object (background propagation)', description: LIVE })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 409, 502, 503, 504)
+  remove(@UuidParam() id: string, @KubeParam('resource', 'resource') resource: string, @KubeParam('name', 'name') name: string, @Query() q: ResourceGetQueryDto) {
+    return this.resources.delete(id, resource, name, q.namespace);
+  }
+
+  @Get('events')
+  @Authenticated()
+  @ApiOperation({ summary: 'Events, newest first, filtered by namespace, involved object and type', description: LIVE })
+  @ApiPageEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 502, 503, 504)
+  listEvents(@UuidParam() id: string, @Query() q: EventsQueryDto) {
+    return this.events.list(id, q);
+  }
+
+  @Post('apply')
+  @HttpCode(200)
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiOperation({
+    summary: 'Server-side apply (field manager "berth") of multi-document YAML or JSON, with dry run',
+    description: 'Each object gets a result: created, configured, unchanged or failed (with the API server’s reason). Partial success is 200; 422 (code 42203) only when every object failed.',
+  })
+  @ApiOkEnvelope(ApplySummaryDto)
+  @ApiErrors(400, 404, 422, 503, 504)
+  applyManifest(@UuidParam() id: string, @Body() dto: ApplyDto) {
+    return this.apply.apply(id, dto.manifest, dto);
+  }
+
+  @Get('metrics/nodes')
+  @Authenticated()
+  @ApiOperation({ summary: 'Node CPU and memory usage (metrics.k8s.io); 404 code 40403 when the cluster has no metrics-server' })
+  @ApiPageEnvelope(ResourceMetricsDto)
+  @ApiErrors(400, 404, 502, 503, 504)
+  nodeMetrics(@UuidParam() id: string, @Query() q: MetricsQueryDto) {
+    return this.metrics.nodes(id, q);
+  }
+
+  @Get('metrics/pods')
+  @Authenticated()
+  @ApiOperation({ summary: 'Pod CPU and memory usage (metrics.k8s.io), with per-container usage' })
+  @ApiPageEnvelope(ResourceMetricsDto)
+  @ApiErrors(400, 404, 502, 503, 504)
+  podMetrics(@UuidParam() id: string, @Query() q: MetricsQueryDto) {
+    return this.metrics.pods(id, q);
+  }
+}

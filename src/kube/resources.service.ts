@@ -1,0 +1,173 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import { type AuthUser, Role, roleAllows } from '../auth/role.js';
+import { ClustersService } from '../clusters/clusters.service.js';
+import { AppError } from '../common/app-error.js';
+import { page, type Page } from '../common/envelope.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { REDIS } from '../redis/redis.module.js';
+import { type ApiResource, apiVersionOf, resourcePath } from './client/discovery.js';
+import type { KubeClient } from './client/kube-client.js';
+import type { ApiResourceDto, ApiResourceQueryDto } from './dto/resource.dto.js';
+import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
+
+export interface ListOptions {
+  namespace?: string;
+  label_selector?: string;
+  field_selector?: string;
+  page: number;
+  page_size: number;
+  show_secret_values?: boolean;
+}
+
+/** Continue tokens live a few minutes in the API server (etcd compaction); we keep them a little less. */
+const CONTINUE_TTL_SECONDS = 240;
+const COUNT_PAGE = 500;
+
+const isSecret = (r: ApiResource) => r.group === '' && r.name === 'secrets';
+
+/**
+ * Generic reads of any resource type a cluster's discovery lists (CRDs included), straight from the
+ * API server. Berth pages map onto Kubernetes' own paging: page N is fetched with a continue token
+ * (cached in Redis when page N-1 was served, else found by a metadata-only walk), so a page never
+ * holds more than one page of objects, and all pages of a walk come from one consistent snapshot.
+ */
+@Injectable()
+export class ResourcesService {
+  constructor(
+    private readonly clusters: ClustersService,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async apiResources(clusterId: string, q: ApiResourceQueryDto): Promise<Page<ApiResourceDto>> {
+    const client = await this.clusters.client(clusterId);
+    const needle = q.q?.toLowerCase();
+    const all = (await client.discovery.resources()).filter(
+      (r) =>
+        !r.name.includes('/') &&
+        (q.group === undefined || r.group === q.group) &&
+        (q.namespaced === undefined || r.namespaced === q.namespaced) &&
+        (!needle || r.name.includes(needle) || r.kind.toLowerCase().includes(needle)),
+    );
+    return page(all.slice(q.offset, q.offset + q.page_size), all.length, q.page, q.page_size);
+  }
+
+  /** Resolves a resource name on a cluster and checks the verb and scope. */
+  async target(clusterId: string, name: string, verb: string, namespace?: string): Promise<{ client: KubeClient; resource: ApiResource }> {
+    const client = await this.clusters.client(clusterId);
+    const resource = await client.discovery.resolve(name);
+    if (!resource.verbs.includes(verb)) {
+      throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, `${resource.name} does not support "${verb}"`, { resource: resource.name, verbs: resource.verbs });
+    }
+    if (namespace && !resource.namespaced) {
+      throw AppError.validation([{ field: 'namespace', errors: [`${resource.name} is cluster-scoped; drop namespace`] }]);
+    }
+    return { client, resource };
+  }
+
+  async list(user: AuthUser, clusterId: string, name: string, q: ListOptions): Promise<Page<KubeObject>> {
+    this.assertMayReveal(user, q.show_secret_values);
+    const { client, resource } = await this.target(clusterId, name, 'list', q.namespace);
+    return this.listPage(client, resource, q);
+  }
+
+  async listPage(client: KubeClient, resource: ApiResource, q: ListOptions): Promise<Page<KubeObject>> {
+    const path = resourcePath(resource, q.namespace);
+    const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
+    const offset = (q.page - 1) * q.page_size;
+    const key = this.continueKey(client, path, q);
+    let list: KubeList | undefined;
+    let total: number | undefined;
+    for (let attempt = 0; attempt < 2 && !list; attempt++) {
+      let cont: string | undefined;
+      if (q.page > 1) {
+        const found = await this.continueToken(client, path, selectors, key, q.page, offset, attempt > 0);
+        if (found.end) return page([], found.total, q.page, q.page_size);
+        cont = found.token;
+      }
+      try {
+        list = await client.json<KubeList>('GET', path, { query: { ...selectors, limit: q.page_size, continue: cont } });
+      } catch (e) {
+        // 410 Gone: the continue token expired; walk again once from a fresh snapshot.
+        if (!(e instanceof AppError && e.details?.kube_status === 410 && attempt === 0)) throw e;
+        await this.redis.del(`${key}:${q.page}`);
+      }
+    }
+    list = list!;
+    const next = list.metadata.continue;
+    if (next) await this.redis.set(`${key}:${q.page + 1}`, next, 'EX', CONTINUE_TTL_SECONDS);
+    const found = itemsOf(list);
+    if (!next) total = offset + found.length;
+    else if (typeof list.metadata.remainingItemCount === 'number') total = offset + found.length + list.metadata.remainingItemCount;
+    else total = offset + found.length + (await this.countFrom(client, path, selectors, next));
+    const apiVersion = apiVersionOf(resource);
+    const items = found.map((o) => ({ apiVersion, kind: resource.kind, ...o }));
+    return page(isSecret(resource) && !q.show_secret_values ? items.map(redactSecret) : items, total, q.page, q.page_size);
+  }
+
+  async get(user: AuthUser, clusterId: string, name: string, objectName: string, q: { namespace?: string; show_secret_values?: boolean }): Promise<KubeObject> {
+    this.assertMayReveal(user, q.show_secret_values);
+    const { client, resource } = await this.target(clusterId, name, 'get', q.namespace);
+    this.assertNamespace(resource, q.namespace);
+    const obj = await client.json<KubeObject>('GET', resourcePath(resource, q.namespace, objectName));
+    return isSecret(resource) && !q.show_secret_values ? redactSecret(obj) : obj;
+  }
+
+  async delete(clusterId: string, name: string, objectName: string, namespace?: string): Promise<KubeObject> {
+    const { client, resource } = await this.target(clusterId, name, 'delete', namespace);
+    this.assertNamespace(resource, namespace);
+    const res = await client.json<KubeObject>('DELETE', resourcePath(resource, namespace, objectName), {
+      body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' }),
+    });
+    return isSecret(resource) ? redactSecret(res) : res;
+  }
+
+  assertNamespace(resource: ApiResource, namespace?: string): void {
+    if (resource.namespaced && !namespace) {
+      throw AppError.validation([{ field: 'namespace', errors: [`${resource.name} is namespaced; give namespace`] }]);
+    }
+  }
+
+  private assertMayReveal(user: AuthUser, reveal?: boolean): void {
+    if (reveal && !roleAllows(user.role, Role.ADMIN)) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'Only admins may see Secret values (show_secret_values)');
+    }
+  }
+
+  private continueKey(client: KubeClient, path: string, q: ListOptions): string {
+    const digest = createHash('sha1').update(JSON.stringify([path, q.label_selector ?? '', q.field_selector ?? '', q.page_size])).digest('hex');
+    return `kube-continue:${client.cluster.id}:${digest}`;
+  }
+
+  /** The continue token that starts page `pageNo` (cached, or found by skipping `offset` items metadata-only). */
+  private async continueToken(
+    client: KubeClient,
+    path: string,
+    selectors: Record<string, string | undefined>,
+    key: string,
+    pageNo: number,
+    offset: number,
+    fresh: boolean,
+  ): Promise<{ token?: string; end?: boolean; total: number }> {
+    if (!fresh) {
+      const cached = await this.redis.get(`${key}:${pageNo}`);
+      if (cached) return { token: cached, total: 0 };
+    }
+    const skipped = await client.json<KubeList>('GET', path, { accept: METADATA_ONLY, query: { ...selectors, limit: offset } });
+    if (!skipped.metadata.continue) return { end: true, total: itemsOf(skipped).length };
+    return { token: skipped.metadata.continue, total: 0 };
+  }
+
+  /** Counts the items after a continue token, metadata only (selectors leave remainingItemCount unset). */
+  private async countFrom(client: KubeClient, path: string, selectors: Record<string, string | undefined>, cont: string): Promise<number> {
+    let n = 0;
+    let token: string | undefined = cont;
+    while (token) {
+      const chunk: KubeList = await client.json<KubeList>('GET', path, { accept: METADATA_ONLY, query: { ...selectors, limit: COUNT_PAGE, continue: token } });
+      n += itemsOf(chunk).length;
+      token = chunk.metadata.continue;
+    }
+    return n;
+  }
+}

@@ -1,0 +1,208 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { type AuthUser, Role } from '../auth/role.js';
+import { AppError } from '../common/app-error.js';
+import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
+import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
+import { CreateNamespaceDto, LogLinesDto, LogsQueryDto, ScaleDto, UpdateNodeDto } from './dto/actions.dto.js';
+import { KubeObjectDto, ResourceGetQueryDto, SelectorQueryDto } from './dto/resource.dto.js';
+import { LogsService } from './logs.service.js';
+import { ResourcesService } from './resources.service.js';
+import { type ScalableKind, WorkloadsService } from './workloads.service.js';
+
+const KINDS = ['deployments', 'statefulsets'];
+const kindParam = (kind: string): ScalableKind => {
+  if (!KINDS.includes(kind)) throw AppError.validation([{ field: 'kind', errors: [`kind must be one of ${KINDS.join(', ')}`] }]);
+  return kind as ScalableKind;
+};
+
+/** Friendly routes for what people do every day: namespaces, nodes, workloads, pods and their logs. */
+@ApiTags('live resources')
+@Controller('clusters/:id')
+@ApiUuidParam('id', 'Cluster id')
+export class WorkloadsController {
+  constructor(
+    private readonly resources: ResourcesService,
+    private readonly workloads: WorkloadsService,
+    private readonly logs: LogsService,
+  ) {}
+
+  @Get('namespaces')
+  @Authenticated()
+  @ApiOperation({ summary: 'List namespaces' })
+  @ApiPageEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  namespaces(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
+    return this.resources.list(user, id, 'namespaces', q);
+  }
+
+  @Post('namespaces')
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiOperation({ summary: 'Create a namespace' })
+  @ApiOkEnvelope(KubeObjectDto, { status: 201 })
+  @ApiErrors(400, 403, 404, 409, 503, 504)
+  async createNamespace(@UuidParam() id: string, @Body() dto: CreateNamespaceDto) {
+    const { client } = await this.resources.target(id, 'namespaces', 'create');
+    return client.json('POST', '/api/v1/namespaces', {
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: dto.name, labels: dto.labels } }),
+    });
+  }
+
+  @Get('namespaces/:ns')
+  @Authenticated()
+  @ApiKubeParam('ns', 'label')
+  @ApiOperation({ summary: 'Get a namespace' })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  namespace(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string) {
+    return this.resources.get(user, id, 'namespaces', ns, {});
+  }
+
+  @Get('nodes')
+  @Authenticated()
+  @ApiOperation({ summary: 'List nodes' })
+  @ApiPageEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  nodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
+    return this.resources.list(user, id, 'nodes', q);
+  }
+
+  @Get('nodes/:name')
+  @Authenticated()
+  @ApiKubeParam('name', 'name')
+  @ApiOperation({ summary: 'Get a node' })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  node(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('name', 'name') name: string) {
+    return this.resources.get(user, id, 'nodes', name, {});
+  }
+
+  @Post('nodes/:name/cordon')
+  @HttpCode(200)
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiKubeParam('name', 'name')
+  @ApiOperation({ summary: 'Cordon a node (no new pods are scheduled on it)' })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  cordon(@UuidParam() id: string, @KubeParam('name', 'name') name: string) {
+    return this.workloads.cordon(id, name, true);
+  }
+
+  @Post('nodes/:name/uncordon')
+  @HttpCode(200)
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiKubeParam('name', 'name')
+  @ApiOperation({ summary: 'Uncordon a node' })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  uncordon(@UuidParam() id: string, @KubeParam('name', 'name') name: string) {
+    return this.workloads.cordon(id, name, false);
+  }
+
+  @Patch('nodes/:name')
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiKubeParam('name', 'name')
+  @ApiOperation({ summary: 'Set or remove node labels, and/or replace its taints' })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 422, 503, 504)
+  updateNode(@UuidParam() id: string, @KubeParam('name', 'name') name: string, @Body() dto: UpdateNodeDto) {
+    return this.workloads.updateNode(id, name, dto);
+  }
+
+  @Get('namespaces/:ns/pods')
+  @Authenticated()
+  @ApiKubeParam('ns', 'label')
+  @ApiOperation({ summary: 'List pods of a namespace' })
+  @ApiPageEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  pods(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Query() q: SelectorQueryDto) {
+    return this.resources.list(user, id, 'pods', { ...q, namespace: ns });
+  }
+
+  @Get('namespaces/:ns/pods/:name')
+  @Authenticated()
+  @ApiKubeParam('ns', 'label')
+  @ApiKubeParam('name', 'name')
+  @ApiOperation({ summary: 'Get a pod' })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  pod(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @KubeParam('name', 'name') name: string) {
+    return this.resources.get(user, id, 'pods', name, { namespace: ns });
+  }
+
+  @Get('namespaces/:ns/pods/:name/logs')
+  @Authenticated()
+  @ApiKubeParam('ns', 'label')
+  @ApiKubeParam('name', 'name')
+  @ApiProduces('application/json', 'text/plain')
+  @ApiOperation({
+    summary: 'Pod logs',
+    description: 'Without follow: an envelope with the lines (capped by limit_bytes, default 5 MiB). With follow=true: a text/plain stream of new lines until the client disconnects.',
+  })
+  @ApiOkEnvelope(LogLinesDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  async podLogs(
+    @UuidParam() id: string,
+    @KubeParam('ns', 'label') ns: string,
+    @KubeParam('name', 'name') name: string,
+    @Query() q: LogsQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (!q.follow) return this.logs.read(id, ns, name, q);
+    const stream = await this.logs.follow(id, ns, name, q);
+    reply.raw.on('close', () => stream.destroy());
+    reply.header('cache-control', 'no-store');
+    return new StreamableFile(stream, { type: 'text/plain; charset=utf-8' });
+  }
+
+  @Get('namespaces/:ns/:kind')
+  @Authenticated()
+  @ApiKubeParam('ns', 'label')
+  @ApiParam({ name: 'kind', enum: KINDS })
+  @ApiOperation({ summary: 'List deployments or statefulsets of a namespace' })
+  @ApiPageEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  workloadList(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Param('kind') kind: string, @Query() q: SelectorQueryDto) {
+    return this.resources.list(user, id, `${kindParam(kind)}.apps`, { ...q, namespace: ns });
+  }
+
+  @Get('namespaces/:ns/:kind/:name')
+  @Authenticated()
+  @ApiKubeParam('ns', 'label')
+  @ApiParam({ name: 'kind', enum: KINDS })
+  @ApiKubeParam('name', 'name')
+  @ApiOperation({ summary: 'Get a deployment or statefulset' })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  workload(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Param('kind') kind: string, @KubeParam('name', 'name') name: string) {
+    return this.resources.get(user, id, `${kindParam(kind)}.apps`, name, { namespace: ns } satisfies ResourceGetQueryDto);
+  }
+
+  @Post('namespaces/:ns/:kind/:name/scale')
+  @HttpCode(200)
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiKubeParam('ns', 'label')
+  @ApiParam({ name: 'kind', enum: KINDS })
+  @ApiKubeParam('name', 'name')
+  @ApiOperation({ summary: 'Scale a deployment or statefulset; returns the Scale object' })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 409, 503, 504)
+  scale(@UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Param('kind') kind: string, @KubeParam('name', 'name') name: string, @Body() dto: ScaleDto) {
+    return this.workloads.scale(id, kindParam(kind), ns, name, dto.replicas);
+  }
+
+  @Post('namespaces/:ns/:kind/:name/restart')
+  @HttpCode(200)
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiKubeParam('ns', 'label')
+  @ApiParam({ name: 'kind', enum: KINDS })
+  @ApiKubeParam('name', 'name')
+  @ApiOperation({ summary: 'Rolling restart (as kubectl rollout restart)' })
+  @ApiOkEnvelope(KubeObjectDto)
+  @ApiErrors(400, 403, 404, 503, 504)
+  restart(@UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Param('kind') kind: string, @KubeParam('name', 'name') name: string) {
+    return this.workloads.restart(id, kindParam(kind), ns, name);
+  }
+}
