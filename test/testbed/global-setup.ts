@@ -6,7 +6,14 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusterAnswers, loadTestbed, repoRoot, testbedDir, testbedScript, type TestbedCluster } from './state.js';
+import {
+  clusterAnswers,
+  loadTestbed,
+  repoRoot,
+  testbedDir,
+  testbedScript,
+  type TestbedCluster,
+} from './state.js';
 
 export const STARTED_ENV = 'BERTH_TESTBED_STARTED_BY_JEST';
 export const STARTED_MARKER = join(testbedDir, 'started-by-jest');
@@ -19,7 +26,11 @@ function runTestbed(args: string[]): Promise<void> {
     child.on('close', (code, signal) =>
       code === 0
         ? resolvePromise()
-        : reject(new Error(`'scripts/testbed ${args.join(' ')}' failed (${signal ?? `exit ${code}`}); see the messages above`)),
+        : reject(
+            new Error(
+              `'scripts/testbed ${args.join(' ')}' failed (${signal ?? `exit ${code}`}); see the messages above`,
+            ),
+          ),
     );
   });
 }
@@ -37,7 +48,9 @@ export default async function globalSetup(): Promise<void> {
   }
   const answering = await Promise.all(existing.map((c) => clusterAnswers(c)));
   if (existing.length >= Number(clusters) && answering.every(Boolean)) {
-    process.stderr.write(`\ntestbed: reusing ${existing.length} running cluster(s) (${existing.map((c) => c.name).join(', ')})\n`);
+    process.stderr.write(
+      `\ntestbed: reusing ${existing.length} running cluster(s) (${existing.map((c) => c.name).join(', ')})\n`,
+    );
     return;
   }
   // something answered before we started: the testbed belongs to someone else, only complete it

@@ -15,12 +15,16 @@ export default async function globalTeardown(): Promise<void> {
   if (!startedHere) return;
   if (process.env.BERTH_TESTBED_KEEP === '1') {
     rmSync(STARTED_MARKER, { force: true });
-    process.stderr.write('\ntestbed: BERTH_TESTBED_KEEP=1, leaving the clusters running (scripts/testbed down stops them)\n');
+    process.stderr.write(
+      '\ntestbed: BERTH_TESTBED_KEEP=1, leaving the clusters running (scripts/testbed down stops them)\n',
+    );
     return;
   }
   await new Promise<void>((resolvePromise, reject) => {
     const child = spawn(testbedScript, ['down'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`'scripts/testbed down' failed (exit ${code})`))));
+    child.on('close', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`'scripts/testbed down' failed (exit ${code})`)),
+    );
   });
 }

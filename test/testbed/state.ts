@@ -43,15 +43,19 @@ export function loadTestbed(): TestbedCluster[] {
   try {
     state = JSON.parse(readFileSync(statePath, 'utf8'));
   } catch (e) {
-    throw new Error(`testbed not running: run scripts/testbed up (${statePath} is unreadable: ${(e as Error).message})`);
+    throw new Error(
+      `testbed not running: run scripts/testbed up (${statePath} is unreadable: ${(e as Error).message})`,
+    );
   }
-  if (!Array.isArray(state) || state.length === 0) throw new Error('testbed not running: run scripts/testbed up');
+  if (!Array.isArray(state) || state.length === 0)
+    throw new Error('testbed not running: run scripts/testbed up');
   return state as TestbedCluster[];
 }
 
 export interface TestbedResponse {
   status: number;
   /** parsed JSON body, or undefined when the body is not JSON */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw Kubernetes JSON
   body: any;
   text: string;
 }
@@ -68,7 +72,12 @@ export function clusterRequest(
 ): Promise<TestbedResponse> {
   const url = new URL(path, cluster.server);
   const token = opts.token === undefined ? cluster.token : opts.token;
-  const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const payload =
+    opts.body === undefined
+      ? undefined
+      : typeof opts.body === 'string'
+        ? opts.body
+        : JSON.stringify(opts.body);
   const headers: Record<string, string | number> = { Accept: 'application/json, */*' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (payload !== undefined) {

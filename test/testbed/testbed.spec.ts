@@ -1,8 +1,15 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the tests read raw Kubernetes JSON */
 // Proves the testbed clusters are real Kubernetes: real API server, controller-manager, scheduler,
 // etcd and kwok nodes, per-cluster authentication, RBAC, pod logs and resource metrics.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { clusterRequest, loadTestbed, testbedVersions, type TestbedCluster, type TestbedResponse } from './state.js';
+import {
+  clusterRequest,
+  loadTestbed,
+  testbedVersions,
+  type TestbedCluster,
+  type TestbedResponse,
+} from './state.js';
 
 const clusters: TestbedCluster[] = loadTestbed();
 const versions = testbedVersions();
@@ -15,7 +22,11 @@ const REPLICAS = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until check() returns a value other than undefined/false; fails with the last observation. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 45000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 45000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -26,7 +37,10 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined | 
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+      );
     await sleep(500);
   }
 }
@@ -43,7 +57,15 @@ function cores(q: string): number {
 function bytes(q: string): number {
   const m = /^(\d+)(Ki|Mi|Gi|k|M|G)?$/.exec(q);
   if (!m) throw new Error(`unexpected memory quantity ${q}`);
-  const mult: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 };
+  const mult: Record<string, number> = {
+    '': 1,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+  };
   return Number(m[1]) * mult[m[2] ?? ''];
 }
 
@@ -63,7 +85,11 @@ describe('testbed clusters', () => {
       clusters.map(async (c) => {
         ok(
           await clusterRequest(c, 'POST', '/api/v1/namespaces', {
-            body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS, labels: { 'berth.dev/test': 'testbed-spec' } } },
+            body: {
+              apiVersion: 'v1',
+              kind: 'Namespace',
+              metadata: { name: NS, labels: { 'berth.dev/test': 'testbed-spec' } },
+            },
           }),
           `create namespace in ${c.name}`,
         );
@@ -94,7 +120,9 @@ describe('testbed clusters', () => {
 
   afterAll(async () => {
     // the namespace test deletes them; this is the safety net when an earlier test failed
-    await Promise.all(clusters.map((c) => clusterRequest(c, 'DELETE', `/api/v1/namespaces/${NS}`).catch(() => undefined)));
+    await Promise.all(
+      clusters.map((c) => clusterRequest(c, 'DELETE', `/api/v1/namespaces/${NS}`).catch(() => undefined)),
+    );
   });
 
   it('has at least one cluster with distinct names and servers', () => {
@@ -121,7 +149,9 @@ describe('testbed clusters', () => {
   it(`every cluster has ${NODES} Ready kwok nodes`, async () => {
     for (const c of clusters) {
       const nodes = ok(await clusterRequest(c, 'GET', '/api/v1/nodes'), `nodes of ${c.name}`).items as any[];
-      const ready = nodes.filter((n) => (n.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True'));
+      const ready = nodes.filter((n) =>
+        (n.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True'),
+      );
       expect(nodes).toHaveLength(NODES);
       expect(ready.map((n) => n.metadata.name).sort()).toEqual(nodes.map((n) => n.metadata.name).sort());
       expect(nodes.every((n) => n.metadata.name.startsWith(`kwok-${c.name}-`))).toBe(true);
@@ -132,8 +162,13 @@ describe('testbed clusters', () => {
     await Promise.all(
       clusters.map(async (c) => {
         const rs = await eventually(`ReplicaSet in ${c.name}`, async () => {
-          const items = ok(await clusterRequest(c, 'GET', `/apis/apps/v1/namespaces/${NS}/replicasets`), 'list rs').items as any[];
-          return items.find((r) => r.metadata.ownerReferences?.some((o: any) => o.kind === 'Deployment' && o.name === DEPLOYMENT));
+          const items = ok(
+            await clusterRequest(c, 'GET', `/apis/apps/v1/namespaces/${NS}/replicasets`),
+            'list rs',
+          ).items as any[];
+          return items.find((r) =>
+            r.metadata.ownerReferences?.some((o: any) => o.kind === 'Deployment' && o.name === DEPLOYMENT),
+          );
         });
         expect(rs.spec.replicas).toBe(REPLICAS);
         const pods = await eventually(`${REPLICAS} Running pods in ${c.name}`, async () => {
@@ -146,13 +181,31 @@ describe('testbed clusters', () => {
           expect(p.metadata.ownerReferences[0].name).toBe(rs.metadata.name);
         }
         const dep = await eventually(`Deployment status in ${c.name}`, async () => {
-          const d = ok(await clusterRequest(c, 'GET', `/apis/apps/v1/namespaces/${NS}/deployments/${DEPLOYMENT}`), 'get deployment');
+          const d = ok(
+            await clusterRequest(c, 'GET', `/apis/apps/v1/namespaces/${NS}/deployments/${DEPLOYMENT}`),
+            'get deployment',
+          );
           return d.status?.readyReplicas === REPLICAS ? d : undefined;
         });
         expect(dep.status.replicas).toBe(REPLICAS);
       }),
     );
   }, 90000);
+
+  it('admission plugins run (NamespaceLifecycle refuses a pod in a missing namespace)', async () => {
+    for (const c of clusters) {
+      const r = await clusterRequest(c, 'POST', `/api/v1/namespaces/${NS}-missing/pods`, {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'p' },
+          spec: { containers: [{ name: 'c', image: 'i' }] },
+        },
+      });
+      expect(r.status).toBe(404);
+      expect(r.body.details).toEqual(expect.objectContaining({ kind: 'namespaces', name: `${NS}-missing` }));
+    }
+  });
 
   it('the default ServiceAccount exists in a new namespace', async () => {
     for (const c of clusters) {
@@ -167,9 +220,12 @@ describe('testbed clusters', () => {
   it('events are recorded for the Deployment and its pods', async () => {
     for (const c of clusters) {
       const reasons = await eventually(`events in ${c.name}`, async () => {
-        const items = ok(await clusterRequest(c, 'GET', `/api/v1/namespaces/${NS}/events`), 'list events').items as any[];
+        const items = ok(await clusterRequest(c, 'GET', `/api/v1/namespaces/${NS}/events`), 'list events')
+          .items as any[];
         const set = new Set(items.map((e) => `${e.involvedObject.kind}/${e.reason}`));
-        return set.has('Deployment/ScalingReplicaSet') && set.has('Pod/Scheduled') && set.has('ReplicaSet/SuccessfulCreate')
+        return set.has('Deployment/ScalingReplicaSet') &&
+          set.has('Pod/Scheduled') &&
+          set.has('ReplicaSet/SuccessfulCreate')
           ? set
           : undefined;
       });
@@ -243,7 +299,11 @@ describe('testbed clusters', () => {
         if (other === target) continue;
         expect(other.token).not.toBe(target.token);
         const r = await clusterRequest(target, 'GET', '/api/v1/namespaces', { token: other.token });
-        expect({ from: other.name, to: target.name, status: r.status }).toEqual({ from: other.name, to: target.name, status: 401 });
+        expect({ from: other.name, to: target.name, status: r.status }).toEqual({
+          from: other.name,
+          to: target.name,
+          status: 401,
+        });
         const l = await clusterRequest(target, 'GET', '/api/v1/namespaces', { token: other.limited_token });
         expect(l.status).toBe(401);
       }
@@ -258,8 +318,13 @@ describe('testbed clusters', () => {
       const pods = await clusterRequest(c, 'GET', '/api/v1/pods', { token: c.limited_token });
       expect(pods.status).toBe(403);
       expect(pods.body.reason).toBe('Forbidden');
-      expect((await clusterRequest(c, 'GET', `/api/v1/namespaces/${NS}/secrets`, { token: c.limited_token })).status).toBe(403);
-      expect((await clusterRequest(c, 'DELETE', `/api/v1/namespaces/${NS}`, { token: c.limited_token })).status).toBe(403);
+      expect(
+        (await clusterRequest(c, 'GET', `/api/v1/namespaces/${NS}/secrets`, { token: c.limited_token }))
+          .status,
+      ).toBe(403);
+      expect(
+        (await clusterRequest(c, 'DELETE', `/api/v1/namespaces/${NS}`, { token: c.limited_token })).status,
+      ).toBe(403);
     }
   });
 

@@ -22,8 +22,30 @@ const KWOK_WORKDIR = join(TB, 'kwok');
 const META = join(TB, 'testbed.json'); // internal bookkeeping (ports, tokens, bin dir)
 const STATE = join(TB, 'state.json'); // public: what tests and the app read
 const NAMES = [
-  'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu',
-  'nu', 'xi', 'omicron', 'pi', 'rho', 'sigma', 'tau', 'upsilon', 'phi', 'chi', 'psi', 'omega',
+  'alpha',
+  'beta',
+  'gamma',
+  'delta',
+  'epsilon',
+  'zeta',
+  'eta',
+  'theta',
+  'iota',
+  'kappa',
+  'lambda',
+  'mu',
+  'nu',
+  'xi',
+  'omicron',
+  'pi',
+  'rho',
+  'sigma',
+  'tau',
+  'upsilon',
+  'phi',
+  'chi',
+  'psi',
+  'omega',
 ];
 // Each cluster gets a block of PORT_STRIDE ports from PORT_BASE (default 16400-16879 for 24
 // clusters): far from the app (3000-3100), Postgres (5432) and Redis (6379).
@@ -82,7 +104,12 @@ function run(cmd, args, { env, quiet = false, timeoutMs = 10 * 60 * 1000 } = {})
     child.on('error', (e) => reject(new Error(`cannot run ${cmd}: ${e.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) resolvePromise({ out, err });
-      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`})${quiet ? `:\n${err.slice(-2000)}` : ''}`));
+      else
+        reject(
+          new Error(
+            `${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`})${quiet ? `:\n${err.slice(-2000)}` : ''}`,
+          ),
+        );
     });
   });
 }
@@ -163,7 +190,14 @@ function writeState(meta) {
     const caData = caPem(name).toString('base64');
     const kubeconfigPath = join(TB, `${name}.kubeconfig`);
     writeFileSync(kubeconfigPath, kubeconfigYaml(name, server, caData, c.token), { mode: 0o600 });
-    state.push({ name, server, token: c.token, ca_data: caData, kubeconfig_path: kubeconfigPath, limited_token: c.limitedToken });
+    state.push({
+      name,
+      server,
+      token: c.token,
+      ca_data: caData,
+      kubeconfig_path: kubeconfigPath,
+      limited_token: c.limitedToken,
+    });
   }
   writeJsonAtomic(STATE, state);
   return state;
@@ -263,7 +297,15 @@ async function build() {
     fail(`building the testbed binaries failed (see the messages above). ${e.message}`);
   });
   const bin = out.trim().split('\n').pop();
-  for (const b of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd', 'kwok', 'kwokctl', 'metrics-server']) {
+  for (const b of [
+    'kube-apiserver',
+    'kube-controller-manager',
+    'kube-scheduler',
+    'etcd',
+    'kwok',
+    'kwokctl',
+    'metrics-server',
+  ]) {
     if (!existsSync(join(bin, b))) fail(`build finished but ${join(bin, b)} is missing`);
   }
   return bin;
@@ -351,13 +393,19 @@ function podLog(name) {
   for (let i = 1; i <= 20; i++) {
     const ts = new Date(t0 + i * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
     const stream = i % 5 === 0 ? 'stderr' : 'stdout';
-    lines.push(`${ts} ${stream} F berth-testbed ${name}: log line ${i}${stream === 'stderr' ? ' (warning)' : ''}`);
+    lines.push(
+      `${ts} ${stream} F berth-testbed ${name}: log line ${i}${stream === 'stderr' ? ' (warning)' : ''}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 async function allocateCluster(meta, name) {
-  const used = new Set(Object.entries(meta.clusters).filter(([n]) => n !== name).map(([, c]) => c.index));
+  const used = new Set(
+    Object.entries(meta.clusters)
+      .filter(([n]) => n !== name)
+      .map(([, c]) => c.index),
+  );
   let index = NAMES.indexOf(name);
   if (index < 0) index = NAMES.length;
   while (used.has(index)) index++;
@@ -434,16 +482,33 @@ async function createCluster(meta, name, bin) {
   writeJsonAtomic(META, meta);
   const t0 = Date.now();
   log(`creating cluster ${name} on https://127.0.0.1:${c.ports.kubeApiserver} ...`);
-  await kwokctl(bin, ['create', 'cluster', '--name', kwokName(name), '--config', join(dir, 'kwok.yaml'), '--wait', '3m', '--quiet-pull'], {
-    quiet: true,
-  }).catch((e) => fail(`creating cluster ${name} failed: ${e.message}\n(logs: ${join(kwokClusterDir(name), 'logs')})`));
+  await kwokctl(
+    bin,
+    [
+      'create',
+      'cluster',
+      '--name',
+      kwokName(name),
+      '--config',
+      join(dir, 'kwok.yaml'),
+      '--wait',
+      '3m',
+      '--quiet-pull',
+    ],
+    {
+      quiet: true,
+    },
+  ).catch((e) =>
+    fail(`creating cluster ${name} failed: ${e.message}\n(logs: ${join(kwokClusterDir(name), 'logs')})`),
+  );
   log(`cluster ${name} created in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 async function startCluster(meta, name, bin) {
   log(`starting cluster ${name} ...`);
-  await kwokctl(bin, ['start', 'cluster', '--name', kwokName(name), '--wait', '3m'], { quiet: true }).catch((e) =>
-    fail(`starting cluster ${name} failed: ${e.message}\n(logs: ${join(kwokClusterDir(name), 'logs')})`),
+  await kwokctl(bin, ['start', 'cluster', '--name', kwokName(name), '--wait', '3m'], { quiet: true }).catch(
+    (e) =>
+      fail(`starting cluster ${name} failed: ${e.message}\n(logs: ${join(kwokClusterDir(name), 'logs')})`),
   );
 }
 
@@ -510,7 +575,9 @@ function nodeManifest(cluster, nodeName) {
 /** Everything after the control plane answers: RBAC for the limited user, nodes, readiness. */
 async function configureCluster(meta, name, nodes) {
   const k = conn(meta, name);
-  await waitFor(`${name} /readyz`, async () => (await kubeRequest(k, 'GET', '/readyz')).status === 200, { timeoutMs: 180000 });
+  await waitFor(`${name} /readyz`, async () => (await kubeRequest(k, 'GET', '/readyz')).status === 200, {
+    timeoutMs: 180000,
+  });
   await ensureObject(k, '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
@@ -536,10 +603,17 @@ async function configureCluster(meta, name, nodes) {
     if (!have.has(n)) {
       await ensureObject(k, '/api/v1/nodes', nodeManifest(name, n));
     } else {
-      const r = await kubeRequest(k, 'PATCH', `/api/v1/nodes/${n}`, { metadata: { annotations: nodeAnnotations(n) } }, {
-        contentType: 'application/merge-patch+json',
-      });
-      if (r.status !== 200) throw new Error(`PATCH node ${n} in ${name} -> ${r.status}: ${r.text.slice(0, 300)}`);
+      const r = await kubeRequest(
+        k,
+        'PATCH',
+        `/api/v1/nodes/${n}`,
+        { metadata: { annotations: nodeAnnotations(n) } },
+        {
+          contentType: 'application/merge-patch+json',
+        },
+      );
+      if (r.status !== 200)
+        throw new Error(`PATCH node ${n} in ${name} -> ${r.status}: ${r.text.slice(0, 300)}`);
     }
   }
   await waitFor(
@@ -554,7 +628,11 @@ async function configureCluster(meta, name, nodes) {
   await waitFor(
     `APIService v1beta1.metrics.k8s.io Available in ${name} (metrics-server log: ${join(kwokClusterDir(name), 'logs', 'metrics-server.log')})`,
     async () => {
-      const r = await kubeRequest(k, 'GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io');
+      const r = await kubeRequest(
+        k,
+        'GET',
+        '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io',
+      );
       return (r.body?.status?.conditions ?? []).some((c) => c.type === 'Available' && c.status === 'True');
     },
     { timeoutMs: 90000 },
@@ -563,21 +641,28 @@ async function configureCluster(meta, name, nodes) {
   // the controller-manager creates the default ServiceAccount; pods cannot be admitted before it
   await waitFor(
     `default ServiceAccount in ${name}`,
-    async () => (await kubeRequest(k, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
+    async () =>
+      (await kubeRequest(k, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
     { timeoutMs: 120000 },
   );
 }
 
 function assertComponentsRunning(name) {
-  const dead = Object.entries(componentPids(name)).filter(([, pid]) => !pidAlive(pid)).map(([comp]) => comp);
+  const dead = Object.entries(componentPids(name))
+    .filter(([, pid]) => !pidAlive(pid))
+    .map(([comp]) => comp);
   if (dead.length) {
-    fail(`cluster ${name}: ${dead.join(', ')} not running; see ${join(kwokClusterDir(name), 'logs')}/<component>.log`);
+    fail(
+      `cluster ${name}: ${dead.join(', ')} not running; see ${join(kwokClusterDir(name), 'logs')}/<component>.log`,
+    );
   }
 }
 
 /** Reuses a running cluster, starts a stopped one, restarts one with a dead component. */
 async function ensureRunning(meta, name, bin) {
-  const dead = Object.entries(componentPids(name)).filter(([, pid]) => !pidAlive(pid)).map(([comp]) => comp);
+  const dead = Object.entries(componentPids(name))
+    .filter(([, pid]) => !pidAlive(pid))
+    .map(([comp]) => comp);
   const up = await isUp(meta, name);
   if (up && dead.length === 0) {
     log(`cluster ${name} is up, reusing it`);
@@ -633,7 +718,9 @@ async function cmdUp(opts) {
     writeJsonAtomic(META, meta);
     for (const name of NAMES.slice(0, clusters)) {
       if (meta.clusters[name] && existsSync(kwokClusterDir(name)) && !configCurrent(meta, name, bin)) {
-        log(`cluster ${name} was created by an older testbed configuration (versions or flags changed): recreating it`);
+        log(
+          `cluster ${name} was created by an older testbed configuration (versions or flags changed): recreating it`,
+        );
         await deleteCluster(meta, name, bin);
         delete meta.clusters[name];
         writeJsonAtomic(META, meta);
@@ -676,7 +763,15 @@ async function cmdStatus(opts) {
     const dead = Object.keys(pids).filter((comp) => !(comp in running));
     const rssMiB = Math.round(Object.values(running).reduce((sum, pid) => sum + rssKiB(pid), 0) / 1024);
     const state = version ? (dead.length ? 'degraded' : 'up') : 'down';
-    rows.push({ name, state, server, version: version?.gitVersion ?? null, pids: running, dead, rss_mib: rssMiB });
+    rows.push({
+      name,
+      state,
+      server,
+      version: version?.gitVersion ?? null,
+      pids: running,
+      dead,
+      rss_mib: rssMiB,
+    });
   }
   if (opts.json) {
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
@@ -685,10 +780,14 @@ async function cmdStatus(opts) {
   } else {
     for (const r of rows) {
       const pids =
-        [...Object.entries(r.pids).map(([k, v]) => `${k}=${v}`), ...(r.state === 'up' ? [] : r.dead.map((k) => `${k}=dead`))].join(' ') ||
-        'no processes';
+        [
+          ...Object.entries(r.pids).map(([k, v]) => `${k}=${v}`),
+          ...(r.state === 'up' ? [] : r.dead.map((k) => `${k}=dead`)),
+        ].join(' ') || 'no processes';
       const rss = r.rss_mib ? `  rss ${r.rss_mib} MiB` : '';
-      process.stdout.write(`${r.name.padEnd(8)} ${r.state.padEnd(8)} ${r.server}  ${r.version ?? '-'}  ${pids}${rss}\n`);
+      process.stdout.write(
+        `${r.name.padEnd(8)} ${r.state.padEnd(8)} ${r.server}  ${r.version ?? '-'}  ${pids}${rss}\n`,
+      );
     }
   }
   return rows;
@@ -697,7 +796,10 @@ async function cmdStatus(opts) {
 async function cmdStopStart(which, opts) {
   const name = opts._[1];
   const meta = loadMeta();
-  if (!name || !meta.clusters[name]) fail(`usage: scripts/testbed ${which} <name>; known clusters: ${Object.keys(meta.clusters).join(', ') || 'none'}`);
+  if (!name || !meta.clusters[name])
+    fail(
+      `usage: scripts/testbed ${which} <name>; known clusters: ${Object.keys(meta.clusters).join(', ') || 'none'}`,
+    );
   const bin = meta.bin;
   if (!bin || !existsSync(join(bin, 'kwokctl'))) fail(`binaries not found (${bin}); run scripts/testbed up`);
   await withLock(async () => {
@@ -708,7 +810,9 @@ async function cmdStopStart(which, opts) {
     } else {
       await ensureRunning(meta, name, bin);
       const k = conn(meta, name);
-      await waitFor(`${name} /readyz`, async () => (await kubeRequest(k, 'GET', '/readyz')).status === 200, { timeoutMs: 180000 });
+      await waitFor(`${name} /readyz`, async () => (await kubeRequest(k, 'GET', '/readyz')).status === 200, {
+        timeoutMs: 180000,
+      });
       const sel = encodeURIComponent(`berth.dev/testbed-cluster=${name}`);
       await waitFor(`Ready nodes in ${name}`, async () => {
         const items = (await kubeRequest(k, 'GET', `/api/v1/nodes?labelSelector=${sel}`)).body?.items ?? [];
@@ -754,6 +858,8 @@ async function main() {
 }
 
 main().catch((e) => {
-  process.stderr.write(`testbed: ERROR: ${e.userFacing || !process.env.BERTH_TESTBED_DEBUG ? e.message : e.stack ?? e}\n`);
+  process.stderr.write(
+    `testbed: ERROR: ${e.userFacing || !process.env.BERTH_TESTBED_DEBUG ? e.message : (e.stack ?? e)}\n`,
+  );
   process.exit(1);
 });

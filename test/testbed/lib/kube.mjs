@@ -48,7 +48,9 @@ export function kubeRequest(cluster, method, path, body, opts = {}) {
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${opts.timeoutMs ?? 10000} ms: ${method} ${url}`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`timeout after ${opts.timeoutMs ?? 10000} ms: ${method} ${url}`)),
+    );
     req.on('error', reject);
     if (payload !== undefined) req.write(payload);
     req.end();
@@ -69,7 +71,9 @@ export async function waitFor(what, fn, { timeoutMs = 120000, intervalMs = 500 }
       lastErr = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${lastErr ? `: ${lastErr.message}` : ''}`);
+      throw new Error(
+        `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${lastErr ? `: ${lastErr.message}` : ''}`,
+      );
     }
     await sleep(intervalMs);
   }
