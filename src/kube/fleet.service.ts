@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { type AuthUser, Role, roleAllows } from '../auth/role.js';
 import type { ClusterEntity } from '../clusters/cluster.entity.js';
 import { type ClusterTarget, ClustersService } from '../clusters/clusters.service.js';
@@ -9,7 +9,9 @@ import { ErrorCode } from '../common/error-codes.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { apiVersionOf, resourcePath } from './client/discovery.js';
 import type { KubeClient } from './client/kube-client.js';
+import { sliceArray } from './json-array-scanner.js';
 import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
+import { openList, readItems } from './list-stream.js';
 
 export type FleetStatus = 'ok' | 'timeout' | 'unreachable' | 'forbidden' | 'error';
 
@@ -24,13 +26,8 @@ export interface FleetClusterResult {
   error: { code: number; message: string } | null;
 }
 
-export interface FleetItem {
-  cluster_id: string;
-  cluster_name: string;
-  object: KubeObject;
-}
-
-export type FleetPage = Page<FleetItem> & { clusters: FleetClusterResult[] };
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from('}');
 
 export interface FleetQuery {
   clusters?: string[];
@@ -100,7 +97,12 @@ export class FleetService {
     });
   }
 
-  async resources(user: AuthUser, name: string, q: FleetQuery & { show_secret_values?: boolean }): Promise<FleetPage> {
+  /**
+   * Lists a resource type on every cluster and merges the answers into one page. Items are not parsed:
+   * each cluster's items array is sliced into raw objects (JsonArrayScanner) and written into the
+   * envelope as they came, so Berth adds little beyond the slowest cluster's own answer.
+   */
+  async resources(user: AuthUser, name: string, q: FleetQuery & { show_secret_values?: boolean }): Promise<StreamableFile> {
     if (q.show_secret_values && !roleAllows(user.role, Role.ADMIN)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'Only admins may see Secret values (show_secret_values)');
     }
@@ -111,32 +113,41 @@ export class FleetService {
       if (q.namespace && !resource.namespaced) {
         throw new AppError(ErrorCode.VALIDATION_FAILED, `${resource.name} is cluster-scoped; drop namespace`);
       }
-      const list = await client.json<KubeList>('GET', resourcePath(resource, q.namespace), {
+      const res = await client.stream(resourcePath(resource, q.namespace), {
         query: { labelSelector: q.label_selector, fieldSelector: q.field_selector, limit: q.max_per_cluster },
         timeoutMs: timeout,
       });
-      const apiVersion = apiVersionOf(resource);
-      const secret = resource.group === '' && resource.name === 'secrets' && !q.show_secret_values;
-      const items = itemsOf(list).map((o) => {
-        const obj = { apiVersion, kind: resource.kind, ...o };
-        return secret ? redactSecret(obj) : obj;
-      });
-      return { items, truncated: Boolean(list.metadata.continue) };
+      const list = await openList(res);
+      let items = sliceArray(await readItems(list));
+      if (resource.group === '' && resource.name === 'secrets' && !q.show_secret_values) {
+        items = items.map((b) => Buffer.from(JSON.stringify(redactSecret(JSON.parse(b.toString('utf8')) as KubeObject))));
+      }
+      return { items, truncated: Boolean(list.metadata().continue), apiVersion: apiVersionOf(resource), kind: resource.kind };
     });
     const summary: FleetClusterResult[] = [];
-    const merged: FleetItem[] = [];
+    const merged: { prefix: Buffer; raw: Buffer }[] = [];
     for (const o of outcomes) {
       const base = { cluster_id: o.cluster.id, cluster_name: o.cluster.name, latency_ms: o.latency_ms };
       if ('value' in o) {
         summary.push({ ...base, status: 'ok', count: o.value.items.length, truncated: o.value.truncated, error: null });
-        for (const object of o.value.items) merged.push({ cluster_id: o.cluster.id, cluster_name: o.cluster.name, object });
+        const prefix = Buffer.from(
+          `{"cluster_id":${JSON.stringify(o.cluster.id)},"cluster_name":${JSON.stringify(o.cluster.name)},"api_version":${JSON.stringify(o.value.apiVersion)},"kind":${JSON.stringify(o.value.kind)},"object":`,
+        );
+        for (const raw of o.value.items) merged.push({ prefix, raw });
       } else {
         summary.push({ ...base, status: o.status, count: 0, truncated: false, error: o.error });
       }
     }
     this.assertSomeAnswered(summary);
     const offset = (q.page - 1) * q.page_size;
-    return { ...page(merged.slice(offset, offset + q.page_size), merged.length, q.page, q.page_size), clusters: summary };
+    const { data: _none, ...meta } = page([], merged.length, q.page, q.page_size);
+    const parts: Buffer[] = [Buffer.from(`{"code":0,"message":"ok","data":{${JSON.stringify({ ...meta, clusters: summary }).slice(1, -1)},"data":[`)];
+    merged.slice(offset, offset + q.page_size).forEach((item, i) => {
+      if (i) parts.push(COMMA);
+      parts.push(item.prefix, item.raw, CLOSE);
+    });
+    parts.push(Buffer.from(']}}'));
+    return new StreamableFile(Buffer.concat(parts), { type: 'application/json; charset=utf-8' });
   }
 
   async summary(q: { clusters?: string[]; page: number; page_size: number; timeout_ms?: number }): Promise<Page<FleetSummaryItem>> {

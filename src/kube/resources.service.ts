@@ -1,6 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { type AuthUser, Role, roleAllows } from '../auth/role.js';
 import { ClustersService } from '../clusters/clusters.service.js';
 import { AppError } from '../common/app-error.js';
@@ -11,6 +13,10 @@ import { type ApiResource, apiVersionOf, resourcePath } from './client/discovery
 import type { KubeClient } from './client/kube-client.js';
 import type { ApiResourceDto, ApiResourceQueryDto } from './dto/resource.dto.js';
 import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
+import { openList, readItems } from './list-stream.js';
+
+/** A page of objects of one type; items as Kubernetes lists them (apiVersion and kind on the page). */
+export type KubePage = Page<KubeObject> & { api_version: string; kind: string };
 
 export interface ListOptions {
   namespace?: string;
@@ -66,44 +72,61 @@ export class ResourcesService {
     return { client, resource };
   }
 
-  async list(user: AuthUser, clusterId: string, name: string, q: ListOptions): Promise<Page<KubeObject>> {
+  async list(user: AuthUser, clusterId: string, name: string, q: ListOptions): Promise<KubePage | StreamableFile> {
     this.assertMayReveal(user, q.show_secret_values);
     const { client, resource } = await this.target(clusterId, name, 'list', q.namespace);
     return this.listPage(client, resource, q);
   }
 
-  async listPage(client: KubeClient, resource: ApiResource, q: ListOptions): Promise<Page<KubeObject>> {
+  /**
+   * One page of a list. Passed through as a stream (the API server's item bytes untouched) unless
+   * Secret values must be redacted, which needs the objects parsed.
+   */
+  async listPage(client: KubeClient, resource: ApiResource, q: ListOptions): Promise<KubePage | StreamableFile> {
     const path = resourcePath(resource, q.namespace);
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
     const offset = (q.page - 1) * q.page_size;
     const key = this.continueKey(client, path, q);
-    let list: KubeList | undefined;
-    let total: number | undefined;
-    for (let attempt = 0; attempt < 2 && !list; attempt++) {
+    const kind = { api_version: apiVersionOf(resource), kind: resource.kind };
+    const redact = isSecret(resource) && !q.show_secret_values;
+    let res: IncomingMessage | undefined;
+    for (let attempt = 0; attempt < 2 && !res; attempt++) {
       let cont: string | undefined;
       if (q.page > 1) {
         const found = await this.continueToken(client, path, selectors, key, q.page, offset, attempt > 0);
-        if (found.end) return page([], found.total, q.page, q.page_size);
+        if (found.end) return { ...page([], found.total, q.page, q.page_size), ...kind };
         cont = found.token;
       }
       try {
-        list = await client.json<KubeList>('GET', path, { query: { ...selectors, limit: q.page_size, continue: cont } });
+        res = await client.stream(path, { query: { ...selectors, limit: q.page_size, continue: cont } });
       } catch (e) {
         // 410 Gone: the continue token expired; walk again once from a fresh snapshot.
         if (!(e instanceof AppError && e.details?.kube_status === 410 && attempt === 0)) throw e;
         await this.redis.del(`${key}:${q.page}`);
       }
     }
-    list = list!;
-    const next = list.metadata.continue;
-    if (next) await this.redis.set(`${key}:${q.page + 1}`, next, 'EX', CONTINUE_TTL_SECONDS);
-    const found = itemsOf(list);
-    if (!next) total = offset + found.length;
-    else if (typeof list.metadata.remainingItemCount === 'number') total = offset + found.length + list.metadata.remainingItemCount;
-    else total = offset + found.length + (await this.countFrom(client, path, selectors, next));
-    const apiVersion = apiVersionOf(resource);
-    const items = found.map((o) => ({ apiVersion, kind: resource.kind, ...o }));
-    return page(isSecret(resource) && !q.show_secret_values ? items.map(redactSecret) : items, total, q.page, q.page_size);
+    const list = await openList(res!);
+    /** Total and the next page's token, once the items have been read. */
+    const finish = async (count: number): Promise<number> => {
+      const meta = list.metadata();
+      const next = meta.continue;
+      if (!next) return offset + count;
+      void this.redis.set(`${key}:${q.page + 1}`, next, 'EX', CONTINUE_TTL_SECONDS).catch(() => undefined);
+      const remaining = typeof meta.remainingItemCount === 'number' ? meta.remainingItemCount : await this.countFrom(client, path, selectors, next);
+      return offset + count + remaining;
+    };
+    if (redact) {
+      const items = (JSON.parse((await readItems(list)).toString('utf8')) ?? []) as KubeObject[];
+      return { ...page(items.map(redactSecret), await finish(items.length), q.page, q.page_size), ...kind };
+    }
+    const head = `{"code":0,"message":"ok","data":{"cur_page":${q.page},"cur_page_size":${q.page_size},"api_version":${JSON.stringify(kind.api_version)},"kind":${JSON.stringify(kind.kind)},"data":`;
+    async function* body(): AsyncGenerator<Buffer> {
+      yield Buffer.from(head);
+      yield* list.items;
+      const total = await finish(list.scanner.count);
+      yield Buffer.from(`,"total":${total},"total_page":${total === 0 ? 0 : Math.ceil(total / q.page_size)}}}`);
+    }
+    return new StreamableFile(Readable.from(body(), { objectMode: false }), { type: 'application/json; charset=utf-8' });
   }
 
   async get(user: AuthUser, clusterId: string, name: string, objectName: string, q: { namespace?: string; show_secret_values?: boolean }): Promise<KubeObject> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ClusterClientPool } from '../../src/kube/client/cluster-client.pool.js';
 import { importCluster, kubeconfigOf, testbed } from '../helpers/clusters.js';
-import { startTestApp, type TestApp, userToken } from '../helpers/test-app.js';
+import { eventually, startTestApp, type TestApp, userToken } from '../helpers/test-app.js';
 import type { TestbedCluster } from '../testbed/state.js';
 
 const BAD_USER_FORMS: [string, string, string][] = [
@@ -186,5 +186,29 @@ describe('clusters (e2e, real testbed clusters)', () => {
     expect((await t.api('GET', `/api/v1/clusters/${id}`, { token: admin })).status).toBe(404);
     const again = await importCluster(t, admin, tb[2], 'gamma-tmp2');
     expect((await t.api('GET', `/api/v1/clusters/${again}/health`, { token: admin })).body.data.status).toBe('active');
+  });
+});
+
+describe('cluster health sweep (e2e)', () => {
+  it('probes every cluster on the configured interval through a repeatable bull job', async () => {
+    const t = await startTestApp({ env: { BERTH_PROBE_INTERVAL_SECONDS: '5' } });
+    try {
+      const admin = await t.login();
+      const tb = testbed();
+      const alive = await importCluster(t, admin, tb[0], 'sweep-alive');
+      const dead = (await t.api('POST', '/api/v1/clusters/import', { token: admin, body: { name: 'sweep-dead', server: 'https://127.0.0.1:1', token: 'x', force: true } })).body.data.id;
+      // Age both records: the sweep must refresh them.
+      await t.sql.query("UPDATE clusters SET last_probed_at = now() - interval '1 hour', status = 'unavailable'");
+      expect((await t.api('GET', `/api/v1/clusters/${alive}`, { token: admin })).body.data.status).toBe('stale');
+      const swept = await eventually(async () => {
+        const rows = (await t.sql.query('SELECT id, status, last_probed_at FROM clusters')).rows as { id: string; status: string; last_probed_at: Date }[];
+        return rows.every((r) => Date.now() - r.last_probed_at.getTime() < 30_000) ? rows : null;
+      }, 20_000, 250);
+      expect(swept.find((r) => r.id === alive)?.status).toBe('active');
+      expect(swept.find((r) => r.id === dead)?.status).toBe('unavailable');
+      expect((await t.api('GET', `/api/v1/clusters/${alive}`, { token: admin })).body.data.status).toBe('active');
+    } finally {
+      await t.close();
+    }
   });
 });

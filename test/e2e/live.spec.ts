@@ -131,8 +131,21 @@ describe('live reads and writes (e2e, real testbed clusters)', () => {
     for (const name of ['widgets', 'widgets.example.com', 'wdg', 'Widget']) {
       const list = await t.api('GET', `/api/v1/clusters/${ids[0]}/resources/${name}?namespace=${NS}`, { token: viewer });
       expect(list.status).toBe(200);
-      expect(list.body.data.data).toEqual([expect.objectContaining({ apiVersion: 'example.com/v1', kind: 'Widget', spec: { size: 3 } })]);
+      expect(list.body.data).toMatchObject({ api_version: 'example.com/v1', kind: 'Widget', total: 1 });
+      expect(list.body.data.data).toEqual([expect.objectContaining({ metadata: expect.objectContaining({ name: 'w1' }), spec: { size: 3 } })]);
     }
+    // Custom resources come back as unstructured lists (metadata after items): page them too.
+    await t.api('POST', `/api/v1/clusters/${ids[0]}/apply`, {
+      token: admin,
+      body: { manifest: [2, 3, 4, 5].map((i) => `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w${i}, namespace: ${NS}}\n`).join('---\n') },
+    });
+    const widgets: string[] = [];
+    for (const p of [1, 2, 3]) {
+      const res = await t.api('GET', `/api/v1/clusters/${ids[0]}/resources/widgets?namespace=${NS}&page=${p}&page_size=2`, { token: viewer });
+      expect(res.body.data).toMatchObject({ total: 5, total_page: 3, kind: 'Widget' });
+      widgets.push(...res.body.data.data.map((o: { metadata: { name: string } }) => o.metadata.name));
+    }
+    expect(widgets.sort()).toEqual(['w1', 'w2', 'w3', 'w4', 'w5']);
     const unknown = await t.api('GET', `/api/v1/clusters/${ids[0]}/resources/gizmos`, { token: viewer });
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe(40402);
@@ -150,14 +163,15 @@ describe('live reads and writes (e2e, real testbed clusters)', () => {
         expect(res.status).toBe(200);
         expect(res.body.data).toMatchObject({ cur_page: p, cur_page_size: 2, total: 5, total_page: 3 });
         expect(res.body.data.data).toHaveLength(n);
-        expect(res.body.data.data[0]).toMatchObject({ apiVersion: 'v1', kind: 'Pod' });
+        expect(res.body.data).toMatchObject({ api_version: 'v1', kind: 'Pod' });
+        expect(res.body.data.data[0]).toMatchObject({ metadata: { namespace: NS }, spec: expect.any(Object) });
         seen.push(...res.body.data.data.map((o: { metadata: { name: string } }) => o.metadata.name));
       }
       expect(new Set(seen).size).toBe(5);
     }
     // Page 3 asked cold (no cached token): found by a metadata-only skip.
     const cold = await t.api('GET', `/api/v1/clusters/${ids[0]}/resources/pods?namespace=${NS}&page=3&page_size=2&label_selector=app%3Dweb,tier!%3Dx`, { token: viewer });
-    expect(cold.body.data).toMatchObject({ total: 5, data: [expect.objectContaining({ kind: 'Pod' })] });
+    expect(cold.body.data).toMatchObject({ total: 5, kind: 'Pod', data: [expect.objectContaining({ metadata: expect.objectContaining({ namespace: NS }) })] });
     const beyond = await t.api('GET', `/api/v1/clusters/${ids[0]}/resources/pods?namespace=${NS}&page=9&page_size=2`, { token: viewer });
     expect(beyond.body.data).toMatchObject({ total: 5, data: [] });
   });
@@ -288,7 +302,7 @@ describe('live reads and writes (e2e, real testbed clusters)', () => {
     expect(all.body.data.clusters.map((c: { status: string }) => c.status)).toEqual(tb.map(() => 'ok'));
     expect(all.body.data.total).toBe(all.body.data.clusters.reduce((n: number, c: { count: number }) => n + c.count, 0));
     expect(new Set(all.body.data.data.map((i: { cluster_id: string }) => i.cluster_id))).toEqual(new Set(ids));
-    expect(all.body.data.data[0].object).toMatchObject({ kind: 'Node', apiVersion: 'v1' });
+    expect(all.body.data.data[0]).toMatchObject({ kind: 'Node', api_version: 'v1', object: { metadata: expect.any(Object), status: expect.any(Object) } });
 
     const dead = await t.api('POST', '/api/v1/clusters/import', { token: admin, body: { name: 'dead', server: 'https://127.0.0.1:1', token: 'x', force: true } });
     const port = (blackhole.address() as { port: number }).port;

@@ -258,7 +258,9 @@ export class FleetClusterResultDto {
 export class FleetItemDto {
   @ApiProperty({ format: 'uuid' }) cluster_id: string;
   @ApiProperty() cluster_name: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The Kubernetes object' }) object: Record<string, unknown>;
+  @ApiProperty({ example: 'v1' }) api_version: string;
+  @ApiProperty({ example: 'Pod' }) kind: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The Kubernetes object, as the cluster lists it' }) object: Record<string, unknown>;
 }
 
 export class FleetSummaryItemDto {

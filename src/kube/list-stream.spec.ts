@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals';
+import type { IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { openList, readItems } from './list-stream.js';
+
+function upstream(text: string, chunk = 7): IncomingMessage & PassThrough {
+  const s = new PassThrough();
+  const buf = Buffer.from(text);
+  let i = 0;
+  const push = () => {
+    if (i >= buf.length) return void s.end();
+    s.write(buf.subarray(i, (i += chunk)));
+    setImmediate(push);
+  };
+  setImmediate(push);
+  return s as unknown as IncomingMessage & PassThrough;
+}
+
+const items = [{ metadata: { name: 'a' } }, { metadata: { name: 'b', annotations: { q: 'x"]}' } } }];
+
+describe('openList', () => {
+  it('passes the items through and reads metadata written before them (typed lists)', async () => {
+    const text = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { continue: 'c1', remainingItemCount: 9 }, items }) + '\n';
+    const list = await openList(upstream(text));
+    expect(JSON.parse((await readItems(list)).toString())).toEqual(items);
+    expect(list.scanner.count).toBe(2);
+    expect(list.metadata()).toEqual({ continue: 'c1', remainingItemCount: 9 });
+  });
+
+  it('reads metadata written after the items (unstructured lists of custom resources)', async () => {
+    const text = `{"apiVersion":"example.com/v1","items":${JSON.stringify(items)},"kind":"WidgetList","metadata":{"continue":"c2","remainingItemCount":3}}`;
+    const list = await openList(upstream(text, 5));
+    expect(list.metadata()).toEqual({});
+    expect(JSON.parse((await readItems(list)).toString())).toEqual(items);
+    expect(list.metadata()).toEqual({ continue: 'c2', remainingItemCount: 3 });
+  });
+
+  it('turns "items": null into an empty array', async () => {
+    const list = await openList(upstream('{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"5"},"items":null}'));
+    expect((await readItems(list)).toString()).toBe('[]');
+    expect(list.scanner.count).toBe(0);
+  });
+
+  it('releases the upstream answer when the reader stops early or the list is unreadable', async () => {
+    const big = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: Array.from({ length: 200 }, (_, i) => ({ metadata: { name: `p${i}` } })) });
+    const res = upstream(big, 64);
+    const list = await openList(res);
+    for await (const _ of list.items) break;
+    expect(res.destroyed).toBe(true);
+    const broken = upstream('{"kind":"PodList",garbage,"items":[]}');
+    await expect(openList(broken)).rejects.toMatchObject({ code: 50201 });
+    expect(broken.destroyed).toBe(true);
+  });
+});

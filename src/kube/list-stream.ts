@@ -1,0 +1,134 @@
+import type { IncomingMessage } from 'node:http';
+import { AppError } from '../common/app-error.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { JsonArrayScanner } from './json-array-scanner.js';
+import type { KubeList } from './kube-list.js';
+
+const ITEMS = Buffer.from('"items":');
+const NULL = Buffer.from('null');
+const MAX_HEAD = 1024 * 1024;
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+type Meta = KubeList['metadata'];
+
+export interface OpenList {
+  /** The bytes of the items array ("[...]"), exactly as the API server sent them. */
+  items: AsyncGenerator<Buffer>;
+  /** Items counted while `items` was read (complete once it is exhausted). */
+  scanner: JsonArrayScanner;
+  /**
+   * The list's metadata (continue, remainingItemCount). Typed lists put it before `items`;
+   * unstructured ones (custom resources) after, so it is only certain once `items` is exhausted.
+   */
+  metadata(): Meta;
+}
+
+function readHead(res: IncomingMessage): Promise<{ buf: Buffer; at: number }> {
+  return new Promise((resolve, reject) => {
+    let buf: Buffer = Buffer.alloc(0);
+    const done = (err: Error | null, at = -1) => {
+      res.off('data', onData).off('end', onEnd).off('error', onError);
+      if (err) reject(err);
+      else resolve({ buf, at });
+    };
+    const onData = (c: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, c]) : c;
+      const at = buf.indexOf(ITEMS);
+      // Wait for a few bytes past "items": to tell "[" from "null".
+      if (at >= 0 && buf.length >= at + ITEMS.length + 8) {
+        res.pause();
+        done(null, at);
+      } else if (buf.length > MAX_HEAD) {
+        res.destroy();
+        done(new AppError(ErrorCode.CLUSTER_API_ERROR, 'The API server sent a list without items'));
+      }
+    };
+    const onEnd = () => done(null, buf.indexOf(ITEMS));
+    const onError = (e: Error) => done(new AppError(ErrorCode.CLUSTER_UNREACHABLE, `The list stream broke: ${e.message}`));
+    res.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}
+
+/** Parses the list object around its items: the head `{...,` (before) or the tail `,...}` (after). */
+function parseFragment(text: string, part: 'head' | 'tail'): Partial<KubeList> {
+  const t = text.trim();
+  const json = part === 'head' ? `${t.replace(/,$/, '')}}` : `{${t.replace(/^,/, '')}`;
+  try {
+    return JSON.parse(json) as Partial<KubeList>;
+  } catch {
+    throw new AppError(ErrorCode.CLUSTER_API_ERROR, 'The API server sent a list Berth cannot read');
+  }
+}
+
+/**
+ * Opens a Kubernetes list answer as a stream: the items array's bytes are handed on untouched (counted
+ * on the way), and only the small rest of the list object (kind, apiVersion, metadata) is parsed — so
+ * a list passes through Berth without being parsed or re-serialized.
+ */
+export async function openList(res: IncomingMessage): Promise<OpenList> {
+  const { buf, at } = await readHead(res);
+  let head: Partial<KubeList>;
+  try {
+    if (at < 0) throw new AppError(ErrorCode.CLUSTER_API_ERROR, 'The API server sent a list without items');
+    head = parseFragment(buf.subarray(0, at).toString('utf8'), 'head');
+  } catch (e) {
+    res.destroy(); // never leave a half-read answer holding a pooled connection
+    throw e;
+  }
+  let meta: Meta = head.metadata ?? {};
+  let start = at + ITEMS.length;
+  while (start < buf.length && isSpace(buf[start])) start++;
+  const scanner = new JsonArrayScanner();
+
+  async function* items(): AsyncGenerator<Buffer> {
+    let finished = false;
+    try {
+      yield* read();
+      finished = true;
+    } finally {
+      // The reader stopped early (client gone, error): release the upstream connection.
+      if (!finished) res.destroy();
+    }
+  }
+
+  async function* read(): AsyncGenerator<Buffer> {
+    const tail: Buffer[] = [];
+    let first = buf.subarray(start);
+    let closed = false;
+    if (first.subarray(0, NULL.length).equals(NULL)) {
+      // "items": null — an empty list.
+      yield Buffer.from('[]');
+      tail.push(first.subarray(NULL.length));
+      closed = true;
+      first = Buffer.alloc(0);
+    }
+    const pass = function* (chunk: Buffer): Generator<Buffer> {
+      if (closed) {
+        tail.push(chunk);
+        return;
+      }
+      const end = scanner.feed(chunk);
+      if (end < 0) {
+        yield chunk;
+        return;
+      }
+      closed = true;
+      yield chunk.subarray(0, end + 1);
+      tail.push(chunk.subarray(end + 1));
+    };
+    if (first.length) yield* pass(first);
+    for await (const chunk of res as AsyncIterable<Buffer>) yield* pass(chunk);
+    if (!closed) throw new AppError(ErrorCode.CLUSTER_API_ERROR, 'The API server’s list ended early');
+    const after = parseFragment(Buffer.concat(tail).toString('utf8'), 'tail');
+    if (after.metadata) meta = after.metadata;
+  }
+
+  return { items: items(), scanner, metadata: () => meta };
+}
+
+/** Reads an opened list's items completely (for fan-out, which merges several lists). */
+export async function readItems(list: OpenList): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const b of list.items) parts.push(b);
+  return Buffer.concat(parts);
+}
