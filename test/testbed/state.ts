@@ -52,6 +52,21 @@ export function loadTestbed(): TestbedCluster[] {
   return state as TestbedCluster[];
 }
 
+/**
+ * Number of nodes per cluster of the running testbed (the last `scripts/testbed up --nodes M`);
+ * BERTH_TESTBED_NODES wins when set.
+ */
+export function testbedNodes(): number {
+  if (process.env.BERTH_TESTBED_NODES) return Number(process.env.BERTH_TESTBED_NODES);
+  try {
+    const meta = JSON.parse(readFileSync(join(testbedDir, 'testbed.json'), 'utf8')) as { nodes?: number };
+    if (typeof meta.nodes === 'number') return meta.nodes;
+  } catch {
+    // fall through to the default
+  }
+  return 3;
+}
+
 export interface TestbedResponse {
   status: number;
   /** parsed JSON body, or undefined when the body is not JSON */

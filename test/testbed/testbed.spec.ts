@@ -4,8 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import {
+  clusterAnswers,
   clusterRequest,
   loadTestbed,
+  testbedNodes,
   testbedVersions,
   type TestbedCluster,
   type TestbedResponse,
@@ -13,7 +15,7 @@ import {
 
 const clusters: TestbedCluster[] = loadTestbed();
 const versions = testbedVersions();
-const NODES = Number(process.env.BERTH_TESTBED_NODES ?? '3');
+const NODES = testbedNodes();
 const RUN = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const NS = `tb-spec-${RUN}`;
 const DEPLOYMENT = 'web';
@@ -81,6 +83,9 @@ async function runningPods(c: TestbedCluster): Promise<any[]> {
 
 describe('testbed clusters', () => {
   beforeAll(async () => {
+    // a test elsewhere may be cycling a cluster with `scripts/testbed stop/start`: wait for it
+    for (const c of clusters)
+      await eventually(`${c.name} to answer /version`, () => clusterAnswers(c), 30000);
     await Promise.all(
       clusters.map(async (c) => {
         ok(
@@ -173,7 +178,12 @@ describe('testbed clusters', () => {
         expect(rs.spec.replicas).toBe(REPLICAS);
         const pods = await eventually(`${REPLICAS} Running pods in ${c.name}`, async () => {
           const running = await runningPods(c);
-          return running.length === REPLICAS ? running : undefined;
+          if (running.length === REPLICAS) return running;
+          const all = ok(await clusterRequest(c, 'GET', `/api/v1/namespaces/${NS}/pods`), 'list pods')
+            .items as any[];
+          throw new Error(
+            `pods: ${JSON.stringify(all.map((p) => [p.metadata.name, p.spec.nodeName ?? null, p.status?.phase]))}`,
+          );
         });
         for (const p of pods) {
           expect(p.spec.nodeName).toMatch(new RegExp(`^kwok-${c.name}-\\d+$`));
@@ -185,12 +195,13 @@ describe('testbed clusters', () => {
             await clusterRequest(c, 'GET', `/apis/apps/v1/namespaces/${NS}/deployments/${DEPLOYMENT}`),
             'get deployment',
           );
-          return d.status?.readyReplicas === REPLICAS ? d : undefined;
+          if (d.status?.readyReplicas === REPLICAS) return d;
+          throw new Error(`deployment status: ${JSON.stringify(d.status)}`);
         });
         expect(dep.status.replicas).toBe(REPLICAS);
       }),
     );
-  }, 90000);
+  }, 150000);
 
   it('admission plugins run (NamespaceLifecycle refuses a pod in a missing namespace)', async () => {
     for (const c of clusters) {

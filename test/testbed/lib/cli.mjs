@@ -715,6 +715,7 @@ async function cmdUp(opts) {
     const meta = loadMeta();
     meta.bin = bin;
     meta.versions = versions;
+    meta.nodes = nodes; // read by test/testbed/state.ts testbedNodes()
     writeJsonAtomic(META, meta);
     for (const name of NAMES.slice(0, clusters)) {
       if (meta.clusters[name] && existsSync(kwokClusterDir(name)) && !configCurrent(meta, name, bin)) {
