@@ -20,6 +20,9 @@ import type { ClusterDto, ClusterHealthDto, ClusterQueryDto, ImportClusterDto, U
 
 const context = (id: string) => `clusters:${id}`;
 
+/** Live reads look a cluster up on every call; a record this young is reused (other instances see changes within it). */
+const RECORD_TTL_MS = 2000;
+
 /** A cluster Berth can talk to, with its client (or why it has none). */
 export interface ClusterTarget {
   cluster: ClusterEntity;
@@ -30,6 +33,7 @@ export interface ClusterTarget {
 @Injectable()
 export class ClustersService implements OnModuleInit {
   private readonly logger = new Logger(ClustersService.name);
+  private readonly recent = new Map<string, { at: number; cluster: ClusterEntity }>();
 
   constructor(
     private readonly repo: ClustersRepository,
@@ -98,6 +102,7 @@ export class ClustersService implements OnModuleInit {
   }
 
   async update(id: string, dto: UpdateClusterDto): Promise<ClusterDto> {
+    this.recent.delete(id);
     const current = await this.mustFind(id);
     if (dto.name && dto.name !== current.name) {
       if (await this.repo.findByName(dto.name)) throw AppError.conflict(`cluster ${dto.name} already exists`);
@@ -120,11 +125,13 @@ export class ClustersService implements OnModuleInit {
         ...probeUpdate(probe),
         status: probe.ok ? ClusterStatus.ACTIVE : ClusterStatus.UNAVAILABLE,
       });
+      this.recent.delete(id);
       this.pool.drop(id);
     } else if (dto.force !== undefined || dto.context !== undefined || dto.insecure_skip_tls_verify !== undefined || dto.ca_data !== undefined) {
       throw AppError.validation([{ field: 'kubeconfig', errors: ['context, ca_data, insecure_skip_tls_verify and force need a new kubeconfig or server and token'] }]);
     }
     if (Object.keys(patch).length) await this.repo.update(id, patch);
+    this.recent.delete(id);
     return this.get(id);
   }
 
@@ -132,6 +139,7 @@ export class ClustersService implements OnModuleInit {
   async detach(id: string): Promise<void> {
     await this.mustFind(id);
     await this.repo.delete(id);
+    this.recent.delete(id);
     this.pool.drop(id);
   }
 
@@ -170,7 +178,14 @@ export class ClustersService implements OnModuleInit {
 
   /** The pooled client of a cluster (for live reads). */
   async client(id: string): Promise<KubeClient> {
-    const target = await this.target(await this.mustFind(id));
+    const hit = this.recent.get(id);
+    let cluster = hit && Date.now() - hit.at < RECORD_TTL_MS ? hit.cluster : undefined;
+    if (!cluster) {
+      cluster = await this.mustFind(id);
+      this.recent.set(id, { at: Date.now(), cluster });
+      if (this.recent.size > 10_000) this.recent.clear();
+    }
+    const target = await this.target(cluster);
     if (target.error) throw target.error;
     return target.client!;
   }
