@@ -117,35 +117,46 @@ export class FleetService {
         query: { labelSelector: q.label_selector, fieldSelector: q.field_selector, limit: q.max_per_cluster },
         timeoutMs: timeout,
       });
-      const list = await openList(res);
-      let items = sliceArray(await readItems(list));
-      if (resource.group === '' && resource.name === 'secrets' && !q.show_secret_values) {
-        items = items.map((b) => Buffer.from(JSON.stringify(redactSecret(JSON.parse(b.toString('utf8')) as KubeObject))));
-      }
-      return { items, truncated: Boolean(list.metadata().continue), apiVersion: apiVersionOf(resource), kind: resource.kind };
+      const list = await openList(res, q.max_per_cluster);
+      const raw = await readItems(list);
+      const redact = resource.group === '' && resource.name === 'secrets' && !q.show_secret_values;
+      return { raw, count: list.count(), redact, truncated: Boolean(list.metadata().continue), apiVersion: apiVersionOf(resource), kind: resource.kind };
     });
     const summary: FleetClusterResult[] = [];
-    const merged: { prefix: Buffer; raw: Buffer }[] = [];
+    const answered: { prefix: Buffer; raw: Buffer; count: number; redact: boolean }[] = [];
     for (const o of outcomes) {
       const base = { cluster_id: o.cluster.id, cluster_name: o.cluster.name, latency_ms: o.latency_ms };
       if ('value' in o) {
-        summary.push({ ...base, status: 'ok', count: o.value.items.length, truncated: o.value.truncated, error: null });
+        summary.push({ ...base, status: 'ok', count: o.value.count, truncated: o.value.truncated, error: null });
         const prefix = Buffer.from(
           `{"cluster_id":${JSON.stringify(o.cluster.id)},"cluster_name":${JSON.stringify(o.cluster.name)},"api_version":${JSON.stringify(o.value.apiVersion)},"kind":${JSON.stringify(o.value.kind)},"object":`,
         );
-        for (const raw of o.value.items) merged.push({ prefix, raw });
+        answered.push({ prefix, raw: o.value.raw, count: o.value.count, redact: o.value.redact });
       } else {
         summary.push({ ...base, status: o.status, count: 0, truncated: false, error: o.error });
       }
     }
     this.assertSomeAnswered(summary);
-    const offset = (q.page - 1) * q.page_size;
-    const { data: _none, ...meta } = page([], merged.length, q.page, q.page_size);
+    // Items run cluster after cluster; only the clusters that overlap the requested page are sliced.
+    const total = answered.reduce((n, a) => n + a.count, 0);
+    const from = (q.page - 1) * q.page_size;
+    const to = from + q.page_size;
+    const { data: _none, ...meta } = page([], total, q.page, q.page_size);
     const parts: Buffer[] = [Buffer.from(`{"code":0,"message":"ok","data":{${JSON.stringify({ ...meta, clusters: summary }).slice(1, -1)},"data":[`)];
-    merged.slice(offset, offset + q.page_size).forEach((item, i) => {
-      if (i) parts.push(COMMA);
-      parts.push(item.prefix, item.raw, CLOSE);
-    });
+    let at = 0;
+    let first = true;
+    for (const a of answered) {
+      const [lo, hi] = [Math.max(from, at), Math.min(to, at + a.count)];
+      if (lo < hi) {
+        for (let item of sliceArray(a.raw).slice(lo - at, hi - at)) {
+          if (a.redact) item = Buffer.from(JSON.stringify(redactSecret(JSON.parse(item.toString('utf8')) as KubeObject)));
+          if (!first) parts.push(COMMA);
+          parts.push(a.prefix, item, CLOSE);
+          first = false;
+        }
+      }
+      at += a.count;
+    }
     parts.push(Buffer.from(']}}'));
     return new StreamableFile(Buffer.concat(parts), { type: 'application/json; charset=utf-8' });
   }

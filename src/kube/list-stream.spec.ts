@@ -21,34 +21,43 @@ const items = [{ metadata: { name: 'a' } }, { metadata: { name: 'b', annotations
 describe('openList', () => {
   it('passes the items through and reads metadata written before them (typed lists)', async () => {
     const text = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { continue: 'c1', remainingItemCount: 9 }, items }) + '\n';
-    const list = await openList(upstream(text));
+    const list = await openList(upstream(text), 2);
     expect(JSON.parse((await readItems(list)).toString())).toEqual(items);
-    expect(list.scanner.count).toBe(2);
+    expect(list.count()).toBe(2);
     expect(list.metadata()).toEqual({ continue: 'c1', remainingItemCount: 9 });
   });
 
   it('reads metadata written after the items (unstructured lists of custom resources)', async () => {
     const text = `{"apiVersion":"example.com/v1","items":${JSON.stringify(items)},"kind":"WidgetList","metadata":{"continue":"c2","remainingItemCount":3}}`;
-    const list = await openList(upstream(text, 5));
+    const list = await openList(upstream(text, 5), 2);
     expect(list.metadata()).toEqual({});
     expect(JSON.parse((await readItems(list)).toString())).toEqual(items);
     expect(list.metadata()).toEqual({ continue: 'c2', remainingItemCount: 3 });
   });
 
+  it('counts a last page (no continue) by scanning, and trusts a full typed page', async () => {
+    const last = await openList(upstream(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items })), 500);
+    await readItems(last);
+    expect(last.count()).toBe(2);
+    const full = await openList(upstream(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { continue: 'x', remainingItemCount: 1 }, items })), 2);
+    expect(JSON.parse((await readItems(full)).toString())).toEqual(items);
+    expect(full.count()).toBe(2);
+  });
+
   it('turns "items": null into an empty array', async () => {
-    const list = await openList(upstream('{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"5"},"items":null}'));
+    const list = await openList(upstream('{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"5"},"items":null}'), 10);
     expect((await readItems(list)).toString()).toBe('[]');
-    expect(list.scanner.count).toBe(0);
+    expect(list.count()).toBe(0);
   });
 
   it('releases the upstream answer when the reader stops early or the list is unreadable', async () => {
     const big = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: Array.from({ length: 200 }, (_, i) => ({ metadata: { name: `p${i}` } })) });
     const res = upstream(big, 64);
-    const list = await openList(res);
+    const list = await openList(res, 200);
     for await (const _ of list.items) break;
     expect(res.destroyed).toBe(true);
     const broken = upstream('{"kind":"PodList",garbage,"items":[]}');
-    await expect(openList(broken)).rejects.toMatchObject({ code: 50201 });
+    await expect(openList(broken, 1)).rejects.toMatchObject({ code: 50201 });
     expect(broken.destroyed).toBe(true);
   });
 });

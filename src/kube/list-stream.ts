@@ -5,6 +5,7 @@ import { JsonArrayScanner } from './json-array-scanner.js';
 import type { KubeList } from './kube-list.js';
 
 const ITEMS = Buffer.from('"items":');
+const HOLD = 16;
 const NULL = Buffer.from('null');
 const MAX_HEAD = 1024 * 1024;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -14,8 +15,8 @@ type Meta = KubeList['metadata'];
 export interface OpenList {
   /** The bytes of the items array ("[...]"), exactly as the API server sent them. */
   items: AsyncGenerator<Buffer>;
-  /** Items counted while `items` was read (complete once it is exhausted). */
-  scanner: JsonArrayScanner;
+  /** How many items the array holds (certain once `items` is exhausted). */
+  count(): number;
   /**
    * The list's metadata (continue, remainingItemCount). Typed lists put it before `items`;
    * unstructured ones (custom resources) after, so it is only certain once `items` is exhausted.
@@ -65,7 +66,7 @@ function parseFragment(text: string, part: 'head' | 'tail'): Partial<KubeList> {
  * on the way), and only the small rest of the list object (kind, apiVersion, metadata) is parsed — so
  * a list passes through Berth without being parsed or re-serialized.
  */
-export async function openList(res: IncomingMessage): Promise<OpenList> {
+export async function openList(res: IncomingMessage, limit: number): Promise<OpenList> {
   const { buf, at } = await readHead(res);
   let head: Partial<KubeList>;
   try {
@@ -79,11 +80,14 @@ export async function openList(res: IncomingMessage): Promise<OpenList> {
   let start = at + ITEMS.length;
   while (start < buf.length && isSpace(buf[start])) start++;
   const scanner = new JsonArrayScanner();
+  // A typed list that says what is left after it is a full page: no need to count its items. Lists of
+  // custom resources (metadata after the items), last pages and selector queries are counted as they pass.
+  const full = head.metadata !== undefined && Boolean(meta.continue) && typeof meta.remainingItemCount === 'number';
 
   async function* items(): AsyncGenerator<Buffer> {
     let finished = false;
     try {
-      yield* read();
+      yield* full ? passFull() : read();
       finished = true;
     } finally {
       // The reader stopped early (client gone, error): release the upstream connection.
@@ -123,7 +127,27 @@ export async function openList(res: IncomingMessage): Promise<OpenList> {
     if (after.metadata) meta = after.metadata;
   }
 
-  return { items: items(), scanner, metadata: () => meta };
+  /** Typed full page: the items end where the list ends; hold back its last bytes to drop the closing "}". */
+  async function* passFull(): AsyncGenerator<Buffer> {
+    let pending = buf.subarray(start);
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      if (chunk.length >= HOLD) {
+        if (pending.length) yield pending;
+        yield chunk.subarray(0, chunk.length - HOLD);
+        pending = chunk.subarray(chunk.length - HOLD);
+      } else {
+        pending = Buffer.concat([pending, chunk]);
+      }
+    }
+    let end = pending.length;
+    while (end > 0 && isSpace(pending[end - 1])) end--;
+    if (pending[end - 1] !== 0x7d) throw new AppError(ErrorCode.CLUSTER_API_ERROR, 'The API server’s list ended early');
+    end--;
+    while (end > 0 && isSpace(pending[end - 1])) end--;
+    yield pending.subarray(0, end);
+  }
+
+  return { items: items(), count: () => (full ? limit : scanner.count), metadata: () => meta };
 }
 
 /** Reads an opened list's items completely (for fan-out, which merges several lists). */

@@ -105,7 +105,7 @@ export class ResourcesService {
         await this.redis.del(`${key}:${q.page}`);
       }
     }
-    const list = await openList(res!);
+    const list = await openList(res!, q.page_size);
     /** Total and the next page's token, once the items have been read. */
     const finish = async (count: number): Promise<number> => {
       const meta = list.metadata();
@@ -123,7 +123,7 @@ export class ResourcesService {
     async function* body(): AsyncGenerator<Buffer> {
       yield Buffer.from(head);
       yield* list.items;
-      const total = await finish(list.scanner.count);
+      const total = await finish(list.count());
       yield Buffer.from(`,"total":${total},"total_page":${total === 0 ? 0 : Math.ceil(total / q.page_size)}}}`);
     }
     return new StreamableFile(Readable.from(body(), { objectMode: false }), { type: 'application/json; charset=utf-8' });

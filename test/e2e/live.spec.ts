@@ -304,6 +304,17 @@ describe('live reads and writes (e2e, real testbed clusters)', () => {
     expect(new Set(all.body.data.data.map((i: { cluster_id: string }) => i.cluster_id))).toEqual(new Set(ids));
     expect(all.body.data.data[0]).toMatchObject({ kind: 'Node', api_version: 'v1', object: { metadata: expect.any(Object), status: expect.any(Object) } });
 
+    // Pages run across cluster boundaries.
+    const seen = new Set<string>();
+    const pages = Math.ceil(all.body.data.total / 4);
+    for (let p = 1; p <= pages; p++) {
+      const res = await t.api('GET', `/api/v1/fleet/resources/nodes?page=${p}&page_size=4`, { token: viewer });
+      expect(res.body.data).toMatchObject({ cur_page: p, total: all.body.data.total, total_page: pages });
+      expect(res.body.data.data.length).toBe(p < pages ? 4 : all.body.data.total - 4 * (pages - 1));
+      for (const i of res.body.data.data) seen.add(`${i.cluster_id}/${i.object.metadata.name}`);
+    }
+    expect(seen.size).toBe(all.body.data.total);
+
     const dead = await t.api('POST', '/api/v1/clusters/import', { token: admin, body: { name: 'dead', server: 'https://127.0.0.1:1', token: 'x', force: true } });
     const port = (blackhole.address() as { port: number }).port;
     const hung = await t.api('POST', '/api/v1/clusters/import', { token: admin, body: { name: 'hung', server: `https://127.0.0.1:${port}`, token: 'x', force: true } });
