@@ -1,4 +1,7 @@
-import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, Matches, registerDecorator, type ValidationOptions } from 'class-validator';
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
@@ -33,4 +36,19 @@ export function parseLabelQuery(s: string): Record<string, string> | undefined {
     out[k] = v;
   }
   return out;
+}
+
+const RESOURCE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const RESOURCE_NAME_MSG = 'name must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit';
+
+/** A record name (clusters, credentials, registries): validated, trimmed and documented in one step. */
+export function ResourceName(opts: { optional?: boolean; example?: string } = {}): PropertyDecorator {
+  const doc = { example: opts.example, description: RESOURCE_NAME_MSG };
+  return applyDecorators(
+    opts.optional ? ApiPropertyOptional(doc) : ApiProperty(doc),
+    ...(opts.optional ? [IsOptional()] : []),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
+    IsString(),
+    Matches(RESOURCE_NAME, { message: RESOURCE_NAME_MSG }),
+  );
 }

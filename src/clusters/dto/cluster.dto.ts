@@ -1,13 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
-import { IsLabelMap } from '../../common/validators.js';
+import { IsLabelMap, ResourceName } from '../../common/validators.js';
 import { ClusterProvider, ClusterStatus } from '../cluster.entity.js';
 
-const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const NAME_MSG = 'name must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit';
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /** Fields shared by import and update. */
 class ClusterAttributesDto {
@@ -91,19 +87,12 @@ class ClusterCredentialDto extends ClusterAttributesDto {
 }
 
 export class ImportClusterDto extends ClusterCredentialDto {
-  @ApiProperty({ example: 'prod-hz', description: NAME_MSG })
-  @Transform(trim)
-  @IsString()
-  @Matches(NAME, { message: NAME_MSG })
+  @ResourceName({ example: 'prod-hz' })
   name: string;
 }
 
 export class UpdateClusterDto extends ClusterCredentialDto {
-  @ApiPropertyOptional({ description: NAME_MSG })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @Matches(NAME, { message: NAME_MSG })
+  @ResourceName({ optional: true })
   name?: string;
 }
 

@@ -1,24 +1,18 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsEnum, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEnum, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
+import { ResourceName } from '../../common/validators.js';
 import { CredentialProvider } from '../credential-provider.js';
 import { CREDENTIAL_SCHEMAS } from '../credential-schemas.js';
 
-const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const NAME_MSG = 'name must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit';
 
 const oneOf = (part: 'settings' | 'secrets') => ({
   oneOf: Object.values(CREDENTIAL_SCHEMAS).map((s) => ({ $ref: getSchemaPath(s[part]) })),
 });
 
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateCredentialDto {
-  @ApiProperty({ example: 'ack-prod', description: NAME_MSG })
-  @Transform(trim)
-  @IsString()
-  @Matches(NAME, { message: NAME_MSG })
+  @ResourceName({ example: 'ack-prod' })
   name: string;
 
   @ApiProperty({ enum: CredentialProvider, enumName: 'CredentialProvider' })
@@ -41,11 +35,7 @@ export class CreateCredentialDto {
 }
 
 export class UpdateCredentialDto {
-  @ApiPropertyOptional({ description: NAME_MSG })
-  @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @Matches(NAME, { message: NAME_MSG })
+  @ResourceName({ optional: true })
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 1000, nullable: true })

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
@@ -195,6 +195,7 @@ export class MetricsQueryDto extends PageQueryDto {
 
 const UUID_LIST = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(,[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})*$/;
 
+/** Which clusters a fan-out asks, and how long each may take. */
 export class FleetSummaryQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Comma-separated cluster ids (default: every cluster Berth can reach)' })
   @IsOptional()
@@ -210,12 +211,7 @@ export class FleetSummaryQueryDto extends PageQueryDto {
   timeout_ms?: number;
 }
 
-export class FleetQueryDto extends SelectorQueryDto {
-  @ApiPropertyOptional({ description: 'Comma-separated cluster ids (default: every cluster Berth can reach)' })
-  @IsOptional()
-  @Matches(UUID_LIST, { message: 'clusters must be comma-separated UUIDs' })
-  clusters?: string;
-
+export class FleetQueryDto extends IntersectionType(SelectorQueryDto, FleetSummaryQueryDto) {
   @ApiPropertyOptional()
   @IsOptional()
   @Matches(DNS_LABEL, { message: 'namespace must be a DNS label' })
@@ -228,14 +224,6 @@ export class FleetQueryDto extends SelectorQueryDto {
   @Min(1)
   @Max(5000)
   max_per_cluster: number = 500;
-
-  @ApiPropertyOptional({ minimum: 100, maximum: 30000, description: 'Per-cluster deadline (default: the configured kube timeout)' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(30000)
-  timeout_ms?: number;
 
   @ApiPropertyOptional({ default: false, description: 'Show Secret values (admins only)' })
   @IsOptional()
