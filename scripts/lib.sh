@@ -9,8 +9,11 @@ ensure_node_modules() {
   command -v node >/dev/null || die "Node.js >= 20.19 is required (not found on PATH)"
   local stamp="$ROOT/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
-    log "installing npm dependencies (npm ci)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    # `npm install` with the committed lock, not `npm ci`: npm leaves other platforms' optional binaries
+    # (e.g. @swc/core-darwin-*) out of the lock when the registry lacks their newest version, and `npm ci`
+    # then refuses the lock. `npm install` installs the locked versions all the same.
+    log "installing npm dependencies (npm install, locked versions)"
+    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
   fi
 }
 
