@@ -281,6 +281,18 @@ async function reap(name, pids, timeoutMs = 10000) {
   }
 }
 
+/** pids whose executable path is under this checkout's kwok workdir. */
+function orphanPids() {
+  const prefix = join(KWOK_WORKDIR, 'clusters') + '/';
+  const out = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv0 = readFileSafe(`/proc/${entry}/cmdline`).split('\0')[0];
+    if (argv0.startsWith(prefix)) out.push(Number(entry));
+  }
+  return out;
+}
+
 function portFree(port) {
   return new Promise((resolvePromise) => {
     const srv = createServer();
@@ -745,6 +757,18 @@ async function cmdDown() {
   const bin = meta.bin;
   await withLock(async () => {
     for (const name of Object.keys(meta.clusters)) await deleteCluster(meta, name, bin);
+    // processes of this checkout's testbed whose bookkeeping is gone (e.g. .testbed/testbed.json deleted
+    // by hand): their executable lives under .testbed/kwok/clusters/
+    const orphans = orphanPids();
+    if (orphans.length) {
+      log(`stopping ${orphans.length} leftover testbed process(es): ${orphans.join(' ')}`);
+      for (const pid of orphans) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {}
+      }
+      await reap('testbed', Object.fromEntries(orphans.map((pid) => [`process ${pid}`, pid])));
+    }
   });
   rmSync(TB, { recursive: true, force: true });
   log(`testbed is down; removed ${TB}`);
