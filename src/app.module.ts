@@ -16,6 +16,7 @@ import { KubeClientModule } from './kube/client/kube-client.module.js';
 import { KubeModule } from './kube/kube.module.js';
 import { OpsModule } from './ops.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { RegistriesModule } from './registries/registries.module.js';
 
 @Module({})
 export class AppModule {
@@ -34,6 +35,7 @@ export class AppModule {
         KubeClientModule,
         ClustersModule,
         KubeModule,
+        RegistriesModule,
         OpsModule,
       ],
       providers: [

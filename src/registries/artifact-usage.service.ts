@@ -1,0 +1,240 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ClusterEntity } from '../clusters/cluster.entity.js';
+import { type ClusterTarget, ClustersService } from '../clusters/clusters.service.js';
+import { AppError } from '../common/app-error.js';
+import { mapLimit } from '../common/concurrency.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { KubeClient } from '../kube/client/kube-client.js';
+import type {
+  ArtifactUsageDto,
+  ArtifactUsageQueryDto,
+  UsageClusterDto,
+  UsagePodDto,
+} from './dto/registry-contents.dto.js';
+import { type OpenRegistry, RegistriesService } from './registries.service.js';
+import { registryHost } from './registry.mapper.js';
+import type { RegistryArtifact } from './registry-provider.js';
+
+/** Registry calls at once while searching every repository for a digest. */
+const SEARCH_CONCURRENCY = 4;
+const POD_PAGE = 500;
+
+interface Container {
+  name: string;
+  image?: string;
+}
+interface ContainerStatus {
+  name: string;
+  image?: string;
+  imageID?: string;
+}
+interface Pod {
+  metadata: { name: string; namespace: string };
+  spec?: {
+    nodeName?: string;
+    containers?: Container[];
+    initContainers?: Container[];
+    ephemeralContainers?: Container[];
+  };
+  status?: {
+    phase?: string;
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+    ephemeralContainerStatuses?: ContainerStatus[];
+  };
+}
+interface PodList {
+  items: Pod[];
+  metadata: { continue?: string };
+}
+
+type Outcome = { status: UsageClusterDto['status']; error: { code: number; message: string } | null };
+
+function classify(e: unknown): Outcome {
+  if (!(e instanceof AppError)) throw e; // programming errors are not a cluster's fault
+  const status =
+    e.code === ErrorCode.UPSTREAM_TIMEOUT
+      ? 'timeout'
+      : e.code === ErrorCode.CLUSTER_UNREACHABLE
+        ? 'unreachable'
+        : e.code === ErrorCode.FORBIDDEN
+          ? 'forbidden'
+          : 'error';
+  return { status, error: { code: e.code, message: e.message } };
+}
+
+/** The containers of a pod running the artifact: by resolved image id (digest) or by a matching image reference. */
+export function matchingContainers(pod: Pod, digest: string, references: Set<string>): string[] {
+  const names = new Set<string>();
+  const specs = [
+    ...(pod.spec?.containers ?? []),
+    ...(pod.spec?.initContainers ?? []),
+    ...(pod.spec?.ephemeralContainers ?? []),
+  ];
+  for (const c of specs) if (c.image && references.has(c.image)) names.add(c.name);
+  const statuses = [
+    ...(pod.status?.containerStatuses ?? []),
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.ephemeralContainerStatuses ?? []),
+  ];
+  for (const s of statuses)
+    if (s.imageID?.includes(digest) || (s.image && references.has(s.image))) names.add(s.name);
+  return [...names].sort();
+}
+
+/**
+ * Which clusters, namespaces and pods run an artifact right now. The artifact (repository, tags) comes
+ * from the registry; pods are read live from every reachable cluster at once (bounded concurrency,
+ * a deadline per cluster), and each cluster's outcome is part of the answer.
+ */
+@Injectable()
+export class ArtifactUsageService {
+  constructor(
+    private readonly registries: RegistriesService,
+    private readonly clusters: ClustersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async usage(id: string, digest: string, q: ArtifactUsageQueryDto): Promise<ArtifactUsageDto> {
+    const open = await this.registries.open(id);
+    const found = await this.findArtifact(open, digest, q.repository);
+    const host = registryHost(open.registry.endpoint);
+    const tags = found.artifact.tags.map((t) => t.name);
+    const references = [
+      `${host}/${found.repository}@${digest}`,
+      ...tags.map((t) => `${host}/${found.repository}:${t}`),
+    ];
+    const refSet = new Set(references);
+    const timeoutMs = q.timeout_ms ?? this.config.kube.timeout_ms;
+    const targets = await this.clusters.targets();
+    const outcomes = await mapLimit(targets, this.config.kube.fanout_concurrency, (t) =>
+      this.within(t, timeoutMs, async (client, cluster) => {
+        const pods: UsagePodDto[] = [];
+        let cont: string | undefined;
+        do {
+          const list = await client.json<PodList>('GET', '/api/v1/pods', {
+            query: { limit: POD_PAGE, continue: cont },
+            timeoutMs,
+          });
+          for (const pod of list.items ?? []) {
+            const containers = matchingContainers(pod, digest, refSet);
+            if (containers.length) {
+              pods.push({
+                cluster_id: cluster.id,
+                cluster_name: cluster.name,
+                namespace: pod.metadata.namespace,
+                pod: pod.metadata.name,
+                node: pod.spec?.nodeName ?? null,
+                phase: pod.status?.phase ?? null,
+                containers,
+              });
+            }
+          }
+          cont = list.metadata?.continue || undefined;
+        } while (cont);
+        return pods;
+      }),
+    );
+    const clusters: UsageClusterDto[] = outcomes.map((o) => ({
+      cluster_id: o.cluster.id,
+      cluster_name: o.cluster.name,
+      status: o.status,
+      latency_ms: o.latency_ms,
+      pods: o.value?.length ?? 0,
+      error: o.error,
+    }));
+    if (clusters.length && clusters.every((c) => c.status !== 'ok')) {
+      const code = clusters.every((c) => c.status === 'timeout')
+        ? ErrorCode.UPSTREAM_TIMEOUT
+        : clusters.every((c) => c.status === 'unreachable' || c.status === 'timeout')
+          ? ErrorCode.CLUSTER_UNREACHABLE
+          : ErrorCode.CLUSTER_API_ERROR;
+      throw new AppError(code, `No cluster answered (${clusters.length} failed)`, { clusters });
+    }
+    const pods = outcomes
+      .flatMap((o) => o.value ?? [])
+      .sort((a, b) =>
+        `${a.cluster_name}/${a.namespace}/${a.pod}`.localeCompare(
+          `${b.cluster_name}/${b.namespace}/${b.pod}`,
+        ),
+      );
+    return { digest, repository: found.repository, tags, references, pods, clusters };
+  }
+
+  private async within<T>(
+    { cluster, client, error }: ClusterTarget,
+    timeoutMs: number,
+    fn: (client: KubeClient, cluster: ClusterEntity) => Promise<T>,
+  ): Promise<{ cluster: ClusterEntity; latency_ms: number; value?: T } & Outcome> {
+    if (!client) return { cluster, latency_ms: 0, ...classify(error) };
+    const started = performance.now();
+    const latency = () => Math.round(performance.now() - started);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new AppError(
+              ErrorCode.UPSTREAM_TIMEOUT,
+              `Cluster ${cluster.name} did not answer within ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      const value = await Promise.race([fn(client, cluster), deadline]);
+      return { cluster, latency_ms: latency(), value, status: 'ok', error: null };
+    } catch (e) {
+      return { cluster, latency_ms: latency(), ...classify(e) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The artifact and its "<project>/<repository>": asked directly when given, else searched repository by repository. */
+  private async findArtifact(
+    { provider, conn, registry }: OpenRegistry,
+    digest: string,
+    repository?: string,
+  ): Promise<{ repository: string; artifact: RegistryArtifact }> {
+    if (repository) {
+      const slash = repository.indexOf('/');
+      const artifact = await provider.getArtifact(
+        conn,
+        repository.slice(0, slash),
+        repository.slice(slash + 1),
+        digest,
+      );
+      return { repository, artifact };
+    }
+    const repos: { project: string; name: string; full: string }[] = [];
+    for (let offset = 0; ; offset += 100) {
+      const projects = await provider.listProjects(conn, { offset, limit: 100 });
+      for (const p of projects.items) {
+        for (let roff = 0; ; roff += 100) {
+          const rs = await provider.listRepositories(conn, p.name, { offset: roff, limit: 100 });
+          repos.push(...rs.items.map((r) => ({ project: p.name, name: r.name, full: r.full_name })));
+          if (roff + 100 >= rs.total || !rs.items.length) break;
+        }
+      }
+      if (offset + 100 >= projects.total || !projects.items.length) break;
+    }
+    const hits = await mapLimit(repos, SEARCH_CONCURRENCY, async (r) => {
+      try {
+        return { repository: r.full, artifact: await provider.getArtifact(conn, r.project, r.name, digest) };
+      } catch (e) {
+        if (e instanceof AppError && e.code === ErrorCode.NOT_FOUND) return undefined;
+        throw e;
+      }
+    });
+    const hit = hits.find((h) => h !== undefined);
+    if (!hit)
+      throw new AppError(ErrorCode.NOT_FOUND, `artifact ${digest} not found in registry ${registry.name}`, {
+        kind: 'artifact',
+        id: digest,
+      });
+    return hit;
+  }
+}

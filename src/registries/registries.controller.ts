@@ -1,0 +1,83 @@
+import { Body, Controller, Delete, Get, Patch, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { type AuthUser, Role } from '../auth/role.js';
+import { ApiUuidParam, UuidParam } from '../common/params.js';
+import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
+import {
+  CreateRegistryDto,
+  RegistryDto,
+  RegistryHealthDto,
+  RegistryQueryDto,
+  UpdateRegistryDto,
+} from './dto/registry.dto.js';
+import { RegistriesService } from './registries.service.js';
+
+@ApiTags('registries')
+@Controller('registries')
+export class RegistriesController {
+  constructor(private readonly registries: RegistriesService) {}
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({ summary: 'List image registries' })
+  @ApiPageEnvelope(RegistryDto)
+  @ApiErrors(400)
+  list(@Query() q: RegistryQueryDto) {
+    return this.registries.list(q);
+  }
+
+  @Post()
+  @Authenticated({ role: Role.ADMIN })
+  @ApiOperation({
+    summary: 'Add an image registry (credential_id must be a credential of the same provider)',
+  })
+  @ApiOkEnvelope(RegistryDto, { status: 201 })
+  @ApiErrors(400, 409)
+  create(@CurrentUser() user: AuthUser, @Body() dto: CreateRegistryDto) {
+    return this.registries.create(dto, user.id);
+  }
+
+  @Get(':id')
+  @Authenticated()
+  @ApiUuidParam()
+  @ApiOperation({ summary: 'Get a registry record' })
+  @ApiOkEnvelope(RegistryDto)
+  @ApiErrors(400, 404)
+  get(@UuidParam() id: string) {
+    return this.registries.get(id);
+  }
+
+  @Patch(':id')
+  @Authenticated({ role: Role.ADMIN })
+  @ApiUuidParam()
+  @ApiOperation({ summary: 'Rename, move or re-credential a registry record' })
+  @ApiOkEnvelope(RegistryDto)
+  @ApiErrors(400, 404, 409)
+  update(@UuidParam() id: string, @Body() dto: UpdateRegistryDto) {
+    return this.registries.update(id, dto);
+  }
+
+  @Delete(':id')
+  @Authenticated({ role: Role.ADMIN })
+  @ApiUuidParam()
+  @ApiOperation({
+    summary:
+      'Remove a registry record (the registry itself is not touched); 409 while image pull secrets use it',
+  })
+  @ApiOkEnvelope(null)
+  @ApiErrors(400, 404, 409)
+  remove(@UuidParam() id: string) {
+    return this.registries.remove(id);
+  }
+
+  @Get(':id/health')
+  @Authenticated()
+  @ApiUuidParam()
+  @ApiOperation({ summary: 'Ask the registry now: component health and version' })
+  @ApiOkEnvelope(RegistryHealthDto)
+  @ApiErrors(400, 404, 502, 503, 504)
+  health(@UuidParam() id: string) {
+    return this.registries.health(id);
+  }
+}
