@@ -30,8 +30,8 @@ export class ImagePullSecretsRepository {
     });
   }
 
-  countByRegistry(registryId: string): Promise<number> {
-    return this.repo.countBy({ registryId });
+  countByRegistry(registryId: string, project?: string): Promise<number> {
+    return this.repo.countBy(project === undefined ? { registryId } : { registryId, project });
   }
 
   insert(row: Omit<ImagePullSecretEntity, 'createdAt'>): Promise<ImagePullSecretEntity> {

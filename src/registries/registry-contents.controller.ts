@@ -79,11 +79,12 @@ export class RegistryContentsController {
   @Authenticated({ role: Role.OPERATOR })
   @ApiRegistryParam('project', 'project')
   @ApiOperation({
-    summary: 'Delete a project: 412 while it holds repositories, unless force=true deletes them first',
+    summary:
+      'Delete a project: 412 while it holds repositories, unless force=true deletes them first; 409 while it backs image pull secrets',
     description: LIVE,
   })
   @ApiOkEnvelope(DeleteProjectResultDto)
-  @ApiErrors(400, 404, 412, 502, 503, 504)
+  @ApiErrors(400, 404, 409, 412, 502, 503, 504)
   deleteProject(
     @UuidParam() id: string,
     @RegistryParam('project', 'project') project: string,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
 import type {
   ArtifactDto,
@@ -9,6 +10,7 @@ import type {
   UpdateProjectDto,
 } from './dto/registry-contents.dto.js';
 import type { PageQueryDto } from '../common/pagination.dto.js';
+import { ImagePullSecretsRepository } from './image-pull-secrets.repository.js';
 import { RegistriesService } from './registries.service.js';
 
 /** Bound on the repositories a forced project delete removes (one Harbor call each). */
@@ -17,7 +19,10 @@ const FORCE_DELETE_LIMIT = 10_000;
 /** Projects, repositories and artifacts of a registry: read and changed live at the registry, never stored. */
 @Injectable()
 export class RegistryContentsService {
-  constructor(private readonly registries: RegistriesService) {}
+  constructor(
+    private readonly registries: RegistriesService,
+    private readonly pullSecrets: ImagePullSecretsRepository,
+  ) {}
 
   async listProjects(id: string, q: ProjectQueryDto): Promise<Page<ProjectDto>> {
     const { provider, conn } = await this.registries.open(id);
@@ -48,7 +53,17 @@ export class RegistryContentsService {
     project: string,
     force: boolean,
   ): Promise<{ deleted_repositories: number }> {
-    const { provider, conn } = await this.registries.open(id);
+    const { provider, conn, registry } = await this.registries.open(id);
+    // The registry deletes a project's robot accounts with it: the pull secrets they back would break silently.
+    const backing = await this.pullSecrets.countByRegistry(id, project);
+    if (backing) {
+      throw AppError.conflict(
+        `project ${project} of registry ${registry.name} backs ${backing} image pull secret(s); delete them first`,
+        {
+          image_pull_secrets: backing,
+        },
+      );
+    }
     let deleted = 0;
     if (force) {
       // Always read the first page: each pass deletes what it read.

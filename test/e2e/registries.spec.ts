@@ -527,6 +527,11 @@ describe('image registries: Harbor (e2e, Harbor simulator + real testbed cluster
       ).toBe(409);
       // A registry backing pull secrets cannot be removed.
       expect((await t.api('DELETE', base(), { token: admin })).status).toBe(409);
+      // Nor the project whose robot backs one (the registry would delete the robot with it).
+      const projectGone = await t.api('DELETE', `${base()}/projects/pulls?force=true`, { token: operator });
+      expect(projectGone.status).toBe(409);
+      expect(projectGone.body.data).toEqual({ image_pull_secrets: 1 });
+      expect(sim.store.findProjectByName('pulls')).toBeDefined();
 
       // Installing into a namespace that does not exist fails at the cluster: the robot is deleted again.
       const robotsNow = sim.store.robots.size;
