@@ -1,16 +1,30 @@
-import { Body, Controller, Delete, Get, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
+import { OperationDto } from '../operations/dto/operation.dto.js';
+import { ApiIdempotencyKey, IdempotencyKey } from '../operations/idempotency-key.decorator.js';
 import { ClustersService } from './clusters.service.js';
 import { ClusterDto, ClusterHealthDto, ClusterQueryDto, ImportClusterDto, UpdateClusterDto } from './dto/cluster.dto.js';
+import { CreateClusterDto, DeleteClusterQueryDto } from './dto/provision.dto.js';
+import { type MaybeOperation, ProvisioningService } from './provisioning.service.js';
+
+function answer<T>(reply: FastifyReply, r: MaybeOperation<T>) {
+  reply.status(r.status);
+  return r.body;
+}
 
 @ApiTags('clusters')
+@ApiExtraModels(OperationDto)
 @Controller('clusters')
 export class ClustersController {
-  constructor(private readonly clusters: ClustersService) {}
+  constructor(
+    private readonly clusters: ClustersService,
+    private readonly provisioning: ProvisioningService,
+  ) {}
 
   @Get()
   @Authenticated()
@@ -19,6 +33,22 @@ export class ClustersController {
   @ApiErrors(400)
   list(@Query() q: ClusterQueryDto) {
     return this.clusters.list(q);
+  }
+
+  @Post()
+  @HttpCode(202)
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiIdempotencyKey()
+  @ApiOperation({
+    summary: 'Create a cluster at a vendor (ACK); returns the operation',
+    description:
+      'Checks the spec for the provider and the credential at the vendor (a rejected credential is 502 code 50202), records the cluster as `provisioning`, ' +
+      'then the operation creates it, waits until it runs, stores its kubeconfig (checked like any kubeconfig) and probes it: the cluster becomes `active`, or `failed` with the vendor’s reason in `last_error`.',
+  })
+  @ApiOkEnvelope(OperationDto, { status: 202 })
+  @ApiErrors(400, 404, 409, 422, 502, 503, 504)
+  create(@CurrentUser() user: AuthUser, @Body() dto: CreateClusterDto, @IdempotencyKey() key?: string) {
+    return this.provisioning.create(dto, user.id, key);
   }
 
   @Post('import')
@@ -46,21 +76,38 @@ export class ClustersController {
   @Patch(':id')
   @Authenticated({ role: Role.OPERATOR })
   @ApiUuidParam()
-  @ApiOperation({ summary: 'Rename, relabel, relocate, or rotate the credential (re-probed before it is saved)' })
+  @ApiIdempotencyKey()
+  @ApiOperation({
+    summary: 'Rename, relabel, relocate, or rotate the credential (re-probed before it is saved)',
+    description:
+      'Imported clusters: answered at once (200, the record). Vendor clusters: Berth-only fields (display_name, labels, city, district) change at once; ' +
+      'vendor-side fields the provider supports (name, description, deletion_protection) change through an operation (202).',
+  })
   @ApiOkEnvelope(ClusterDto)
-  @ApiErrors(400, 404, 409, 422, 503, 504)
-  update(@UuidParam() id: string, @Body() dto: UpdateClusterDto) {
-    return this.clusters.update(id, dto);
+  @ApiOkEnvelope(OperationDto, { status: 202 })
+  @ApiErrors(400, 404, 409, 422, 502, 503, 504)
+  async update(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Body() dto: UpdateClusterDto, @Res({ passthrough: true }) reply: FastifyReply, @IdempotencyKey() key?: string) {
+    return answer(reply, await this.provisioning.update(id, dto, user.id, key));
   }
 
   @Delete(':id')
   @Authenticated({ role: Role.OPERATOR })
   @ApiUuidParam()
-  @ApiOperation({ summary: 'Detach a cluster: removes the record and cached clients, never touches the cluster' })
+  @ApiIdempotencyKey()
+  @ApiOperation({
+    summary: 'Detach a cluster (removes the record and cached clients, never touches the cluster), or destroy a vendor cluster (`destroy=true`, an operation)',
+  })
   @ApiOkEnvelope(null)
-  @ApiErrors(400, 404)
-  detach(@UuidParam() id: string) {
-    return this.clusters.detach(id);
+  @ApiOkEnvelope(OperationDto, { status: 202 })
+  @ApiErrors(400, 404, 409, 422, 502, 503, 504)
+  async detach(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @Query() q: DeleteClusterQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @IdempotencyKey() key?: string,
+  ) {
+    return answer(reply, await this.provisioning.remove(id, q.destroy ?? false, user.id, key));
   }
 
   @Get(':id/health')

@@ -1,13 +1,28 @@
 import { Module } from '@nestjs/common';
+import { ProvidersModule } from '../providers/providers.module.js';
 import { ClusterHealthSweeper } from './cluster-health.sweeper.js';
 import { ClusterProber } from './cluster-prober.js';
 import { ClustersController } from './clusters.controller.js';
 import { ClustersRepository } from './clusters.repository.js';
 import { ClustersService } from './clusters.service.js';
+import { ClusterCreateHandler } from './operations/cluster-create.handler.js';
+import { ClusterDestroyHandler } from './operations/cluster-destroy.handler.js';
+import { ClusterUpdateHandler } from './operations/cluster-update.handler.js';
+import { ProvisioningService } from './provisioning.service.js';
 
 @Module({
+  imports: [ProvidersModule],
   controllers: [ClustersController],
-  providers: [ClustersService, ClustersRepository, ClusterProber, ClusterHealthSweeper],
-  exports: [ClustersService],
+  providers: [
+    ClustersService,
+    ClustersRepository,
+    ClusterProber,
+    ClusterHealthSweeper,
+    ProvisioningService,
+    ClusterCreateHandler,
+    ClusterUpdateHandler,
+    ClusterDestroyHandler,
+  ],
+  exports: [ClustersService, ProvisioningService],
 })
 export class ClustersModule {}

@@ -1,6 +1,9 @@
 /** Every kind of long-running operation. Each must have exactly one handler (checked at boot). */
 export enum OperationType {
   SECRETS_REENCRYPT = 'secrets.reencrypt',
+  CLUSTER_CREATE = 'clusters.create',
+  CLUSTER_UPDATE = 'clusters.update',
+  CLUSTER_DESTROY = 'clusters.destroy',
 }
 
 export enum OperationStatus {

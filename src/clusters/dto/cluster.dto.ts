@@ -94,6 +94,11 @@ export class ImportClusterDto extends ClusterCredentialDto {
 export class UpdateClusterDto extends ClusterCredentialDto {
   @ResourceName({ optional: true })
   name?: string;
+
+  @ApiPropertyOptional({ description: 'Vendor clusters whose provider supports it: deletion protection at the vendor (an operation)' })
+  @IsOptional()
+  @IsBoolean()
+  deletion_protection?: boolean;
 }
 
 export const SHOWN_STATUSES = [...Object.values(ClusterStatus), 'stale'] as const;

@@ -1,0 +1,151 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { IsLabelMap, ResourceName } from '../../common/validators.js';
+
+const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);
+const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+const VENDOR_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export class AutoscalingDto {
+  @ApiProperty() @IsBoolean() enabled: boolean;
+  @ApiProperty({ minimum: 0, maximum: 1000 }) @IsInt() @Min(0) @Max(1000) min_size: number;
+  @ApiProperty({ minimum: 0, maximum: 1000 }) @IsInt() @Min(0) @Max(1000) max_size: number;
+}
+
+export class NodePoolSpecDto {
+  @ResourceName({ example: 'workers' })
+  name: string;
+
+  @ApiProperty({ minimum: 0, maximum: 1000, description: 'Nodes the pool should have' })
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  desired_size: number;
+
+  @ApiPropertyOptional({ type: [String], example: ['ecs.g7.xlarge'], description: 'Vendor instance types (machine sizes)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @Matches(VENDOR_ID, { each: true })
+  instance_types?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Subnets (ACK vSwitches, TKE subnets); default: the cluster’s' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @Matches(VENDOR_ID, { each: true })
+  subnet_ids?: string[];
+
+  @ApiPropertyOptional({ type: AutoscalingDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AutoscalingDto)
+  autoscaling?: AutoscalingDto;
+}
+
+/** A vendor-neutral cluster spec; each provider checks what it needs (422 names the field). */
+export class ClusterSpecDto {
+  @ApiPropertyOptional({ example: '1.31.1-aliyun.1', description: 'Kubernetes version in the vendor’s spelling' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  kubernetes_version?: string;
+
+  @ApiPropertyOptional({ example: 'vpc-bp1example' })
+  @IsOptional()
+  @Matches(VENDOR_ID)
+  vpc_id?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['vsw-bp1example'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @Matches(VENDOR_ID, { each: true })
+  subnet_ids?: string[];
+
+  @ApiPropertyOptional({ example: '172.16.0.0/16' })
+  @IsOptional()
+  @Matches(CIDR, { message: 'service_cidr must be a CIDR like 172.16.0.0/16' })
+  service_cidr?: string;
+
+  @ApiPropertyOptional({ example: '10.0.0.0/8' })
+  @IsOptional()
+  @Matches(CIDR, { message: 'pod_cidr must be a CIDR like 10.0.0.0/8' })
+  pod_cidr?: string;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  deletion_protection?: boolean;
+
+  @ApiPropertyOptional({ type: [NodePoolSpecDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => NodePoolSpecDto)
+  node_pools?: NodePoolSpecDto[];
+}
+
+export class CreateClusterDto {
+  @ApiProperty({ enum: ['ack', 'tke', 'rancher'] })
+  @IsIn(['ack', 'tke', 'rancher'])
+  provider: 'ack' | 'tke' | 'rancher';
+
+  @ApiProperty({ format: 'uuid', description: 'A credential of the same provider' })
+  @IsUUID()
+  credential_id: string;
+
+  @ResourceName({ example: 'prod-hangzhou' })
+  name: string;
+
+  @ApiPropertyOptional({ example: 'cn-hangzhou', description: 'Default: the credential’s region' })
+  @IsOptional()
+  @Matches(/^[a-z]{2,}(-[a-z0-9]+)+$/, { message: 'region must look like "cn-hangzhou"' })
+  region?: string;
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  display_name?: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsLabelMap()
+  labels?: Record<string, string>;
+
+  @ApiProperty({ type: ClusterSpecDto })
+  @ValidateNested()
+  @Type(() => ClusterSpecDto)
+  spec: ClusterSpecDto;
+}
+
+export class DeleteClusterQueryDto {
+  @ApiPropertyOptional({ default: false, description: 'Vendor clusters: destroy the cluster at the vendor (an operation), then remove the record. Without it the record is only detached.' })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  destroy?: boolean;
+}

@@ -1,0 +1,84 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppError } from '../../common/app-error.js';
+import { ErrorCode } from '../../common/error-codes.js';
+import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
+import { OperationType } from '../../operations/operation-types.js';
+import type { ClusterSpec, VendorChange } from '../../providers/cluster-provider.js';
+import { ClusterStatus } from '../cluster.entity.js';
+import { ClustersRepository } from '../clusters.repository.js';
+import { ProvisioningService } from '../provisioning.service.js';
+import { waitForChange } from './vendor-wait.js';
+
+interface Checkpoint {
+  vendor_id?: string;
+  change?: VendorChange | null;
+  running?: boolean;
+}
+
+/**
+ * clusters.create: vendor create → wait until running → kubeconfig → probe → active.
+ * Resumable: the vendor id is saved right after the create call, and before ever creating the
+ * cluster is looked up by name at the vendor (a crash between the two adopts, never duplicates).
+ */
+@Injectable()
+@HandlesOperation(OperationType.CLUSTER_CREATE)
+export class ClusterCreateHandler implements OperationHandler<{ cluster_id: string }> {
+  private readonly logger = new Logger(ClusterCreateHandler.name);
+
+  constructor(
+    private readonly provisioning: ProvisioningService,
+    private readonly repo: ClustersRepository,
+  ) {}
+
+  async run(ctx: OperationContext<{ cluster_id: string }>) {
+    const id = ctx.payload.cluster_id;
+    const cp = ctx.checkpoint as Checkpoint;
+    const c = await this.repo.findById(id);
+    if (!c) throw new AppError(ErrorCode.NOT_FOUND, `cluster ${id} was removed before it was created`);
+    try {
+      const provider = await this.provisioning.providerOf(c);
+      let vendorId = cp.vendor_id ?? c.vendorClusterId ?? undefined;
+      if (!vendorId) {
+        await ctx.progress(5, `looking for ${c.name} at ${c.provider}`);
+        const existing = await provider.findClusterByName(c.name);
+        let change: VendorChange | null = null;
+        if (existing) {
+          vendorId = existing.id;
+          this.logger.warn(`cluster ${c.name}: adopting ${c.provider} cluster ${existing.id} created by an earlier attempt`);
+        } else {
+          await ctx.progress(10, `creating ${c.name} at ${c.provider}`);
+          const created = await provider.createCluster({ name: c.name, region: c.region ?? provider.region, description: c.description, spec: (c.vendorSpec ?? {}) as ClusterSpec });
+          vendorId = created.id;
+          change = created.change;
+        }
+        await ctx.saveCheckpoint({ vendor_id: vendorId, change });
+        await this.repo.update(id, { vendorClusterId: vendorId });
+      }
+      const vid = vendorId;
+      if (!cp.running) {
+        await waitForChange(ctx, provider, cp.change ?? {}, {
+          from: 15,
+          to: 80,
+          what: `creating ${c.name}`,
+          until: async () => {
+            const v = await provider.getCluster(vid);
+            if (!v) throw new AppError(ErrorCode.VENDOR_API_ERROR, `${c.provider} no longer knows cluster ${vid}`, { vendor_cluster_id: vid });
+            if (v.phase === 'failed') throw new AppError(ErrorCode.VENDOR_API_ERROR, `${c.provider} reports cluster ${vid} ${v.vendor_state}${v.message ? `: ${v.message}` : ''}`, { vendor_state: v.vendor_state });
+            return v.phase === 'running';
+          },
+        });
+        await ctx.saveCheckpoint({ running: true });
+      }
+      await ctx.progress(85, 'fetching the kubeconfig');
+      const kubeconfig = await provider.kubeconfig(vid);
+      await ctx.progress(90, 'probing the API server');
+      await this.provisioning.activate(c, kubeconfig);
+      await ctx.progress(100, 'active');
+      return { cluster_id: id, vendor_cluster_id: vid };
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await this.repo.update(id, { status: ClusterStatus.FAILED, lastError: message });
+      throw e;
+    }
+  }
+}

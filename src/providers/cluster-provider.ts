@@ -1,0 +1,124 @@
+import type { FieldError } from '../common/app-error.js';
+
+/** Vendors Berth can create clusters at (imported clusters have no provider). */
+export type ProviderName = 'ack' | 'tke' | 'rancher';
+
+/** What a provider can do; the API refuses what is not listed with a clear 422. */
+export interface ProviderCapabilities {
+  create: boolean;
+  destroy: boolean;
+  /** Vendor-side fields `PATCH /clusters/:id` may change (others stay Berth-only). */
+  update: ('name' | 'description' | 'deletion_protection')[];
+  node_pools: { list: boolean; create: boolean; resize: boolean; delete: boolean; autoscaling: boolean };
+  remove_nodes: boolean;
+}
+
+/** Where a vendor cluster is in its life, in Berth's words. */
+export type VendorPhase = 'provisioning' | 'running' | 'updating' | 'failed' | 'deleting';
+
+export interface VendorCluster {
+  id: string;
+  name: string;
+  phase: VendorPhase;
+  /** The vendor's own state word (shown for diagnosis only). */
+  vendor_state: string;
+  version: string | null;
+  message: string | null;
+}
+
+/** A neutral cluster spec; each provider validates what it needs and maps it to its own fields. */
+export interface ClusterSpec {
+  kubernetes_version?: string;
+  vpc_id?: string;
+  subnet_ids?: string[];
+  service_cidr?: string;
+  pod_cidr?: string;
+  deletion_protection?: boolean;
+  node_pools?: NodePoolSpec[];
+}
+
+export interface NodePoolSpec {
+  name: string;
+  desired_size: number;
+  instance_types?: string[];
+  subnet_ids?: string[];
+  autoscaling?: { enabled: boolean; min_size: number; max_size: number };
+}
+
+export type PoolPhase = 'provisioning' | 'active' | 'scaling' | 'updating' | 'deleting' | 'failed';
+
+export interface VendorNodePool {
+  id: string;
+  name: string;
+  phase: PoolPhase;
+  vendor_state: string;
+  desired_size: number;
+  total_nodes: number;
+  ready_nodes: number;
+  instance_types: string[];
+  autoscaling: { enabled: boolean; min_size: number; max_size: number } | null;
+}
+
+export interface VendorNode {
+  instance_id: string;
+  node_name: string;
+  pool_id: string | null;
+  state: string;
+  ip: string | null;
+}
+
+/**
+ * An opaque, JSON-serialisable ticket for a change the vendor carries out asynchronously. Handlers save
+ * it in their checkpoint and ask `checkChange` until it is done, so a resumed run polls, never repeats.
+ */
+export type VendorChange = Record<string, string | number | boolean | null | string[]>;
+
+export type ChangeState = { state: 'running'; message?: string } | { state: 'succeeded' } | { state: 'failed'; message: string; vendor_code?: string };
+
+/** One vendor behind one interface. Nothing outside src/providers knows a vendor field name. */
+export interface ClusterProvider {
+  readonly name: ProviderName;
+  readonly capabilities: ProviderCapabilities;
+
+  /** Problems of a spec for this vendor (empty = fine); field names are prefixed with `spec.`. */
+  validateSpec(spec: ClusterSpec): FieldError[];
+  /** The credential's region (clusters are created there unless the request names one). */
+  readonly region: string;
+
+  findClusterByName(name: string): Promise<VendorCluster | null>;
+  createCluster(req: { name: string; region: string; description?: string | null; spec: ClusterSpec }): Promise<{ id: string; change: VendorChange }>;
+  /** null when the vendor no longer knows the cluster. */
+  getCluster(id: string): Promise<VendorCluster | null>;
+  updateCluster(id: string, change: { name?: string; description?: string; deletion_protection?: boolean }): Promise<VendorChange | null>;
+  deleteCluster(id: string): Promise<VendorChange>;
+  /** The state of an asynchronous change started by this provider. */
+  checkChange(change: VendorChange): Promise<ChangeState>;
+  kubeconfig(id: string): Promise<string>;
+
+  listNodePools(clusterId: string): Promise<VendorNodePool[]>;
+  createNodePool(clusterId: string, pool: NodePoolSpec): Promise<{ id: string; change: VendorChange }>;
+  resizeNodePool(clusterId: string, poolId: string, size: { desired_size?: number; autoscaling?: { enabled: boolean; min_size: number; max_size: number } }): Promise<VendorChange>;
+  deleteNodePool(clusterId: string, poolId: string): Promise<VendorChange>;
+  listNodes(clusterId: string, poolId?: string): Promise<VendorNode[]>;
+  removeNodes(clusterId: string, poolId: string, instanceIds: string[]): Promise<VendorChange>;
+}
+
+/** How the credential of a provider arrives (from CredentialsService.reveal). */
+export interface RevealedProviderCredential {
+  id: string;
+  provider: string;
+  settings: Record<string, unknown>;
+  secrets: Record<string, string>;
+}
+
+/** Builds a provider from a revealed credential (the real SDK client). */
+export type ClusterProviderFactory = (credential: RevealedProviderCredential, opts: VendorCallOptions) => ClusterProvider;
+
+export interface VendorCallOptions {
+  /** Per-call timeout. */
+  timeoutMs: number;
+  /** Attempts for idempotent calls on throttling, 5xx and network errors (1 = no retry). */
+  attempts: number;
+  /** First backoff; doubles per attempt (with jitter). */
+  backoffMs: number;
+}

@@ -1,0 +1,51 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AppError } from '../common/app-error.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
+import { ackProviderFactory, ACK_CAPABILITIES } from './ack/ack.provider.js';
+import type { ClusterProvider, ClusterProviderFactory, ProviderCapabilities, ProviderName, VendorCallOptions } from './cluster-provider.js';
+
+/** Injection token: replaces factories (tests hand in adapters built around fake clients). */
+export const CLUSTER_PROVIDER_FACTORIES = Symbol('CLUSTER_PROVIDER_FACTORIES');
+
+export const DEFAULT_VENDOR_CALL_OPTIONS: VendorCallOptions = { timeoutMs: 10_000, attempts: 4, backoffMs: 250 };
+
+const FACTORIES: Partial<Record<ProviderName, ClusterProviderFactory>> = {
+  ack: ackProviderFactory,
+};
+
+const CAPABILITIES: Partial<Record<ProviderName, ProviderCapabilities>> = {
+  ack: ACK_CAPABILITIES,
+};
+
+/** The dispatcher: picks the adapter by provider name and builds it from the revealed credential. */
+@Injectable()
+export class ClusterProviders {
+  private readonly factories: Partial<Record<ProviderName, ClusterProviderFactory>>;
+
+  constructor(
+    private readonly credentials: CredentialsService,
+    @Optional() @Inject(CLUSTER_PROVIDER_FACTORIES) overrides?: Partial<Record<ProviderName, ClusterProviderFactory>>,
+  ) {
+    this.factories = { ...FACTORIES, ...(overrides ?? {}) };
+  }
+
+  supported(): ProviderName[] {
+    return Object.keys(this.factories) as ProviderName[];
+  }
+
+  capabilities(provider: string): ProviderCapabilities | null {
+    return CAPABILITIES[provider as ProviderName] ?? null;
+  }
+
+  /** The adapter for a cluster's provider, talking with the given credential (which must be of that provider). */
+  async forCredential(provider: string, credentialId: string): Promise<ClusterProvider> {
+    const factory = this.factories[provider as ProviderName];
+    if (!factory) throw new AppError(ErrorCode.UNPROCESSABLE, `Berth cannot manage ${provider} clusters yet (supported: ${this.supported().join(', ')})`, { provider });
+    const credential = await this.credentials.reveal(credentialId);
+    if (credential.provider !== provider) {
+      throw AppError.validation([{ field: 'credential_id', errors: [`credential ${credential.name} is for ${credential.provider}, not ${provider}`] }]);
+    }
+    return factory({ id: credential.id, provider: credential.provider, settings: credential.settings, secrets: credential.secrets }, DEFAULT_VENDOR_CALL_OPTIONS);
+  }
+}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { CredentialsModule } from '../credentials/credentials.module.js';
+import { ClusterProviders } from './cluster-providers.js';
+
+/** ClusterProvider adapters (ack/, later tke/ and rancher/) behind one dispatcher. */
+@Module({
+  imports: [CredentialsModule],
+  providers: [ClusterProviders],
+  exports: [ClusterProviders],
+})
+export class ProvidersModule {}
