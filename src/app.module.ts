@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { KubeClientModule } from './kube/client/kube-client.module.js';
 import { KubeModule } from './kube/kube.module.js';
+import { NodesModule } from './nodes/nodes.module.js';
 import { OpsModule } from './ops.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { RegistriesModule } from './registries/registries.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         KubeClientModule,
         ClustersModule,
         KubeModule,
+        NodesModule,
         RegistriesModule,
         OpsModule,
       ],

@@ -11,7 +11,7 @@ import { parseKubeconfig } from '../kube/client/kubeconfig.js';
 import type { OperationDto } from '../operations/dto/operation.dto.js';
 import { OperationStatus, OperationType } from '../operations/operation-types.js';
 import { OperationsService } from '../operations/operations.service.js';
-import type { ClusterProvider as VendorProvider, ClusterSpec } from '../providers/cluster-provider.js';
+import type { ClusterProvider as VendorProvider, ClusterSpec, ProviderCapabilities } from '../providers/cluster-provider.js';
 import { ClusterProviders } from '../providers/cluster-providers.js';
 import { type ClusterEntity, ClusterProvider, ClusterStatus } from './cluster.entity.js';
 import { ClusterProber } from './cluster-prober.js';
@@ -23,6 +23,13 @@ import type { CreateClusterDto } from './dto/provision.dto.js';
 /** An answer that is either the record (done now, 200) or the operation doing it (202). */
 export type MaybeOperation<T> = { status: 200; body: T } | { status: 202; body: OperationDto };
 
+const NO_CAPABILITIES: ProviderCapabilities = {
+  create: false,
+  destroy: false,
+  update: [],
+  node_pools: { list: false, create: false, resize: false, delete: false, autoscaling: false },
+  remove_nodes: false,
+};
 const VENDOR_FIELDS = ['name', 'description', 'deletion_protection'] as const;
 const ACCESS_FIELDS = ['kubeconfig', 'context', 'server', 'token', 'ca_data', 'insecure_skip_tls_verify', 'force'] as const;
 
@@ -189,6 +196,11 @@ export class ProvisioningService {
       lastError: null,
     });
     this.pool.drop(c.id);
+  }
+
+  /** What the cluster's provider can do (nothing for imported clusters). */
+  capabilitiesOf(c: ClusterEntity): ProviderCapabilities {
+    return this.providers.capabilities(c.provider) ?? NO_CAPABILITIES;
   }
 
   async mustFind(id: string): Promise<ClusterEntity> {

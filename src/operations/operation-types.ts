@@ -4,6 +4,10 @@ export enum OperationType {
   CLUSTER_CREATE = 'clusters.create',
   CLUSTER_UPDATE = 'clusters.update',
   CLUSTER_DESTROY = 'clusters.destroy',
+  NODE_POOL_CREATE = 'node-pools.create',
+  NODE_POOL_RESIZE = 'node-pools.resize',
+  NODE_POOL_DELETE = 'node-pools.delete',
+  NODE_REMOVE = 'nodes.remove',
 }
 
 export enum OperationStatus {

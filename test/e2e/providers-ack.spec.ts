@@ -80,9 +80,60 @@ describe('ACK clusters (e2e, simulator)', () => {
     const access = await t.api('PATCH', `/api/v1/clusters/${clusterId}`, { token: admin, body: { token: 'x', server: 'https://1.2.3.4' } });
     expect(access.status).toBe(400);
 
+    // Node pools: as the vendor reports them, recorded in Postgres.
+    const pools = await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin });
+    expect(pools.status).toBe(200);
+    expect(pools.body.data.data).toHaveLength(1);
+    const pool = pools.body.data.data[0];
+    expect(pool).toMatchObject({ name: 'default', provider: 'ack', status: 'active', desired_size: 2, total_nodes: 2, vendor_pool_id: expect.stringMatching(/^np/) });
+    const resize = await t.api('PATCH', `/api/v1/clusters/${clusterId}/node-pools/${pool.id}`, { token: admin, body: { desired_size: 3 } });
+    expect(resize.status).toBe(202);
+    expect((await settled(t, admin, resize.body.data.id)).status).toBe('succeeded');
+    const grown = (await t.sql.query('SELECT desired_size, total_nodes, status FROM node_pools WHERE id = $1', [pool.id])).rows[0];
+    expect(grown).toEqual({ desired_size: 3, total_nodes: 3, status: 'active' });
+    const nodeRows = (await t.sql.query('SELECT instance_id, node_name, pool_id, provider FROM nodes WHERE cluster_id = $1 ORDER BY node_name', [clusterId])).rows;
+    expect(nodeRows).toHaveLength(3);
+    expect(nodeRows.every((n: { pool_id: string; provider: string; instance_id: string }) => n.pool_id === pool.id && n.provider === 'ack' && n.instance_id.startsWith('i-'))).toBe(true);
+
+    const extra = await t.api('POST', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin, body: { name: 'extra', desired_size: 1, instance_types: ['ecs.g7.xlarge'] }, headers: { 'idempotency-key': 'extra-pool' } });
+    expect(extra.status).toBe(202);
+    const extraAgain = await t.api('POST', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin, body: { name: 'extra', desired_size: 1, instance_types: ['ecs.g7.xlarge'] }, headers: { 'idempotency-key': 'extra-pool' } });
+    expect(extraAgain.body.data.id).toBe(extra.body.data.id);
+    expect(await settled(t, admin, extra.body.data.id)).toMatchObject({ status: 'succeeded', result: { vendor_pool_id: expect.stringMatching(/^np/) } });
+    const two = (await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin })).body.data.data;
+    expect(two.map((p: { name: string; total_nodes: number }) => [p.name, p.total_nodes])).toEqual([['default', 3], ['extra', 1]]);
+    expect(callsOf(sim, 'CreateClusterNodePool')).toBe(1);
+    const dupe = await t.api('POST', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin, body: { name: 'extra', desired_size: 1 } });
+    expect(dupe.status).toBe(409);
+
+    // Remove one node: drain through Kubernetes (this vendor node never joined the testbed cluster), then release it.
+    const victim = nodeRows[0];
+    const removal = await t.api('DELETE', `/api/v1/clusters/${clusterId}/nodes/${victim.node_name}`, { token: admin });
+    expect(removal.status).toBe(202);
+    expect(removal.body.data.type).toBe('nodes.remove');
+    expect(await settled(t, admin, removal.body.data.id)).toMatchObject({ status: 'succeeded', result: { instance_id: victim.instance_id, drained: { registered: false } } });
+    expect((await t.sql.query('SELECT instance_id FROM nodes WHERE cluster_id = $1', [clusterId])).rows.map((r: { instance_id: string }) => r.instance_id)).not.toContain(victim.instance_id);
+    expect((await simState(sim)).nodes.map((n: { instance_id: string }) => n.instance_id)).not.toContain(victim.instance_id);
+    const missing = await t.api('DELETE', `/api/v1/clusters/${clusterId}/nodes/no-such-node`, { token: admin });
+    expect(missing.status).toBe(404);
+
+    const extraId = two.find((p: { name: string }) => p.name === 'extra').id;
+    const dropPool = await t.api('DELETE', `/api/v1/clusters/${clusterId}/node-pools/${extraId}`, { token: admin });
+    expect(dropPool.status).toBe(202);
+    expect((await settled(t, admin, dropPool.body.data.id)).status).toBe('succeeded');
+    const left = (await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin })).body.data.data;
+    expect(left.map((p: { name: string; desired_size: number }) => [p.name, p.desired_size])).toEqual([['default', 2]]);
+
     // Every operation of the cluster is listed under it.
     const ops = await t.api('GET', `/api/v1/operations?target_type=clusters&target_id=${clusterId}`, { token: admin });
-    expect(ops.body.data.data.map((o: { type: string }) => o.type).sort()).toEqual(['clusters.create', 'clusters.update']);
+    expect(ops.body.data.data.map((o: { type: string }) => o.type).sort()).toEqual([
+      'clusters.create',
+      'clusters.update',
+      'node-pools.create',
+      'node-pools.delete',
+      'node-pools.resize',
+      'nodes.remove',
+    ]);
 
     // Destroy at the vendor, then the record goes.
     const destroy = await t.api('DELETE', `/api/v1/clusters/${clusterId}?destroy=true`, { token: admin, headers: { 'idempotency-key': 'ack-life-destroy' } });
@@ -95,7 +146,8 @@ describe('ACK clusters (e2e, simulator)', () => {
     expect((await t.api('GET', `/api/v1/clusters/${clusterId}`, { token: admin })).status).toBe(404);
     expect((await simState(sim)).clusters.map((c: { cluster_id: string }) => c.cluster_id)).not.toContain(op.result.vendor_cluster_id);
     expect(callsOf(sim, 'DeleteCluster')).toBe(1);
-    console.log(`ACK simulated lifecycle (create → active → rename → destroy): ${Date.now() - started} ms`);
+    expect((await t.sql.query('SELECT count(*)::int AS n FROM node_pools WHERE cluster_id = $1', [clusterId])).rows[0].n).toBe(0);
+    console.log(`ACK simulated lifecycle (create → active → rename → pools → remove node → destroy): ${Date.now() - started} ms`);
   });
 
   it('refuses a credential ACK rejects with a clear 502 and records nothing', async () => {

@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/app-error.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { ClustersService } from '../clusters/clusters.service.js';
+
+interface Pod {
+  metadata: { name: string; namespace: string; ownerReferences?: { kind: string }[]; annotations?: Record<string, string> };
+}
+
+export interface DrainResult {
+  registered: boolean;
+  evicted: number;
+  skipped: number;
+}
+
+/** Cordons a node and evicts its pods through the Eviction API (PodDisruptionBudgets are honoured). */
+@Injectable()
+export class NodeDrainer {
+  constructor(private readonly clusters: ClustersService) {}
+
+  async drain(clusterId: string, node: string, deadlineMs = 5 * 60_000): Promise<DrainResult> {
+    const client = await this.clusters.client(clusterId);
+    const path = `/api/v1/nodes/${encodeURIComponent(node)}`;
+    try {
+      await client.json('PATCH', path, { contentType: 'application/merge-patch+json', body: JSON.stringify({ spec: { unschedulable: true } }) });
+    } catch (e) {
+      // A node that never joined (or already left) has nothing to drain.
+      if (e instanceof AppError && e.code === ErrorCode.NOT_FOUND) return { registered: false, evicted: 0, skipped: 0 };
+      throw e;
+    }
+    const deadline = Date.now() + deadlineMs;
+    let evicted = 0;
+    let skipped = 0;
+    for (;;) {
+      const pods = await client.json<{ items: Pod[] }>('GET', '/api/v1/pods', { query: { fieldSelector: `spec.nodeName=${node}` } });
+      // DaemonSet pods come back at once and mirror pods cannot be evicted: leave them, like kubectl drain.
+      const movable = pods.items.filter((p) => !p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet') && !p.metadata.annotations?.['kubernetes.io/config.mirror']);
+      skipped = pods.items.length - movable.length;
+      if (!movable.length) return { registered: true, evicted, skipped };
+      if (Date.now() > deadline) throw new AppError(ErrorCode.UPSTREAM_TIMEOUT, `node ${node} still runs ${movable.length} pod(s) after the drain deadline`);
+      for (const p of movable) {
+        try {
+          await client.json('POST', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}/eviction`, {
+            body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata.name, namespace: p.metadata.namespace } }),
+          });
+          evicted++;
+        } catch (e) {
+          // 429: a PodDisruptionBudget says not now; 404: already gone. Try again on the next round.
+          if (!(e instanceof AppError) || ![ErrorCode.RATE_LIMITED, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT].includes(e.code)) throw e;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { type AuthUser, Role } from '../auth/role.js';
+import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
+import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
+import { OperationDto } from '../operations/dto/operation.dto.js';
+import { ApiIdempotencyKey, IdempotencyKey } from '../operations/idempotency-key.decorator.js';
+import { CreateNodePoolDto, NodePoolDto, UpdateNodePoolDto } from './dto/node-pool.dto.js';
+import { NodePoolsService } from './node-pools.service.js';
+
+@ApiTags('node pools')
+@Controller('clusters/:id')
+@ApiUuidParam('id', 'Cluster id')
+export class NodePoolsController {
+  constructor(private readonly pools: NodePoolsService) {}
+
+  @Get('node-pools')
+  @Authenticated()
+  @ApiOperation({ summary: 'Node pools of a vendor cluster, as the vendor reports them now (the records are updated on the way)' })
+  @ApiPageEnvelope(NodePoolDto)
+  @ApiErrors(400, 404, 409, 422, 502, 503, 504)
+  list(@UuidParam() id: string) {
+    return this.pools.list(id);
+  }
+
+  @Post('node-pools')
+  @HttpCode(202)
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiIdempotencyKey()
+  @ApiOperation({ summary: 'Create a node pool at the vendor; returns the operation' })
+  @ApiOkEnvelope(OperationDto, { status: 202 })
+  @ApiErrors(400, 404, 409, 422)
+  create(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Body() dto: CreateNodePoolDto, @IdempotencyKey() key?: string) {
+    return this.pools.create(id, dto, user.id, key);
+  }
+
+  @Patch('node-pools/:pool_id')
+  @HttpCode(202)
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiUuidParam('pool_id', 'Node pool id')
+  @ApiIdempotencyKey()
+  @ApiOperation({ summary: 'Resize a node pool (absolute desired size) and/or set its autoscaling bounds; returns the operation' })
+  @ApiOkEnvelope(OperationDto, { status: 202 })
+  @ApiErrors(400, 404, 409, 422)
+  resize(@CurrentUser() user: AuthUser, @UuidParam() id: string, @UuidParam('pool_id') poolId: string, @Body() dto: UpdateNodePoolDto, @IdempotencyKey() key?: string) {
+    return this.pools.resize(id, poolId, dto, user.id, key);
+  }
+
+  @Delete('node-pools/:pool_id')
+  @HttpCode(202)
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiUuidParam('pool_id', 'Node pool id')
+  @ApiIdempotencyKey()
+  @ApiOperation({ summary: 'Delete a node pool and its nodes at the vendor; returns the operation' })
+  @ApiOkEnvelope(OperationDto, { status: 202 })
+  @ApiErrors(400, 404, 409, 422)
+  remove(@CurrentUser() user: AuthUser, @UuidParam() id: string, @UuidParam('pool_id') poolId: string, @IdempotencyKey() key?: string) {
+    return this.pools.remove(id, poolId, user.id, key);
+  }
+
+  @Delete('nodes/:name')
+  @HttpCode(202)
+  @Authenticated({ role: Role.OPERATOR })
+  @ApiKubeParam('name', 'name')
+  @ApiIdempotencyKey()
+  @ApiOperation({ summary: 'Remove a node: cordon and drain it through Kubernetes (evictions), then release its instance at the vendor; returns the operation' })
+  @ApiOkEnvelope(OperationDto, { status: 202 })
+  @ApiErrors(400, 404, 409, 422)
+  removeNode(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('name', 'name') name: string, @IdempotencyKey() key?: string) {
+    return this.pools.removeNode(id, name, user.id, key);
+  }
+}

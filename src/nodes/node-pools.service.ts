@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError } from '../common/app-error.js';
+import { page, type Page } from '../common/envelope.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { type ClusterEntity, ClusterProvider, ClusterStatus } from '../clusters/cluster.entity.js';
+import { ProvisioningService } from '../clusters/provisioning.service.js';
+import type { OperationDto } from '../operations/dto/operation.dto.js';
+import { OperationType } from '../operations/operation-types.js';
+import { OperationsService } from '../operations/operations.service.js';
+import type { ClusterProvider as VendorProvider } from '../providers/cluster-provider.js';
+import type { CreateNodePoolDto, NodePoolDto, NodeRecordDto, UpdateNodePoolDto } from './dto/node-pool.dto.js';
+import { toNodePoolDto, toNodeRecordDto } from './node-pool.mapper.js';
+import { NodePoolsRepository } from './node-pools.repository.js';
+
+/** Node pools and vendor nodes of vendor clusters: reads refresh the records from the vendor; changes are operations. */
+@Injectable()
+export class NodePoolsService {
+  constructor(
+    private readonly repo: NodePoolsRepository,
+    private readonly provisioning: ProvisioningService,
+    private readonly operations: OperationsService,
+  ) {}
+
+  /** Asks the vendor for pools and nodes and writes them to the records (the vendor is the truth for sizes). */
+  async refresh(c: ClusterEntity, provider?: VendorProvider): Promise<void> {
+    const p = provider ?? (await this.provisioning.providerOf(c));
+    const [pools, nodes] = await Promise.all([p.listNodePools(c.vendorClusterId!), p.listNodes(c.vendorClusterId!)]);
+    await this.repo.sync(c.id, c.provider, pools, nodes);
+  }
+
+  async list(clusterId: string): Promise<Page<NodePoolDto>> {
+    const c = await this.vendorCluster(clusterId);
+    await this.refresh(c);
+    const pools = await this.repo.listPools(clusterId);
+    return page(pools.map(toNodePoolDto), pools.length, 1, Math.max(pools.length, 1));
+  }
+
+  /** Berth's records of a cluster's vendor nodes, by Kubernetes node name (imported clusters have none). */
+  async nodeRecords(clusterId: string): Promise<Map<string, NodeRecordDto>> {
+    const rows = await this.repo.listNodes(clusterId);
+    return new Map(rows.filter((n) => n.nodeName).map((n) => [n.nodeName!, toNodeRecordDto(n)]));
+  }
+
+  async create(clusterId: string, dto: CreateNodePoolDto, actorId: string, key?: string): Promise<OperationDto> {
+    const c = await this.vendorCluster(clusterId, 'create');
+    const id = key ? keyedId(actorId, clusterId, key) : randomUUID();
+    if (!(await this.repo.findPool(clusterId, id))) {
+      if (await this.repo.findPoolByName(clusterId, dto.name)) throw AppError.conflict(`cluster ${c.name} already has a node pool named ${dto.name}`);
+      await this.repo.insertPool({ id, clusterId, provider: c.provider, name: dto.name, status: 'provisioning', desiredSize: dto.desired_size, instanceTypes: dto.instance_types ?? [], autoscaling: dto.autoscaling ?? null });
+    }
+    return this.start(OperationType.NODE_POOL_CREATE, c, { pool_id: id, spec: JSON.parse(JSON.stringify(dto)) }, actorId, key);
+  }
+
+  async resize(clusterId: string, poolId: string, dto: UpdateNodePoolDto, actorId: string, key?: string): Promise<OperationDto> {
+    const c = await this.vendorCluster(clusterId, 'resize');
+    const pool = await this.mustFindPool(clusterId, poolId);
+    if (dto.desired_size === undefined && !dto.autoscaling) throw AppError.validation([{ field: 'desired_size', errors: ['give desired_size and/or autoscaling'] }]);
+    if (dto.autoscaling && dto.autoscaling.min_size > dto.autoscaling.max_size) throw AppError.validation([{ field: 'autoscaling', errors: ['min_size must not exceed max_size'] }]);
+    if (!pool.vendorPoolId) throw AppError.conflict(`node pool ${pool.name} is still being created`);
+    return this.start(OperationType.NODE_POOL_RESIZE, c, { pool_id: poolId, desired_size: dto.desired_size ?? null, autoscaling: dto.autoscaling ? { ...dto.autoscaling } : null }, actorId, key);
+  }
+
+  async remove(clusterId: string, poolId: string, actorId: string, key?: string): Promise<OperationDto> {
+    const c = await this.vendorCluster(clusterId, 'delete');
+    const pool = await this.mustFindPool(clusterId, poolId);
+    await this.repo.updatePool(pool.id, { status: 'deleting' });
+    return this.start(OperationType.NODE_POOL_DELETE, c, { pool_id: poolId }, actorId, key);
+  }
+
+  /** Cordon and drain through Kubernetes, then release the instance at the vendor (an operation). */
+  async removeNode(clusterId: string, nodeName: string, actorId: string, key?: string): Promise<OperationDto> {
+    const c = await this.vendorCluster(clusterId, 'remove_nodes');
+    let node = await this.repo.findNodeByName(clusterId, nodeName);
+    if (!node) {
+      await this.refresh(c);
+      node = await this.repo.findNodeByName(clusterId, nodeName);
+    }
+    if (!node) throw AppError.notFound('node', nodeName);
+    if (!node.poolId) throw new AppError(ErrorCode.UNPROCESSABLE, `node ${nodeName} is in no node pool Berth knows; ${c.provider} removes pool nodes only`);
+    return this.start(OperationType.NODE_REMOVE, c, { node_name: nodeName, instance_id: node.instanceId, pool_id: node.poolId }, actorId, key);
+  }
+
+  async mustFindPool(clusterId: string, poolId: string) {
+    const p = await this.repo.findPool(clusterId, poolId);
+    if (!p) throw AppError.notFound('node pool', poolId);
+    return p;
+  }
+
+  private start(type: OperationType, c: ClusterEntity, payload: Record<string, unknown>, actorId: string, key?: string): Promise<OperationDto> {
+    return this.operations.start({ type, targetType: 'clusters', targetId: c.id, payload: { cluster_id: c.id, ...payload }, actorId, idempotencyKey: key });
+  }
+
+  private async vendorCluster(id: string, need?: 'create' | 'resize' | 'delete' | 'remove_nodes'): Promise<ClusterEntity> {
+    const c = await this.provisioning.mustFind(id);
+    if (c.provider === ClusterProvider.IMPORTED) throw new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${c.name} is imported: its node pools are not managed by Berth`);
+    const caps = this.provisioning.capabilitiesOf(c);
+    if (need === 'remove_nodes' ? !caps.remove_nodes : need ? !caps.node_pools[need] : !caps.node_pools.list) {
+      throw new AppError(ErrorCode.UNPROCESSABLE, `${c.provider} node pools cannot ${need ?? 'be listed'} through Berth`, { provider: c.provider });
+    }
+    if (!c.vendorClusterId || (need && c.status !== ClusterStatus.ACTIVE && c.status !== ClusterStatus.UNAVAILABLE)) {
+      throw AppError.conflict(`cluster ${c.name} is ${c.status}`, { status: c.status });
+    }
+    return c;
+  }
+}
+
+function keyedId(actorId: string, clusterId: string, key: string): string {
+  const h = createHash('sha256').update(`berth:node-pool:${actorId}:${clusterId}:${key}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

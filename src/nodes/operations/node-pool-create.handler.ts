@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '../../common/app-error.js';
+import { ErrorCode } from '../../common/error-codes.js';
+import { waitForChange } from '../../clusters/operations/vendor-wait.js';
+import { ProvisioningService } from '../../clusters/provisioning.service.js';
+import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
+import { OperationType } from '../../operations/operation-types.js';
+import type { NodePoolSpec, VendorChange } from '../../providers/cluster-provider.js';
+import { NodePoolsRepository } from '../node-pools.repository.js';
+import { NodePoolsService } from '../node-pools.service.js';
+
+interface Payload {
+  cluster_id: string;
+  pool_id: string;
+  spec: NodePoolSpec;
+}
+
+/** node-pools.create: look the name up, create at the vendor (once), wait, then sync the records. */
+@Injectable()
+@HandlesOperation(OperationType.NODE_POOL_CREATE)
+export class NodePoolCreateHandler implements OperationHandler<Payload> {
+  constructor(
+    private readonly provisioning: ProvisioningService,
+    private readonly pools: NodePoolsService,
+    private readonly repo: NodePoolsRepository,
+  ) {}
+
+  async run(ctx: OperationContext<Payload>) {
+    const { cluster_id, pool_id, spec } = ctx.payload;
+    const c = await this.provisioning.mustFind(cluster_id);
+    const provider = await this.provisioning.providerOf(c);
+    const vid = c.vendorClusterId!;
+    try {
+      let vendorPoolId = ctx.checkpoint.vendor_pool_id as string | undefined;
+      if (!vendorPoolId) {
+        const existing = (await provider.listNodePools(vid)).find((p) => p.name === spec.name);
+        let change: VendorChange | null = null;
+        if (existing) vendorPoolId = existing.id;
+        else ({ id: vendorPoolId, change } = await provider.createNodePool(vid, spec));
+        await ctx.saveCheckpoint({ vendor_pool_id: vendorPoolId, change });
+        await this.repo.updatePool(pool_id, { vendorPoolId });
+      }
+      const poolId = vendorPoolId;
+      await waitForChange(ctx, provider, (ctx.checkpoint.change as VendorChange | null) ?? {}, {
+        from: 10,
+        to: 90,
+        what: `creating node pool ${spec.name}`,
+        until: async () => {
+          const p = (await provider.listNodePools(vid)).find((x) => x.id === poolId);
+          if (!p) throw new AppError(ErrorCode.VENDOR_API_ERROR, `${c.provider} no longer knows node pool ${poolId}`);
+          if (p.phase === 'failed') throw new AppError(ErrorCode.VENDOR_API_ERROR, `${c.provider} reports node pool ${spec.name} ${p.vendor_state}`);
+          return p.phase === 'active';
+        },
+      });
+      await this.pools.refresh(c, provider);
+      await ctx.progress(100, 'active');
+      return { pool_id, vendor_pool_id: poolId };
+    } catch (e) {
+      await this.repo.updatePool(pool_id, { status: 'failed', lastError: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
+  }
+}
