@@ -215,12 +215,16 @@ describe('live reads and writes (e2e, real testbed clusters)', () => {
   });
 
   it('reads pod logs, with tail and as a follow stream', async () => {
-    const pods = await t.api('GET', `/api/v1/clusters/${ids[0]}/namespaces/${NS}/pods?field_selector=status.phase=Running`, { token: viewer });
-    const pod = pods.body.data.data[0].metadata.name;
+    // The restart above replaces pods: pick one that runs and is not going away, again on every try.
+    let pod = '';
     const logs = await eventually(async () => {
+      const pods = await t.api('GET', `/api/v1/clusters/${ids[0]}/namespaces/${NS}/pods?field_selector=status.phase=Running`, { token: viewer });
+      const live = (pods.body.data.data as { metadata: { name: string; deletionTimestamp?: string } }[]).find((p) => !p.metadata.deletionTimestamp);
+      if (!live) return null;
+      pod = live.metadata.name;
       const res = await t.api('GET', `/api/v1/clusters/${ids[0]}/namespaces/${NS}/pods/${pod}/logs`, { token: viewer });
       return res.status === 200 && res.body.data.lines.length ? res : null;
-    }, 30_000, 500);
+    }, 60_000, 1000);
     expect(logs.body.data).toMatchObject({ namespace: NS, pod, truncated: false });
     expect(logs.body.data.lines[0]).toContain('log line 1');
     const tail = await t.api('GET', `/api/v1/clusters/${ids[0]}/namespaces/${NS}/pods/${pod}/logs?tail_lines=2&timestamps=true`, { token: viewer });

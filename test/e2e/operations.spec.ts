@@ -43,7 +43,7 @@ describe('operations and key rotation (e2e)', () => {
     const b = await startTestApp({ dbName: a.dbName, redisPrefix: a.redisPrefix, env: { BERTH_ENCRYPTION_KEYS: `${K2},${K1}` } });
     token = await b.login();
     const keys = await b.api('GET', '/api/v1/secrets/keys', { token });
-    expect(keys.body.data).toEqual({ active_key_id: 'k2', sealed_by_key: { credentials: { k1: 3 } }, not_under_active_key: 3 });
+    expect(keys.body.data).toEqual({ active_key_id: 'k2', sealed_by_key: { credentials: { k1: 3 }, clusters: {} }, not_under_active_key: 3 });
     const creds = b.app.get(CredentialsService);
     const list = (await b.api('GET', '/api/v1/credentials', { token })).body.data.data;
     expect((await creds.reveal(list[0].id)).secrets.secret_key).toBe('secret-old-0-value');
