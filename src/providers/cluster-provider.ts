@@ -79,6 +79,8 @@ export type ChangeState = { state: 'running'; message?: string } | { state: 'suc
 export interface ClusterProvider {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
+  /** The vendor creates a cluster without the spec's node pools: Berth creates them once the cluster runs. */
+  readonly poolsAfterCreate?: boolean;
 
   /** Problems of a spec for this vendor (empty = fine); field names are prefixed with `spec.`. */
   validateSpec(spec: ClusterSpec): FieldError[];

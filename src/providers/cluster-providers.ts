@@ -3,6 +3,7 @@ import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { ackProviderFactory, ACK_CAPABILITIES } from './ack/ack.provider.js';
+import { tkeProviderFactory, TKE_CAPABILITIES } from './tke/tke.provider.js';
 import type { ClusterProvider, ClusterProviderFactory, ProviderCapabilities, ProviderName, VendorCallOptions } from './cluster-provider.js';
 
 /** Injection token: replaces factories (tests hand in adapters built around fake clients). */
@@ -12,10 +13,12 @@ export const DEFAULT_VENDOR_CALL_OPTIONS: VendorCallOptions = { timeoutMs: 10_00
 
 const FACTORIES: Partial<Record<ProviderName, ClusterProviderFactory>> = {
   ack: ackProviderFactory,
+  tke: tkeProviderFactory,
 };
 
 const CAPABILITIES: Partial<Record<ProviderName, ProviderCapabilities>> = {
   ack: ACK_CAPABILITIES,
+  tke: TKE_CAPABILITIES,
 };
 
 /** The dispatcher: picks the adapter by provider name and builds it from the revealed credential. */

@@ -13,6 +13,7 @@ interface Checkpoint {
   vendor_id?: string;
   change?: VendorChange | null;
   running?: boolean;
+  pools_created?: boolean;
 }
 
 /**
@@ -68,6 +69,18 @@ export class ClusterCreateHandler implements OperationHandler<{ cluster_id: stri
           },
         });
         await ctx.saveCheckpoint({ running: true });
+      }
+      const pools = ((c.vendorSpec ?? {}) as ClusterSpec).node_pools ?? [];
+      if (provider.poolsAfterCreate && pools.length && !cp.pools_created) {
+        const spec = (c.vendorSpec ?? {}) as ClusterSpec;
+        const existing = new Set((await provider.listNodePools(vid)).map((p) => p.name));
+        for (const pool of pools) {
+          if (existing.has(pool.name)) continue;
+          await ctx.progress(80, `creating node pool ${pool.name}`);
+          const created = await provider.createNodePool(vid, { ...pool, subnet_ids: pool.subnet_ids ?? spec.subnet_ids });
+          await waitForChange(ctx, provider, created.change, { from: 80, to: 84, what: `creating node pool ${pool.name}` });
+        }
+        await ctx.saveCheckpoint({ pools_created: true });
       }
       await ctx.progress(85, 'fetching the kubeconfig');
       const kubeconfig = await provider.kubeconfig(vid);
