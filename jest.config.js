@@ -26,6 +26,9 @@ export default {
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // The testbed's etcd data and the build output are not modules.
+  modulePathIgnorePatterns: ['<rootDir>/.testbed/', '<rootDir>/.simulators/', '<rootDir>/dist/'],
+  watchPathIgnorePatterns: ['<rootDir>/.testbed/', '<rootDir>/.simulators/'],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   globalSetup: '<rootDir>/test/global-setup.mjs',
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
