@@ -64,7 +64,7 @@ export class ProvisioningService {
     const spec = dto.spec as ClusterSpec;
     const problems = provider.validateSpec(spec);
     if (problems.length) throw AppError.validation(problems);
-    const region = dto.region ?? provider.region;
+    const region = dto.region ?? (provider.region || null);
     // With an Idempotency-Key the record id follows from it, so a retried request finds its first record.
     const id = idempotencyKey ? keyedId(actorId, idempotencyKey) : randomUUID();
     if (!(await this.repo.findById(id))) {

@@ -34,6 +34,7 @@ export interface ClusterSpec {
   service_cidr?: string;
   pod_cidr?: string;
   deletion_protection?: boolean;
+  cloud_credential?: string;
   node_pools?: NodePoolSpec[];
 }
 
@@ -43,6 +44,8 @@ export interface NodePoolSpec {
   instance_types?: string[];
   subnet_ids?: string[];
   autoscaling?: { enabled: boolean; min_size: number; max_size: number };
+  roles?: ('etcd' | 'control-plane' | 'worker')[];
+  machine_config?: { kind: string; name: string };
 }
 
 export type PoolPhase = 'provisioning' | 'active' | 'scaling' | 'updating' | 'deleting' | 'failed';

@@ -3,6 +3,7 @@ import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { ackProviderFactory, ACK_CAPABILITIES } from './ack/ack.provider.js';
+import { RANCHER_CAPABILITIES, rancherProviderFactory } from './rancher/rancher.provider.js';
 import { tkeProviderFactory, TKE_CAPABILITIES } from './tke/tke.provider.js';
 import type { ClusterProvider, ClusterProviderFactory, ProviderCapabilities, ProviderName, VendorCallOptions } from './cluster-provider.js';
 
@@ -14,11 +15,13 @@ export const DEFAULT_VENDOR_CALL_OPTIONS: VendorCallOptions = { timeoutMs: 10_00
 const FACTORIES: Partial<Record<ProviderName, ClusterProviderFactory>> = {
   ack: ackProviderFactory,
   tke: tkeProviderFactory,
+  rancher: rancherProviderFactory,
 };
 
 const CAPABILITIES: Partial<Record<ProviderName, ProviderCapabilities>> = {
   ack: ACK_CAPABILITIES,
   tke: TKE_CAPABILITIES,
+  rancher: RANCHER_CAPABILITIES,
 };
 
 /** The dispatcher: picks the adapter by provider name and builds it from the revealed credential. */

@@ -27,6 +27,16 @@ export class AutoscalingDto {
   @ApiProperty({ minimum: 0, maximum: 1000 }) @IsInt() @Min(0) @Max(1000) max_size: number;
 }
 
+export class MachineConfigDto {
+  @ApiProperty({ example: 'Amazonec2Config', description: 'Kind of the machine template (Rancher node driver config)' })
+  @Matches(/^[A-Za-z][A-Za-z0-9]{0,62}$/)
+  kind: string;
+
+  @ApiProperty({ example: 'nc-workers' })
+  @Matches(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/)
+  name: string;
+}
+
 export class NodePoolSpecDto {
   @ResourceName({ example: 'workers' })
   name: string;
@@ -56,6 +66,18 @@ export class NodePoolSpecDto {
   @ValidateNested()
   @Type(() => AutoscalingDto)
   autoscaling?: AutoscalingDto;
+
+  @ApiPropertyOptional({ enum: ['etcd', 'control-plane', 'worker'], isArray: true, description: 'Roles of the pool’s machines (Rancher); default worker' })
+  @IsOptional()
+  @IsArray()
+  @IsIn(['etcd', 'control-plane', 'worker'], { each: true })
+  roles?: ('etcd' | 'control-plane' | 'worker')[];
+
+  @ApiPropertyOptional({ type: MachineConfigDto, description: 'Machine template of the pool (Rancher)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MachineConfigDto)
+  machine_config?: MachineConfigDto;
 }
 
 /** A vendor-neutral cluster spec; each provider checks what it needs (422 names the field). */
@@ -92,6 +114,11 @@ export class ClusterSpecDto {
   @IsOptional()
   @IsBoolean()
   deletion_protection?: boolean;
+
+  @ApiPropertyOptional({ example: 'cattle-global-data:cc-abcde', description: 'Cloud credential the vendor provisions machines with (Rancher)' })
+  @IsOptional()
+  @Matches(/^[a-z0-9][-a-z0-9.:]{0,252}$/)
+  cloud_credential?: string;
 
   @ApiPropertyOptional({ type: [NodePoolSpecDto] })
   @IsOptional()
