@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClustersModule } from '../clusters/clusters.module.js';
+import { NodesModule } from '../nodes/nodes.module.js';
 import { ApplyService } from './apply.service.js';
 import { EventsService } from './events.service.js';
 import { FleetController } from './fleet.controller.js';
@@ -13,7 +14,7 @@ import { WorkloadsService } from './workloads.service.js';
 
 /** Live reads and writes, straight to each cluster's API server. */
 @Module({
-  imports: [ClustersModule],
+  imports: [ClustersModule, NodesModule],
   controllers: [ResourcesController, WorkloadsController, FleetController],
   providers: [ResourcesService, WorkloadsService, LogsService, EventsService, ApplyService, ResourceMetricsService, FleetService],
   exports: [ResourcesService, FleetService],

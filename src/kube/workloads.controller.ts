@@ -8,6 +8,7 @@ import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/para
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
 import { CreateNamespaceDto, LogLinesDto, LogsQueryDto, ScaleDto, UpdateNodeDto } from './dto/actions.dto.js';
 import { KubeObjectDto, ResourceGetQueryDto, SelectorQueryDto } from './dto/resource.dto.js';
+import { NodeListMerger } from '../nodes/node-list.merger.js';
 import { LogsService } from './logs.service.js';
 import { ResourcesService } from './resources.service.js';
 import { type ScalableKind, WorkloadsService } from './workloads.service.js';
@@ -27,6 +28,7 @@ export class WorkloadsController {
     private readonly resources: ResourcesService,
     private readonly workloads: WorkloadsService,
     private readonly logs: LogsService,
+    private readonly nodeRecords: NodeListMerger,
   ) {}
 
   @Get('namespaces')
@@ -62,11 +64,11 @@ export class WorkloadsController {
 
   @Get('nodes')
   @Authenticated()
-  @ApiOperation({ summary: 'List nodes' })
+  @ApiOperation({ summary: 'List nodes', description: 'Vendor clusters: each node also carries `berth_node` (Berth’s record: instance_id, pool_id, provider, ip, state; null when Berth has none).' })
   @ApiPageEnvelope(KubeObjectDto)
   @ApiErrors(400, 403, 404, 503, 504)
-  nodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
-    return this.resources.list(user, id, 'nodes', q);
+  async nodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
+    return this.nodeRecords.merge(id, await this.resources.list(user, id, 'nodes', q));
   }
 
   @Get('nodes/:name')

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClustersModule } from '../clusters/clusters.module.js';
 import { NodeDrainer } from './node-drainer.js';
+import { NodeListMerger } from './node-list.merger.js';
 import { NodePoolsController } from './node-pools.controller.js';
 import { NodePoolsRepository } from './node-pools.repository.js';
 import { NodePoolsService } from './node-pools.service.js';
@@ -13,7 +14,7 @@ import { NodeRemoveHandler } from './operations/node-remove.handler.js';
 @Module({
   imports: [ClustersModule],
   controllers: [NodePoolsController],
-  providers: [NodePoolsService, NodePoolsRepository, NodeDrainer, NodePoolCreateHandler, NodePoolResizeHandler, NodePoolDeleteHandler, NodeRemoveHandler],
-  exports: [NodePoolsService],
+  providers: [NodePoolsService, NodePoolsRepository, NodeDrainer, NodeListMerger, NodePoolCreateHandler, NodePoolResizeHandler, NodePoolDeleteHandler, NodeRemoveHandler],
+  exports: [NodePoolsService, NodeListMerger],
 })
 export class NodesModule {}

@@ -95,6 +95,18 @@ describe('ACK clusters (e2e, simulator)', () => {
     expect(nodeRows).toHaveLength(3);
     expect(nodeRows.every((n: { pool_id: string; provider: string; instance_id: string }) => n.pool_id === pool.id && n.provider === 'ack' && n.instance_id.startsWith('i-'))).toBe(true);
 
+    // Live node reads carry Berth's record of each node (matched by node name) in one added field.
+    const live = (await t.api('GET', `/api/v1/clusters/${clusterId}/nodes`, { token: admin })).body.data;
+    expect(live.kind).toBe('Node');
+    expect(live.data.length).toBeGreaterThan(0);
+    expect(live.data.every((n: { berth_node: unknown }) => n.berth_node === null)).toBe(true); // simulated instances never joined the testbed
+    const kubeName = live.data[0].metadata.name as string;
+    await t.sql.query('UPDATE nodes SET node_name = $1 WHERE instance_id = $2', [kubeName, nodeRows[1].instance_id]);
+    const merged = (await t.api('GET', `/api/v1/clusters/${clusterId}/nodes`, { token: admin })).body.data.data;
+    expect(merged[0].metadata.name).toBe(kubeName);
+    expect(merged[0].status.nodeInfo).toBeDefined();
+    expect(merged[0].berth_node).toEqual({ instance_id: nodeRows[1].instance_id, node_name: kubeName, pool_id: pool.id, provider: 'ack', ip: expect.any(String), state: 'running' });
+
     const extra = await t.api('POST', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin, body: { name: 'extra', desired_size: 1, instance_types: ['ecs.g7.xlarge'] }, headers: { 'idempotency-key': 'extra-pool' } });
     expect(extra.status).toBe(202);
     const extraAgain = await t.api('POST', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin, body: { name: 'extra', desired_size: 1, instance_types: ['ecs.g7.xlarge'] }, headers: { 'idempotency-key': 'extra-pool' } });
