@@ -163,7 +163,7 @@ export class ProvisioningService {
       type: OperationType.CLUSTER_DESTROY,
       targetType: 'clusters',
       targetId: id,
-      payload: { cluster_id: id },
+      payload: { cluster_id: id, previous_status: c.status === ClusterStatus.DELETING ? ClusterStatus.FAILED : c.status },
       actorId,
       idempotencyKey,
     });

@@ -147,6 +147,16 @@ describe('ACK clusters (e2e, simulator)', () => {
       'nodes.remove',
     ]);
 
+    // Deletion protection at the vendor refuses a destroy; the cluster stays active, with the reason.
+    const protect = await t.api('PATCH', `/api/v1/clusters/${clusterId}`, { token: admin, body: { deletion_protection: true } });
+    expect(protect.status).toBe(202);
+    expect((await settled(t, admin, protect.body.data.id)).status).toBe('succeeded');
+    const refused = await t.api('DELETE', `/api/v1/clusters/${clusterId}?destroy=true`, { token: admin });
+    expect(await settled(t, admin, refused.body.data.id)).toMatchObject({ status: 'failed', error: { code: 50200, details: { vendor_code: 'ErrorClusterDeletionProtection' } } });
+    expect((await t.api('GET', `/api/v1/clusters/${clusterId}`, { token: admin })).body.data).toMatchObject({ status: 'active', last_error: expect.stringContaining('deletion protection') });
+    const unprotect = await t.api('PATCH', `/api/v1/clusters/${clusterId}`, { token: admin, body: { deletion_protection: false } });
+    expect((await settled(t, admin, unprotect.body.data.id)).status).toBe('succeeded');
+
     // Destroy at the vendor, then the record goes.
     const destroy = await t.api('DELETE', `/api/v1/clusters/${clusterId}?destroy=true`, { token: admin, headers: { 'idempotency-key': 'ack-life-destroy' } });
     expect(destroy.status).toBe(202);
@@ -157,7 +167,7 @@ describe('ACK clusters (e2e, simulator)', () => {
     expect(await settled(t, admin, destroy.body.data.id)).toMatchObject({ status: 'succeeded', result: { removed: true } });
     expect((await t.api('GET', `/api/v1/clusters/${clusterId}`, { token: admin })).status).toBe(404);
     expect((await simState(sim)).clusters.map((c: { cluster_id: string }) => c.cluster_id)).not.toContain(op.result.vendor_cluster_id);
-    expect(callsOf(sim, 'DeleteCluster')).toBe(1);
+    expect(callsOf(sim, 'DeleteCluster')).toBe(2); // the refused one and this one
     expect((await t.sql.query('SELECT count(*)::int AS n FROM node_pools WHERE cluster_id = $1', [clusterId])).rows[0].n).toBe(0);
     console.log(`ACK simulated lifecycle (create → active → rename → pools → remove node → destroy): ${Date.now() - started} ms`);
   });

@@ -6,19 +6,19 @@ import type { VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterStatus } from '../cluster.entity.js';
 import { ClustersRepository } from '../clusters.repository.js';
 import { ProvisioningService } from '../provisioning.service.js';
-import { waitForChange } from './vendor-wait.js';
+import { VendorChangeFailed, waitForChange } from './vendor-wait.js';
 
 /** clusters.destroy: delete at the vendor, wait until the vendor no longer knows it, then remove the record. */
 @Injectable()
 @HandlesOperation(OperationType.CLUSTER_DESTROY)
-export class ClusterDestroyHandler implements OperationHandler<{ cluster_id: string }> {
+export class ClusterDestroyHandler implements OperationHandler<{ cluster_id: string; previous_status?: ClusterStatus }> {
   constructor(
     private readonly provisioning: ProvisioningService,
     private readonly repo: ClustersRepository,
     private readonly pool: ClusterClientPool,
   ) {}
 
-  async run(ctx: OperationContext<{ cluster_id: string }>) {
+  async run(ctx: OperationContext<{ cluster_id: string; previous_status?: ClusterStatus }>) {
     const id = ctx.payload.cluster_id;
     const c = await this.repo.findById(id);
     if (!c) return { cluster_id: id, removed: true };
@@ -41,7 +41,10 @@ export class ClusterDestroyHandler implements OperationHandler<{ cluster_id: str
       await ctx.progress(100, 'destroyed');
       return { cluster_id: id, vendor_cluster_id: vendorId, removed: true };
     } catch (e) {
-      await this.repo.update(id, { status: ClusterStatus.FAILED, lastError: `destroy failed: ${e instanceof Error ? e.message : String(e)}` });
+      // The vendor tried and failed: the cluster is in a bad way. Refused before anything happened
+      // (deletion protection, a credential problem): it is what it was, with the reason.
+      const status = e instanceof VendorChangeFailed || !ctx.payload.previous_status ? ClusterStatus.FAILED : ctx.payload.previous_status;
+      await this.repo.update(id, { status, lastError: `destroy failed: ${e instanceof Error ? e.message : String(e)}` });
       throw e;
     }
   }
