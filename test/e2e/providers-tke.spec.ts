@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTkeSimulator } from '../simulators/tke/simulator.js';
 import type { RunningSimulator } from '../simulators/common/types.js';
 import { callsOf, settled, simCredential, simState } from '../helpers/providers.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { startTestApp, userToken, type TestApp } from '../helpers/test-app.js';
 import { testbed } from '../helpers/clusters.js';
 
 const spec = { kubernetes_version: '1.30.0', vpc_id: 'vpc-sim', subnet_ids: ['subnet-a'], pod_cidr: '172.20.0.0/16', service_cidr: '172.21.0.0/20', node_pools: [{ name: 'workers', desired_size: 2 }] };
@@ -42,8 +42,10 @@ describe('TKE clusters (e2e, simulator)', () => {
     expect(nss.body.data.data.map((n: { metadata: { name: string } }) => n.metadata.name)).toContain('kube-system');
 
     // TKE renames and re-describes synchronously; still an operation for the API.
-    const patch = await t.api('PATCH', `/api/v1/clusters/${clusterId}`, { token: admin, body: { name: 'tke-life-2', description: 'second' } });
+    const patch = await t.api('PATCH', `/api/v1/clusters/${clusterId}`, { token: admin, body: { name: 'tke-life-2', description: 'second' }, headers: { 'idempotency-key': 'tke-rename' } });
     expect(patch.status).toBe(202);
+    const replay = await t.api('PATCH', `/api/v1/clusters/${clusterId}`, { token: admin, body: { name: 'tke-life-2', description: 'second' }, headers: { 'idempotency-key': 'tke-rename' } });
+    expect(replay.body.data.id).toBe(patch.body.data.id);
     expect((await settled(t, admin, patch.body.data.id)).status).toBe('succeeded');
     expect((await t.api('GET', `/api/v1/clusters/${clusterId}`, { token: admin })).body.data).toMatchObject({ name: 'tke-life-2', description: 'second' });
     const vendor = (await simState(sim)).clusters.find((c: { ClusterId: string }) => c.ClusterId === op.result.vendor_cluster_id);
@@ -56,6 +58,12 @@ describe('TKE clusters (e2e, simulator)', () => {
     const pools = (await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin })).body.data.data;
     expect(pools).toHaveLength(1);
     expect(pools[0]).toMatchObject({ name: 'workers', status: 'active', desired_size: 2, total_nodes: 2, vendor_pool_id: expect.stringMatching(/^np-/) });
+    // Viewers read pools, never change them or the cluster.
+    const viewer = await userToken(t, admin, 'tke-viewer', 'viewer');
+    expect((await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: viewer })).status).toBe(200);
+    expect((await t.api('PATCH', `/api/v1/clusters/${clusterId}/node-pools/${pools[0].id}`, { token: viewer, body: { desired_size: 5 } })).status).toBe(403);
+    expect((await t.api('DELETE', `/api/v1/clusters/${clusterId}/nodes/x`, { token: viewer })).status).toBe(403);
+    expect((await t.api('DELETE', `/api/v1/clusters/${clusterId}?destroy=true`, { token: viewer })).status).toBe(403);
     const resize = await t.api('PATCH', `/api/v1/clusters/${clusterId}/node-pools/${pools[0].id}`, { token: admin, body: { desired_size: 3 } });
     expect((await settled(t, admin, resize.body.data.id)).status).toBe('succeeded');
     const nodes = (await t.sql.query('SELECT instance_id, node_name FROM nodes WHERE cluster_id = $1 ORDER BY node_name', [clusterId])).rows;
