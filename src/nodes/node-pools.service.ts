@@ -56,6 +56,9 @@ export class NodePoolsService {
     const c = await this.vendorCluster(clusterId, 'resize');
     const pool = await this.mustFindPool(clusterId, poolId);
     if (dto.desired_size === undefined && !dto.autoscaling) throw AppError.validation([{ field: 'desired_size', errors: ['give desired_size and/or autoscaling'] }]);
+    if (dto.autoscaling && !this.provisioning.capabilitiesOf(c).node_pools.autoscaling) {
+      throw AppError.validation([{ field: 'autoscaling', errors: [`${c.provider} node pools cannot change autoscaling through Berth; set desired_size`] }]);
+    }
     if (dto.autoscaling && dto.autoscaling.min_size > dto.autoscaling.max_size) throw AppError.validation([{ field: 'autoscaling', errors: ['min_size must not exceed max_size'] }]);
     if (!pool.vendorPoolId) throw AppError.conflict(`node pool ${pool.name} is still being created`);
     return this.start(OperationType.NODE_POOL_RESIZE, c, { pool_id: poolId, desired_size: dto.desired_size ?? null, autoscaling: dto.autoscaling ? { ...dto.autoscaling } : null }, actorId, key);

@@ -64,6 +64,9 @@ describe('TKE clusters (e2e, simulator)', () => {
     expect((await t.api('PATCH', `/api/v1/clusters/${clusterId}/node-pools/${pools[0].id}`, { token: viewer, body: { desired_size: 5 } })).status).toBe(403);
     expect((await t.api('DELETE', `/api/v1/clusters/${clusterId}/nodes/x`, { token: viewer })).status).toBe(403);
     expect((await t.api('DELETE', `/api/v1/clusters/${clusterId}?destroy=true`, { token: viewer })).status).toBe(403);
+    const autoscale = await t.api('PATCH', `/api/v1/clusters/${clusterId}/node-pools/${pools[0].id}`, { token: admin, body: { autoscaling: { enabled: true, min_size: 1, max_size: 4 } } });
+    expect(autoscale.status).toBe(400);
+    expect(autoscale.body.data.fields[0].field).toBe('autoscaling');
     const resize = await t.api('PATCH', `/api/v1/clusters/${clusterId}/node-pools/${pools[0].id}`, { token: admin, body: { desired_size: 3 } });
     expect((await settled(t, admin, resize.body.data.id)).status).toBe('succeeded');
     const nodes = (await t.sql.query('SELECT instance_id, node_name FROM nodes WHERE cluster_id = $1 ORDER BY node_name', [clusterId])).rows;
