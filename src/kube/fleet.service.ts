@@ -26,6 +26,18 @@ export interface FleetClusterResult {
   error: { code: number; message: string } | null;
 }
 
+/** One cluster's share of a fan-out list: how many objects it has and (once read) their raw bytes. */
+interface ClusterShare {
+  client: KubeClient;
+  path: string;
+  apiVersion: string;
+  kind: string;
+  redact: boolean;
+  count: number;
+  truncated: boolean;
+  raw: Buffer | undefined;
+}
+
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from('}');
 
@@ -79,22 +91,26 @@ export class FleetService {
       const started = performance.now();
       const latency = () => Math.round(performance.now() - started);
       if (!client) return { cluster, latency_ms: 0, ...classify(error) };
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${cluster.name} did not answer within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      });
       try {
-        const value = await Promise.race([fn(client, cluster), deadline]);
+        const value = await this.withDeadline(fn(client, cluster), timeoutMs, cluster.name);
         return { cluster, latency_ms: latency(), value };
       } catch (e) {
         return { cluster, latency_ms: latency(), ...classify(e) };
-      } finally {
-        clearTimeout(timer);
       }
     });
+  }
+
+  /** Rejects with a timeout when `work` takes longer than `ms` (the work itself is bounded by its client's timeout). */
+  private async withDeadline<T>(work: Promise<T>, ms: number, clusterName: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${clusterName} did not answer within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -108,54 +124,90 @@ export class FleetService {
     }
     const targets = await this.clusters.targets(q.clusters);
     const timeout = q.timeout_ms ?? this.config.kube.timeout_ms;
-    const outcomes = await this.each(targets, timeout, async (client) => {
+    const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
+    const readPrefix = async (client: KubeClient, path: string, limit: number) => {
+      const list = await openList(await client.stream(path, { query: { ...selectors, limit }, timeoutMs: timeout }), limit);
+      const raw = await readItems(list);
+      return { raw, count: list.count(), more: Boolean(list.metadata().continue) };
+    };
+    // Phase 1: how many objects each cluster has. Without selectors one metadata-only call with limit=1
+    // says it (remainingItemCount); with selectors Kubernetes cannot, so the items are read right away.
+    const outcomes = await this.each(targets, timeout, async (client): Promise<ClusterShare> => {
       const resource = await client.discovery.resolve(name);
       if (q.namespace && !resource.namespaced) {
         throw new AppError(ErrorCode.VALIDATION_FAILED, `${resource.name} is cluster-scoped; drop namespace`);
       }
-      const res = await client.stream(resourcePath(resource, q.namespace), {
-        query: { labelSelector: q.label_selector, fieldSelector: q.field_selector, limit: q.max_per_cluster },
-        timeoutMs: timeout,
-      });
-      const list = await openList(res, q.max_per_cluster);
-      const raw = await readItems(list);
-      const redact = resource.group === '' && resource.name === 'secrets' && !q.show_secret_values;
-      return { raw, count: list.count(), redact, truncated: Boolean(list.metadata().continue), apiVersion: apiVersionOf(resource), kind: resource.kind };
+      const path = resourcePath(resource, q.namespace);
+      const kind = { apiVersion: apiVersionOf(resource), kind: resource.kind, redact: resource.group === '' && resource.name === 'secrets' && !q.show_secret_values };
+      if (!q.label_selector && !q.field_selector) {
+        const head = await client.json<KubeList>('GET', path, { accept: METADATA_ONLY, query: { limit: 1 }, timeoutMs: timeout });
+        const remaining = head.metadata.remainingItemCount;
+        if (!head.metadata.continue || typeof remaining === 'number') {
+          const total = itemsOf(head).length + (remaining ?? 0);
+          return { client, path, ...kind, count: Math.min(total, q.max_per_cluster), truncated: total > q.max_per_cluster, raw: undefined };
+        }
+      }
+      const read = await readPrefix(client, path, q.max_per_cluster);
+      return { client, path, ...kind, count: read.count, truncated: read.more, raw: read.raw };
     });
     const summary: FleetClusterResult[] = [];
-    const answered: { prefix: Buffer; raw: Buffer; count: number; redact: boolean }[] = [];
+    const answered: (FleetClusterResult & { prefix: Buffer; value: ClusterShare })[] = [];
     for (const o of outcomes) {
       const base = { cluster_id: o.cluster.id, cluster_name: o.cluster.name, latency_ms: o.latency_ms };
       if ('value' in o) {
-        summary.push({ ...base, status: 'ok', count: o.value.count, truncated: o.value.truncated, error: null });
+        const row: FleetClusterResult = { ...base, status: 'ok', count: o.value.count, truncated: o.value.truncated, error: null };
+        summary.push(row);
         const prefix = Buffer.from(
           `{"cluster_id":${JSON.stringify(o.cluster.id)},"cluster_name":${JSON.stringify(o.cluster.name)},"api_version":${JSON.stringify(o.value.apiVersion)},"kind":${JSON.stringify(o.value.kind)},"object":`,
         );
-        answered.push({ prefix, raw: o.value.raw, count: o.value.count, redact: o.value.redact });
+        answered.push(Object.assign(row, { prefix, value: o.value }));
       } else {
         summary.push({ ...base, status: o.status, count: 0, truncated: false, error: o.error });
       }
     }
     this.assertSomeAnswered(summary);
-    // Items run cluster after cluster; only the clusters that overlap the requested page are sliced.
-    const total = answered.reduce((n, a) => n + a.count, 0);
+    // Items run cluster after cluster. Phase 2: read items only from the clusters the requested page
+    // overlaps, and only as many as the page needs. A cluster failing now drops out and the page is laid out again.
     const from = (q.page - 1) * q.page_size;
     const to = from + q.page_size;
-    const { data: _none, ...meta } = page([], total, q.page, q.page_size);
-    const parts: Buffer[] = [Buffer.from(`{"code":0,"message":"ok","data":{${JSON.stringify({ ...meta, clusters: summary }).slice(1, -1)},"data":[`)];
-    let at = 0;
-    let first = true;
-    for (const a of answered) {
-      const [lo, hi] = [Math.max(from, at), Math.min(to, at + a.count)];
-      if (lo < hi) {
-        for (let item of sliceArray(a.raw).slice(lo - at, hi - at)) {
-          if (a.redact) item = Buffer.from(JSON.stringify(redactSecret(JSON.parse(item.toString('utf8')) as KubeObject)));
-          if (!first) parts.push(COMMA);
-          parts.push(a.prefix, item, CLOSE);
-          first = false;
+    const windows = () => {
+      let at = 0;
+      return answered.map((a) => {
+        const w = { a, at, lo: Math.max(from, at), hi: Math.min(to, at + a.count) };
+        at += a.count;
+        return w;
+      });
+    };
+    for (;;) {
+      const missing = windows().filter((w) => w.lo < w.hi && !w.a.value.raw);
+      if (!missing.length) break;
+      await mapLimit(missing, this.config.kube.fanout_concurrency, async ({ a, at, hi }) => {
+        const started = performance.now();
+        try {
+          const read = await this.withDeadline(readPrefix(a.value.client, a.value.path, hi - at), timeout, a.cluster_name);
+          a.value.raw = read.raw;
+          // Only a list that ended early says the cluster has fewer objects than phase 1 counted.
+          if (!read.more) a.count = Math.min(a.count, read.count);
+        } catch (e) {
+          Object.assign(a, { ...classify(e), count: 0 });
+          a.value.raw = Buffer.from('[]');
         }
+        a.latency_ms += Math.round(performance.now() - started);
+      });
+    }
+    const total = answered.reduce((n, a) => n + a.count, 0);
+    const { data: _none, ...meta } = page([], total, q.page, q.page_size);
+    const clusters = summary.map(({ prefix: _p, value: _v, ...row }: FleetClusterResult & { prefix?: unknown; value?: unknown }) => row);
+    const parts: Buffer[] = [Buffer.from(`{"code":0,"message":"ok","data":{${JSON.stringify({ ...meta, clusters }).slice(1, -1)},"data":[`)];
+    let first = true;
+    for (const { a, at, lo, hi } of windows()) {
+      if (lo >= hi) continue;
+      for (let item of sliceArray(a.value.raw!).slice(lo - at, hi - at)) {
+        if (a.value.redact) item = Buffer.from(JSON.stringify(redactSecret(JSON.parse(item.toString('utf8')) as KubeObject)));
+        if (!first) parts.push(COMMA);
+        parts.push(a.prefix, item, CLOSE);
+        first = false;
       }
-      at += a.count;
     }
     parts.push(Buffer.from(']}}'));
     return new StreamableFile(Buffer.concat(parts), { type: 'application/json; charset=utf-8' });
