@@ -45,11 +45,8 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'Create a namespace' })
   @ApiOkEnvelope(KubeObjectDto, { status: 201 })
   @ApiErrors(400, 403, 404, 409, 503, 504)
-  async createNamespace(@UuidParam() id: string, @Body() dto: CreateNamespaceDto) {
-    const { client } = await this.resources.target(id, 'namespaces', 'create');
-    return client.json('POST', '/api/v1/namespaces', {
-      body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: dto.name, labels: dto.labels } }),
-    });
+  createNamespace(@UuidParam() id: string, @Body() dto: CreateNamespaceDto) {
+    return this.workloads.createNamespace(id, dto.name, dto.labels);
   }
 
   @Get('namespaces/:ns')

@@ -20,6 +20,13 @@ const STRATEGIC_PATCH = 'application/strategic-merge-patch+json';
 export class WorkloadsService {
   constructor(private readonly resources: ResourcesService) {}
 
+  async createNamespace(clusterId: string, name: string, labels?: Record<string, string>): Promise<KubeObject> {
+    const { client, resource } = await this.resources.target(clusterId, 'namespaces', 'create');
+    return client.json<KubeObject>('POST', resourcePath(resource), {
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }),
+    });
+  }
+
   async scale(clusterId: string, kind: ScalableKind, namespace: string, name: string, replicas: number): Promise<KubeObject> {
     const { client, resource } = await this.resources.target(clusterId, `${kind}.apps`, 'patch', namespace);
     return client.json<KubeObject>('PATCH', `${resourcePath(resource, namespace, name)}/scale`, {

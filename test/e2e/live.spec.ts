@@ -193,6 +193,19 @@ describe('live reads and writes (e2e, real testbed clusters)', () => {
     expect(ns.body.data.kind).toBe('Namespace');
   });
 
+  it('creates a namespace through the friendly route, keeping Kubernetes conflicts', async () => {
+    const name = `${NS}-extra`;
+    const created = await t.api('POST', `/api/v1/clusters/${ids[1]}/namespaces`, { token: admin, body: { name, labels: { team: 'e2e' } } });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({ kind: 'Namespace', metadata: { name, labels: expect.objectContaining({ team: 'e2e' }) } });
+    const again = await t.api('POST', `/api/v1/clusters/${ids[1]}/namespaces`, { token: admin, body: { name } });
+    expect(again.status).toBe(409);
+    expect(again.body.data).toMatchObject({ kube_status: 409, kube_reason: 'AlreadyExists' });
+    expect((await t.api('POST', `/api/v1/clusters/${ids[1]}/namespaces`, { token: viewer, body: { name: `${name}-v` } })).status).toBe(403);
+    expect((await t.api('POST', `/api/v1/clusters/${ids[1]}/namespaces`, { token: admin, body: { name: 'Not_A_Label' } })).status).toBe(400);
+    expect((await t.api('DELETE', `/api/v1/clusters/${ids[1]}/resources/namespaces/${name}`, { token: admin })).status).toBe(200);
+  });
+
   it('redacts Secret values unless an admin asks', async () => {
     const asViewer = await t.api('GET', `/api/v1/clusters/${ids[0]}/resources/secrets/db?namespace=${NS}`, { token: viewer });
     expect(asViewer.body.data.data.password).toBe('<redacted>');
