@@ -182,7 +182,8 @@ export class ClustersService implements OnModuleInit {
     let cluster = hit && Date.now() - hit.at < RECORD_TTL_MS ? hit.cluster : undefined;
     if (!cluster) {
       cluster = await this.mustFind(id);
-      this.recent.set(id, { at: Date.now(), cluster });
+      // Only reachable records are reused: one still provisioning must be seen the moment it turns active.
+      if (cluster.accessSealed) this.recent.set(id, { at: Date.now(), cluster });
       if (this.recent.size > 10_000) this.recent.clear();
     }
     const target = await this.target(cluster);
