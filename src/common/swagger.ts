@@ -54,6 +54,7 @@ export function ApiPageEnvelope(
   model: Type<unknown>,
   description = 'One page of the list',
   extra: { name: string; model: Type<unknown>; description: string } | null = null,
+  props: Record<string, Record<string, unknown>> = {},
 ) {
   return applyDecorators(
     ApiExtraModels(model),
@@ -73,6 +74,7 @@ export function ApiPageEnvelope(
           ...(extra
             ? { [extra.name]: { type: 'array', description: extra.description, items: { $ref: getSchemaPath(extra.model) } } }
             : {}),
+          ...props,
         },
       }),
     }),

@@ -6,7 +6,7 @@ import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/para
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
 import { ApplyService } from './apply.service.js';
 import { ApplyDto, ApplySummaryDto, EventsQueryDto, MetricsQueryDto, ResourceMetricsDto } from './dto/actions.dto.js';
-import { ApiResourceDto, ApiResourceQueryDto, KubeObjectDto, ResourceGetQueryDto, ResourceListQueryDto } from './dto/resource.dto.js';
+import { ApiKubePage, ApiResourceDto, ApiResourceQueryDto, KubeObjectDto, ResourceGetQueryDto, ResourceListQueryDto } from './dto/resource.dto.js';
 import { EventsService } from './events.service.js';
 import { ResourceMetricsService } from './resource-metrics.service.js';
 import { ResourcesService } from './resources.service.js';
@@ -40,7 +40,7 @@ export class ResourcesController {
     summary: 'List objects of any resource type (paginated through Kubernetes continue tokens)',
     description: `${LIVE} Secret values are redacted unless an admin passes show_secret_values=true.`,
   })
-  @ApiPageEnvelope(KubeObjectDto)
+  @ApiKubePage()
   @ApiErrors(400, 403, 404, 502, 503, 504)
   list(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('resource', 'resource') resource: string, @Query() q: ResourceListQueryDto) {
     return this.resources.list(user, id, resource, q);

@@ -5,9 +5,9 @@ import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { AppError } from '../common/app-error.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
-import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
+import { ApiErrors, ApiOkEnvelope } from '../common/swagger.js';
 import { CreateNamespaceDto, LogLinesDto, LogsQueryDto, ScaleDto, UpdateNodeDto } from './dto/actions.dto.js';
-import { KubeObjectDto, ResourceGetQueryDto, SelectorQueryDto } from './dto/resource.dto.js';
+import { ApiKubePage, KubeObjectDto, ResourceGetQueryDto, SelectorQueryDto } from './dto/resource.dto.js';
 import { NodeListMerger } from '../nodes/node-list.merger.js';
 import { LogsService } from './logs.service.js';
 import { ResourcesService } from './resources.service.js';
@@ -34,7 +34,7 @@ export class WorkloadsController {
   @Get('namespaces')
   @Authenticated()
   @ApiOperation({ summary: 'List namespaces' })
-  @ApiPageEnvelope(KubeObjectDto)
+  @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
   namespaces(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
     return this.resources.list(user, id, 'namespaces', q);
@@ -62,7 +62,7 @@ export class WorkloadsController {
   @Get('nodes')
   @Authenticated()
   @ApiOperation({ summary: 'List nodes', description: 'Vendor clusters: each node also carries `berth_node` (Berth’s record: instance_id, pool_id, provider, ip, state; null when Berth has none).' })
-  @ApiPageEnvelope(KubeObjectDto)
+  @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
   async nodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
     return this.nodeRecords.merge(id, await this.resources.list(user, id, 'nodes', q));
@@ -114,7 +114,7 @@ export class WorkloadsController {
   @Authenticated()
   @ApiKubeParam('ns', 'label')
   @ApiOperation({ summary: 'List pods of a namespace' })
-  @ApiPageEnvelope(KubeObjectDto)
+  @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
   pods(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Query() q: SelectorQueryDto) {
     return this.resources.list(user, id, 'pods', { ...q, namespace: ns });
@@ -161,7 +161,7 @@ export class WorkloadsController {
   @ApiKubeParam('ns', 'label')
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiOperation({ summary: 'List deployments or statefulsets of a namespace' })
-  @ApiPageEnvelope(KubeObjectDto)
+  @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
   workloadList(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Param('kind') kind: string, @Query() q: SelectorQueryDto) {
     return this.resources.list(user, id, `${kindParam(kind)}.apps`, { ...q, namespace: ns });

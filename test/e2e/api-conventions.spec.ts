@@ -99,6 +99,11 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
     expect(doc.paths['/api/v1/credentials'].post.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/credentials'].post.responses['401']).toBeDefined();
     expect(doc.paths['/api/v1/auth/login'].post.security).toBeUndefined();
+    // Live lists document the page-level apiVersion and kind of their items.
+    const live = doc.paths['/api/v1/clusters/{id}/resources/{resource}'].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(live.properties.data.properties)).toEqual(
+      expect.arrayContaining(['cur_page', 'cur_page_size', 'total', 'total_page', 'data', 'api_version', 'kind']),
+    );
   });
 
   it('records every mutating request in the audit log, including refused ones, with filters', async () => {

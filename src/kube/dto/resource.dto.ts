@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPageEnvelope } from '../../common/swagger.js';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
@@ -84,3 +85,10 @@ export class KubeObjectDto {
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Kubernetes object metadata' })
   metadata: Record<string, unknown>;
 }
+
+/** A page of live objects: items as Kubernetes lists them, their apiVersion and kind on the page. */
+export const ApiKubePage = (description = 'One page of live objects, as the API server lists them') =>
+  ApiPageEnvelope(KubeObjectDto, description, null, {
+    api_version: { type: 'string', example: 'apps/v1', description: 'apiVersion of the items' },
+    kind: { type: 'string', example: 'Deployment', description: 'kind of the items (list items carry neither, as in Kubernetes)' },
+  });
