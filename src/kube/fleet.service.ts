@@ -9,7 +9,6 @@ import { ErrorCode } from '../common/error-codes.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { apiVersionOf, resourcePath } from './client/discovery.js';
 import type { KubeClient } from './client/kube-client.js';
-import { sliceArray } from './json-array-scanner.js';
 import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
 import { openList, readItems } from './list-stream.js';
 
@@ -35,7 +34,8 @@ interface ClusterShare {
   redact: boolean;
   count: number;
   truncated: boolean;
-  raw: Buffer | undefined;
+  /** The items read so far, as raw JSON slices (undefined until read). */
+  items: Buffer[] | undefined;
 }
 
 const COMMA = Buffer.from(',');
@@ -125,10 +125,11 @@ export class FleetService {
     const targets = await this.clusters.targets(q.clusters);
     const timeout = q.timeout_ms ?? this.config.kube.timeout_ms;
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
+    // Item boundaries are found while the bytes stream in, so slicing costs no extra pass afterwards.
     const readPrefix = async (client: KubeClient, path: string, limit: number) => {
-      const list = await openList(await client.stream(path, { query: { ...selectors, limit }, timeoutMs: timeout }), limit);
+      const list = await openList(await client.stream(path, { query: { ...selectors, limit }, timeoutMs: timeout }), limit, { slices: true });
       const raw = await readItems(list);
-      return { raw, count: list.count(), more: Boolean(list.metadata().continue) };
+      return { raw, items: list.slices().map(([a, b]) => raw.subarray(a, b)), count: list.count(), more: Boolean(list.metadata().continue) };
     };
     // Phase 1: how many objects each cluster has. Without selectors one metadata-only call with limit=1
     // says it (remainingItemCount); with selectors Kubernetes cannot, so the items are read right away.
@@ -144,11 +145,11 @@ export class FleetService {
         const remaining = head.metadata.remainingItemCount;
         if (!head.metadata.continue || typeof remaining === 'number') {
           const total = itemsOf(head).length + (remaining ?? 0);
-          return { client, path, ...kind, count: Math.min(total, q.max_per_cluster), truncated: total > q.max_per_cluster, raw: undefined };
+          return { client, path, ...kind, count: Math.min(total, q.max_per_cluster), truncated: total > q.max_per_cluster, items: undefined };
         }
       }
       const read = await readPrefix(client, path, q.max_per_cluster);
-      return { client, path, ...kind, count: read.count, truncated: read.more, raw: read.raw };
+      return { client, path, ...kind, count: read.count, truncated: read.more, items: read.items };
     });
     const summary: FleetClusterResult[] = [];
     const answered: (FleetClusterResult & { prefix: Buffer; value: ClusterShare })[] = [];
@@ -179,18 +180,18 @@ export class FleetService {
       });
     };
     for (;;) {
-      const missing = windows().filter((w) => w.lo < w.hi && !w.a.value.raw);
+      const missing = windows().filter((w) => w.lo < w.hi && !w.a.value.items);
       if (!missing.length) break;
       await mapLimit(missing, this.config.kube.fanout_concurrency, async ({ a, at, hi }) => {
         const started = performance.now();
         try {
           const read = await this.withDeadline(readPrefix(a.value.client, a.value.path, hi - at), timeout, a.cluster_name);
-          a.value.raw = read.raw;
+          a.value.items = read.items;
           // Only a list that ended early says the cluster has fewer objects than phase 1 counted.
           if (!read.more) a.count = Math.min(a.count, read.count);
         } catch (e) {
           Object.assign(a, { ...classify(e), count: 0 });
-          a.value.raw = Buffer.from('[]');
+          a.value.items = [];
         }
         a.latency_ms += Math.round(performance.now() - started);
       });
@@ -202,7 +203,7 @@ export class FleetService {
     let first = true;
     for (const { a, at, lo, hi } of windows()) {
       if (lo >= hi) continue;
-      for (let item of sliceArray(a.value.raw!).slice(lo - at, hi - at)) {
+      for (let item of a.value.items!.slice(lo - at, hi - at)) {
         if (a.value.redact) item = Buffer.from(JSON.stringify(redactSecret(JSON.parse(item.toString('utf8')) as KubeObject)));
         if (!first) parts.push(COMMA);
         parts.push(a.prefix, item, CLOSE);

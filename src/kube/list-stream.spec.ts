@@ -44,6 +44,15 @@ describe('openList', () => {
     expect(full.count()).toBe(2);
   });
 
+  it('finds item boundaries while the items stream, whatever the chunking', async () => {
+    const text = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { continue: 'x', remainingItemCount: 4 }, items });
+    for (const chunk of [1, 3, 7, 64]) {
+      const list = await openList(upstream(text, chunk), 2, { slices: true });
+      const raw = await readItems(list);
+      expect(list.slices().map(([a, b]) => JSON.parse(raw.subarray(a, b).toString()))).toEqual(items);
+    }
+  });
+
   it('turns "items": null into an empty array', async () => {
     const list = await openList(upstream('{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"5"},"items":null}'), 10);
     expect((await readItems(list)).toString()).toBe('[]');

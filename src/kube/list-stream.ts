@@ -35,6 +35,8 @@ export interface OpenList {
   items: AsyncGenerator<Buffer>;
   /** How many items the array holds (certain once `items` is exhausted). */
   count(): number;
+  /** With `slices: true`: each item's [start, end) offset in the items bytes, found while they streamed. */
+  slices(): [number, number][];
   /**
    * The list's metadata (continue, remainingItemCount). Typed lists put it before `items`;
    * unstructured ones (custom resources) after, so it is only certain once `items` is exhausted.
@@ -84,7 +86,7 @@ function parseFragment(text: string, part: 'head' | 'tail'): Partial<KubeList> {
  * on the way), and only the small rest of the list object (kind, apiVersion, metadata) is parsed — so
  * a list passes through Berth without being parsed or re-serialized.
  */
-export async function openList(res: IncomingMessage, limit: number): Promise<OpenList> {
+export async function openList(res: IncomingMessage, limit: number, opts: { slices?: boolean } = {}): Promise<OpenList> {
   const { buf, at } = await readHead(res);
   let head: Partial<KubeList>;
   try {
@@ -100,7 +102,12 @@ export async function openList(res: IncomingMessage, limit: number): Promise<Ope
   const scanner = new JsonArrayScanner();
   // A typed list that says what is left after it is a full page: no need to count its items. Lists of
   // custom resources (metadata after the items), last pages and selector queries are counted as they pass.
-  const full = head.metadata !== undefined && Boolean(meta.continue) && typeof meta.remainingItemCount === 'number';
+  const full = !opts.slices && head.metadata !== undefined && Boolean(meta.continue) && typeof meta.remainingItemCount === 'number';
+  const bounds: [number, number][] = [];
+  let base = 0; // offset of the chunk being scanned within the items bytes
+  let open = 0;
+  const onStart = opts.slices ? (i: number) => (open = base + i) : undefined;
+  const onEnd = opts.slices ? (i: number) => bounds.push([open, base + i]) : undefined;
 
   async function* items(): AsyncGenerator<Buffer> {
     let finished = false;
@@ -129,12 +136,14 @@ export async function openList(res: IncomingMessage, limit: number): Promise<Ope
         tail.push(chunk);
         return;
       }
-      const end = scanner.feed(chunk);
+      const end = scanner.feed(chunk, onStart, onEnd);
       if (end < 0) {
+        base += chunk.length;
         yield chunk;
         return;
       }
       closed = true;
+      base += end + 1;
       yield chunk.subarray(0, end + 1);
       tail.push(chunk.subarray(end + 1));
     };
@@ -165,7 +174,7 @@ export async function openList(res: IncomingMessage, limit: number): Promise<Ope
     yield pending.subarray(0, end);
   }
 
-  return { items: items(), count: () => (full ? limit : scanner.count), metadata: () => meta };
+  return { items: items(), count: () => (full ? limit : scanner.count), slices: () => bounds, metadata: () => meta };
 }
 
 /** Reads an opened list's items completely (for fan-out, which merges several lists). */
