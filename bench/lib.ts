@@ -90,3 +90,42 @@ export async function measure(t: Target, opts: { seconds: number; concurrency: n
 
 export const fmt = (s: Stats) =>
   `n=${String(s.n).padStart(5)} p50=${s.p50.toFixed(1).padStart(7)}ms p90=${s.p90.toFixed(1).padStart(7)}ms p99=${s.p99.toFixed(1).padStart(7)}ms rps=${s.rps.toFixed(1).padStart(7)} err=${s.errors} size=${(s.bytes / 1024).toFixed(0)}KiB`;
+
+/**
+ * Runs the targets in turn, one request each per round, for `seconds`: every target sees the same
+ * background load, so their ratio is fair even on a busy machine.
+ */
+export async function interleave(targets: Target[], opts: { seconds: number; warmup?: number }): Promise<Stats[]> {
+  for (const t of targets) for (let i = 0; i < (opts.warmup ?? 5); i++) await hit(t);
+  const lat: number[][] = targets.map(() => []);
+  const errs = targets.map(() => 0);
+  const bytes = targets.map(() => 0);
+  const end = performance.now() + opts.seconds * 1000;
+  const started = performance.now();
+  while (performance.now() < end) {
+    for (const [i, t] of targets.entries()) {
+      try {
+        const r = await hit(t);
+        if (r.status >= 400) errs[i]++;
+        bytes[i] += r.bytes;
+        lat[i].push(r.ms);
+      } catch {
+        errs[i]++;
+      }
+    }
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  return lat.map((l, i) => {
+    l.sort((a, b) => a - b);
+    return {
+      n: l.length,
+      errors: errs[i],
+      p50: pct(l, 50),
+      p90: pct(l, 90),
+      p99: pct(l, 99),
+      mean: l.reduce((a, b) => a + b, 0) / Math.max(1, l.length),
+      rps: l.length / elapsed,
+      bytes: bytes[i] / Math.max(1, l.length),
+    };
+  });
+}

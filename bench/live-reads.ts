@@ -6,7 +6,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
-import { fmt, hit, measure, type Target } from './lib.js';
+import { fmt, hit, interleave, measure, type Target } from './lib.js';
 
 interface Cluster {
   name: string;
@@ -146,13 +146,14 @@ async function main() {
     const page = JSON.parse(sample.body.toString()).data;
     console.log(`\nBerth page check: ${page.data.length} items, total ${page.total}, total_page ${page.total_page}`);
 
-    console.log(`\n== 1. one page of 500 pods from ${clusters[0].name} (${SECONDS}s each, sequential requests)`);
-    const d1 = await measure(direct(clusters[0], `/api/v1/namespaces/${NS}/pods?limit=500`), { seconds: SECONDS, concurrency: 1 });
-    const b1 = await measure(through(`/api/v1/clusters/${ids[0]}/resources/pods?namespace=${NS}&page_size=500`), { seconds: SECONDS, concurrency: 1 });
-    const d1b = await measure(direct(clusters[0], `/api/v1/namespaces/${NS}/pods?limit=500`), { seconds: SECONDS, concurrency: 1 });
-    console.log(`direct (1st)  ${fmt(d1)}\nberth         ${fmt(b1)}\ndirect (2nd)  ${fmt(d1b)}`);
-    const dp50 = Math.min(d1.p50, d1b.p50);
-    const dp99 = Math.min(d1.p99, d1b.p99);
+    console.log(`\n== 1. one page of 500 pods from ${clusters[0].name} (${SECONDS * 2}s, direct and Berth requests interleaved)`);
+    const [d1, b1] = await interleave(
+      [direct(clusters[0], `/api/v1/namespaces/${NS}/pods?limit=500`), through(`/api/v1/clusters/${ids[0]}/resources/pods?namespace=${NS}&page_size=500`)],
+      { seconds: SECONDS * 2 },
+    );
+    console.log(`direct  ${fmt(d1)}\nberth   ${fmt(b1)}`);
+    const dp50 = d1.p50;
+    const dp99 = d1.p99;
     const r50 = b1.p50 / dp50;
     const r99 = b1.p99 / dp99;
 
@@ -161,14 +162,14 @@ async function main() {
     const b2 = await measure(through(`/api/v1/clusters/${ids[0]}/resources/pods?namespace=${NS}&page_size=500`), { seconds: SECONDS, concurrency: 4 });
     console.log(`direct  ${fmt(d2)}\nberth   ${fmt(b2)}`);
 
-    console.log(`\n== 3. fan-out: 500 pods from each of ${clusters.length} clusters`);
-    const singles = [];
-    for (const c of clusters) {
-      const s = await measure(direct(c, `/api/v1/namespaces/${NS}/pods?limit=500`), { seconds: Math.max(3, SECONDS / 2), concurrency: 1 });
-      singles.push(s);
-      console.log(`direct ${c.name.padEnd(7)}${fmt(s)}`);
-    }
-    const fan = await measure(through(`/api/v1/fleet/resources/pods?namespace=${NS}&max_per_cluster=500&page_size=500`), { seconds: SECONDS, concurrency: 1 });
+    console.log(`\n== 3. fan-out: 500 pods from each of ${clusters.length} clusters (interleaved with each single-cluster list)`);
+    const all = await interleave(
+      [...clusters.map((c) => direct(c, `/api/v1/namespaces/${NS}/pods?limit=500`)), through(`/api/v1/fleet/resources/pods?namespace=${NS}&max_per_cluster=500&page_size=500`)],
+      { seconds: SECONDS * 2 },
+    );
+    const singles = all.slice(0, clusters.length);
+    const fan = all[clusters.length];
+    clusters.forEach((c, i) => console.log(`direct ${c.name.padEnd(7)}${fmt(singles[i])}`));
     console.log(`berth fleet   ${fmt(fan)}`);
     const slowest = Math.max(...singles.map((s) => s.p50));
     const rf = fan.p50 / slowest;

@@ -34,6 +34,7 @@ export interface ClusterTarget {
 export class ClustersService implements OnModuleInit {
   private readonly logger = new Logger(ClustersService.name);
   private readonly recent = new Map<string, { at: number; cluster: ClusterEntity }>();
+  private reachable?: { at: number; clusters: ClusterEntity[] };
 
   constructor(
     private readonly repo: ClustersRepository,
@@ -98,11 +99,12 @@ export class ClustersService implements OnModuleInit {
       createdBy: actorId,
       ...probeUpdate(probe),
     });
+    this.reachable = undefined;
     return this.dto(row);
   }
 
   async update(id: string, dto: UpdateClusterDto): Promise<ClusterDto> {
-    this.recent.delete(id);
+    this.forget(id);
     const current = await this.mustFind(id);
     if (dto.name && dto.name !== current.name) {
       if (await this.repo.findByName(dto.name)) throw AppError.conflict(`cluster ${dto.name} already exists`);
@@ -125,13 +127,13 @@ export class ClustersService implements OnModuleInit {
         ...probeUpdate(probe),
         status: probe.ok ? ClusterStatus.ACTIVE : ClusterStatus.UNAVAILABLE,
       });
-      this.recent.delete(id);
+      this.forget(id);
       this.pool.drop(id);
     } else if (dto.force !== undefined || dto.context !== undefined || dto.insecure_skip_tls_verify !== undefined || dto.ca_data !== undefined) {
       throw AppError.validation([{ field: 'kubeconfig', errors: ['context, ca_data, insecure_skip_tls_verify and force need a new kubeconfig or server and token'] }]);
     }
     if (Object.keys(patch).length) await this.repo.update(id, patch);
-    this.recent.delete(id);
+    this.forget(id);
     return this.get(id);
   }
 
@@ -139,7 +141,7 @@ export class ClustersService implements OnModuleInit {
   async detach(id: string): Promise<void> {
     await this.mustFind(id);
     await this.repo.delete(id);
-    this.recent.delete(id);
+    this.forget(id);
     this.pool.drop(id);
   }
 
@@ -176,6 +178,12 @@ export class ClustersService implements OnModuleInit {
     return { probed: results.length, active: results.filter(Boolean).length };
   }
 
+  /** Drops this instance's reused copies of a cluster record (after a change made here). */
+  forget(id: string): void {
+    this.recent.delete(id);
+    this.reachable = undefined;
+  }
+
   /** The pooled client of a cluster (for live reads). */
   async client(id: string): Promise<KubeClient> {
     const hit = this.recent.get(id);
@@ -193,7 +201,12 @@ export class ClustersService implements OnModuleInit {
 
   /** Clients for fan-out: every reachable cluster, or the given ids (unknown ids are a 404). */
   async targets(ids?: string[]): Promise<ClusterTarget[]> {
-    const clusters = await this.repo.findReachable(ids);
+    // Fan-out asks on every call; the reachable set is reused as briefly as single records are.
+    if (!this.reachable || Date.now() - this.reachable.at >= RECORD_TTL_MS) {
+      this.reachable = { at: Date.now(), clusters: await this.repo.findReachable() };
+    }
+    const all = this.reachable.clusters;
+    const clusters = ids?.length ? all.filter((c) => ids.includes(c.id)) : all;
     if (ids?.length) {
       const missing = ids.filter((id) => !clusters.some((c) => c.id === id));
       if (missing.length) throw new AppError(ErrorCode.NOT_FOUND, `clusters not found or not reachable: ${missing.join(', ')}`, { missing });

@@ -196,6 +196,7 @@ export class ProvisioningService {
       lastError: null,
     });
     this.pool.drop(c.id);
+    this.clusters.forget(c.id);
   }
 
   /** What the cluster's provider can do (nothing for imported clusters). */

@@ -133,7 +133,9 @@ export class FleetService {
     };
     // Phase 1: how many objects each cluster has. Without selectors one metadata-only call with limit=1
     // says it (remainingItemCount); with selectors Kubernetes cannot, so the items are read right away.
-    const outcomes = await this.each(targets, timeout, async (client): Promise<ClusterShare> => {
+    // On page 1 the first cluster's items always lead the page: read them alongside its count.
+    const leader = q.page === 1 ? targets[0]?.cluster.id : undefined;
+    const outcomes = await this.each(targets, timeout, async (client, cluster): Promise<ClusterShare> => {
       const resource = await client.discovery.resolve(name);
       if (q.namespace && !resource.namespaced) {
         throw new AppError(ErrorCode.VALIDATION_FAILED, `${resource.name} is cluster-scoped; drop namespace`);
@@ -141,11 +143,14 @@ export class FleetService {
       const path = resourcePath(resource, q.namespace);
       const kind = { apiVersion: apiVersionOf(resource), kind: resource.kind, redact: resource.group === '' && resource.name === 'secrets' && !q.show_secret_values };
       if (!q.label_selector && !q.field_selector) {
+        const early = cluster.id === leader ? readPrefix(client, path, Math.min(q.page_size, q.max_per_cluster)) : undefined;
+        early?.catch(() => undefined);
         const head = await client.json<KubeList>('GET', path, { accept: METADATA_ONLY, query: { limit: 1 }, timeoutMs: timeout });
         const remaining = head.metadata.remainingItemCount;
         if (!head.metadata.continue || typeof remaining === 'number') {
           const total = itemsOf(head).length + (remaining ?? 0);
-          return { client, path, ...kind, count: Math.min(total, q.max_per_cluster), truncated: total > q.max_per_cluster, items: undefined };
+          const count = Math.min(total, q.max_per_cluster);
+          return { client, path, ...kind, count, truncated: total > q.max_per_cluster, items: early ? (await early).items : undefined };
         }
       }
       const read = await readPrefix(client, path, q.max_per_cluster);

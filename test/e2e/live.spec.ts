@@ -228,7 +228,12 @@ describe('live reads and writes (e2e, real testbed clusters)', () => {
   });
 
   it('reads pod logs, with tail and as a follow stream', async () => {
-    // The restart above replaces pods: pick one that runs and is not going away, again on every try.
+    // The restart above replaces pods: let the rollout finish, then pick one that runs and is not going away.
+    await eventually(async () => {
+      const st = (await t.api('GET', `/api/v1/clusters/${ids[0]}/namespaces/${NS}/deployments/web`, { token: viewer })).body.data.status;
+      const pods = (await t.api('GET', `/api/v1/clusters/${ids[0]}/namespaces/${NS}/pods?label_selector=app=web`, { token: viewer })).body.data;
+      return st?.replicas === 3 && st?.updatedReplicas === 3 && st?.availableReplicas === 3 && pods.total === 3;
+    }, 60_000, 500);
     let pod = '';
     const logs = await eventually(async () => {
       const pods = await t.api('GET', `/api/v1/clusters/${ids[0]}/namespaces/${NS}/pods?field_selector=status.phase=Running`, { token: viewer });

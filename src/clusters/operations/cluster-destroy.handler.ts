@@ -4,6 +4,7 @@ import { HandlesOperation, type OperationContext, type OperationHandler } from '
 import { OperationType } from '../../operations/operation-types.js';
 import type { VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterStatus } from '../cluster.entity.js';
+import { ClustersService } from '../clusters.service.js';
 import { ClustersRepository } from '../clusters.repository.js';
 import { ProvisioningService } from '../provisioning.service.js';
 import { VendorChangeFailed, waitForChange } from './vendor-wait.js';
@@ -16,6 +17,7 @@ export class ClusterDestroyHandler implements OperationHandler<{ cluster_id: str
     private readonly provisioning: ProvisioningService,
     private readonly repo: ClustersRepository,
     private readonly pool: ClusterClientPool,
+    private readonly clusters: ClustersService,
   ) {}
 
   async run(ctx: OperationContext<{ cluster_id: string; previous_status?: ClusterStatus }>) {
@@ -38,6 +40,7 @@ export class ClusterDestroyHandler implements OperationHandler<{ cluster_id: str
       }
       await this.repo.delete(id);
       this.pool.drop(id);
+      this.clusters.forget(id);
       await ctx.progress(100, 'destroyed');
       return { cluster_id: id, vendor_cluster_id: vendorId, removed: true };
     } catch (e) {
