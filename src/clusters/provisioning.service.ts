@@ -81,6 +81,8 @@ export class ProvisioningService {
         provider: dto.provider as ClusterProvider,
         status: ClusterStatus.PROVISIONING,
         labels: dto.labels ?? {},
+        city: dto.city ?? null,
+        district: dto.district ?? null,
         credentialId: dto.credential_id,
         region,
         vendorSpec: JSON.parse(JSON.stringify(spec)) as JsonObject,

@@ -52,3 +52,6 @@ export function ResourceName(opts: { optional?: boolean; example?: string } = {}
     Matches(RESOURCE_NAME, { message: RESOURCE_NAME_MSG }),
   );
 }
+
+/** Query-string booleans: "true"/"false" become booleans; anything else is left for the validator to refuse. */
+export const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);

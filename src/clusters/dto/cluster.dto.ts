@@ -5,8 +5,8 @@ import { IsLabelMap, ResourceName } from '../../common/validators.js';
 import { ClusterProvider, ClusterStatus } from '../cluster.entity.js';
 
 
-/** Fields shared by import and update. */
-class ClusterAttributesDto {
+/** Fields every cluster record has, whether imported or created at a vendor. */
+export class ClusterAttributesDto {
   @ApiPropertyOptional({ maxLength: 200, example: 'Production (Hangzhou)' })
   @IsOptional()
   @IsString()

@@ -1,3 +1,4 @@
+import { ClusterAttributesDto } from './cluster.dto.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -15,9 +16,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsLabelMap, ResourceName } from '../../common/validators.js';
+import { ResourceName, toBool } from '../../common/validators.js';
 
-const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);
 const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 const VENDOR_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -129,7 +129,7 @@ export class ClusterSpecDto {
   node_pools?: NodePoolSpecDto[];
 }
 
-export class CreateClusterDto {
+export class CreateClusterDto extends ClusterAttributesDto {
   @ApiProperty({ enum: ['ack', 'tke', 'rancher'] })
   @IsIn(['ack', 'tke', 'rancher'])
   provider: 'ack' | 'tke' | 'rancher';
@@ -145,23 +145,6 @@ export class CreateClusterDto {
   @IsOptional()
   @Matches(/^[a-z]{2,}(-[a-z0-9]+)+$/, { message: 'region must look like "cn-hangzhou"' })
   region?: string;
-
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  display_name?: string;
-
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  description?: string;
-
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
-  @IsOptional()
-  @IsLabelMap()
-  labels?: Record<string, string>;
 
   @ApiProperty({ type: ClusterSpecDto })
   @ValidateNested()

@@ -5,7 +5,8 @@ import { IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-valid
 import { PageQueryDto } from '../../common/pagination.dto.js';
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-export const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);
+export { toBool } from '../../common/validators.js';
+import { toBool } from '../../common/validators.js';
 
 export class ApiResourceDto {
   @ApiProperty({ example: 'deployments' }) name: string;
