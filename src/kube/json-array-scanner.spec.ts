@@ -1,5 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
-import { JsonArrayScanner, sliceArray } from './json-array-scanner.js';
+import { JsonArrayScanner } from './json-array-scanner.js';
+
+/** The top-level elements of a complete array, found through the scanner's callbacks. */
+function sliceArray(b: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = -1;
+  new JsonArrayScanner().feed(
+    b,
+    (i) => (start = i),
+    (i) => out.push(b.subarray(start, i)),
+  );
+  return out;
+}
 
 const items = [
   { metadata: { name: 'a', annotations: { x: 'has "quotes" and \\ backslashes and } braces ] [' } } },

@@ -65,15 +65,3 @@ export class JsonArrayScanner {
     return -1;
   }
 }
-
-/** The top-level elements of a complete JSON array, as slices of `b` (no copies). */
-export function sliceArray(b: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let start = -1;
-  new JsonArrayScanner().feed(
-    b,
-    (i) => (start = i),
-    (i) => out.push(b.subarray(start, i)),
-  );
-  return out;
-}
