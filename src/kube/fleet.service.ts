@@ -1,7 +1,5 @@
 import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { type AuthUser, Role, roleAllows } from '../auth/role.js';
-import type { ClusterEntity } from '../clusters/cluster.entity.js';
-import { type ClusterTarget, ClustersService } from '../clusters/clusters.service.js';
 import { AppError } from '../common/app-error.js';
 import { mapLimit } from '../common/concurrency.js';
 import { page, type Page } from '../common/envelope.js';
@@ -10,9 +8,10 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { apiVersionOf, resourcePath } from './client/discovery.js';
 import type { KubeClient } from './client/kube-client.js';
 import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
+import { assertSomeAnswered, classifyClusterError, ClusterFanOut, type FleetStatus } from './cluster-fan-out.js';
 import { openList, readItems } from './list-stream.js';
 
-export type FleetStatus = 'ok' | 'timeout' | 'unreachable' | 'forbidden' | 'error';
+export type { FleetStatus } from './cluster-fan-out.js';
 
 export interface FleetClusterResult {
   cluster_id: string;
@@ -63,66 +62,19 @@ export interface FleetSummaryItem {
   error: { code: number; message: string } | null;
 }
 
-function classify(e: unknown): { status: FleetStatus; error: { code: number; message: string } } {
-  if (!(e instanceof AppError)) throw e; // programming errors are not a cluster's fault
-  const status: FleetStatus =
-    e.code === ErrorCode.UPSTREAM_TIMEOUT ? 'timeout' : e.code === ErrorCode.CLUSTER_UNREACHABLE ? 'unreachable' : e.code === ErrorCode.FORBIDDEN ? 'forbidden' : 'error';
-  return { status, error: { code: e.code, message: e.message } };
-}
 
-/**
- * Queries many clusters at once, at most `fanout_concurrency` at a time, each within its own deadline.
- * Every cluster's outcome is data in the answer; one dead or slow cluster costs its timeout and never
- * fails the rest. Only "every cluster failed" is an error.
- */
+/** Lists and summaries across clusters, on top of ClusterFanOut (bounded, deadline per cluster, partial success). */
 @Injectable()
 export class FleetService {
   constructor(
-    private readonly clusters: ClustersService,
+    private readonly fanOut: ClusterFanOut,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private async each<T>(
-    targets: ClusterTarget[],
-    timeoutMs: number,
-    fn: (client: KubeClient, cluster: ClusterEntity) => Promise<T>,
-  ): Promise<({ cluster: ClusterEntity; latency_ms: number } & ({ value: T } | { status: FleetStatus; error: { code: number; message: string } }))[]> {
-    return mapLimit(targets, this.config.kube.fanout_concurrency, async ({ cluster, client, error }) => {
-      const started = performance.now();
-      const latency = () => Math.round(performance.now() - started);
-      if (!client) return { cluster, latency_ms: 0, ...classify(error) };
-      try {
-        const value = await this.withDeadline(fn(client, cluster), timeoutMs, cluster.name);
-        return { cluster, latency_ms: latency(), value };
-      } catch (e) {
-        return { cluster, latency_ms: latency(), ...classify(e) };
-      }
-    });
-  }
-
-  /** Rejects with a timeout when `work` takes longer than `ms` (the work itself is bounded by its client's timeout). */
-  private async withDeadline<T>(work: Promise<T>, ms: number, clusterName: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${clusterName} did not answer within ${ms} ms`)), ms);
-    });
-    try {
-      return await Promise.race([work, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Lists a resource type on every cluster and merges the answers into one page. Items are not parsed:
-   * each cluster's items array is sliced into raw objects (JsonArrayScanner) and written into the
-   * envelope as they came, so Berth adds little beyond the slowest cluster's own answer.
-   */
   async resources(user: AuthUser, name: string, q: FleetQuery & { show_secret_values?: boolean }): Promise<StreamableFile> {
     if (q.show_secret_values && !roleAllows(user.role, Role.ADMIN)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'Only admins may see Secret values (show_secret_values)');
     }
-    const targets = await this.clusters.targets(q.clusters);
     const timeout = q.timeout_ms ?? this.config.kube.timeout_ms;
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
     // Item boundaries are found while the bytes stream in, so slicing costs no extra pass afterwards.
@@ -133,9 +85,7 @@ export class FleetService {
     };
     // Phase 1: how many objects each cluster has. Without selectors one metadata-only call with limit=1
     // says it (remainingItemCount); with selectors Kubernetes cannot, so the items are read right away.
-    // On page 1 the first cluster's items always lead the page: read them alongside its count.
-    const leader = q.page === 1 ? targets[0]?.cluster.id : undefined;
-    const outcomes = await this.each(targets, timeout, async (client, cluster): Promise<ClusterShare> => {
+    const outcomes = await this.fanOut.run(q.clusters, timeout, async (client, _cluster, position): Promise<ClusterShare> => {
       const resource = await client.discovery.resolve(name);
       if (q.namespace && !resource.namespaced) {
         throw new AppError(ErrorCode.VALIDATION_FAILED, `${resource.name} is cluster-scoped; drop namespace`);
@@ -143,7 +93,8 @@ export class FleetService {
       const path = resourcePath(resource, q.namespace);
       const kind = { apiVersion: apiVersionOf(resource), kind: resource.kind, redact: resource.group === '' && resource.name === 'secrets' && !q.show_secret_values };
       if (!q.label_selector && !q.field_selector) {
-        const early = cluster.id === leader ? readPrefix(client, path, Math.min(q.page_size, q.max_per_cluster)) : undefined;
+        // On page 1 the first cluster's items always lead the page: read them alongside its count.
+        const early = q.page === 1 && position === 0 ? readPrefix(client, path, Math.min(q.page_size, q.max_per_cluster)) : undefined;
         early?.catch(() => undefined);
         const head = await client.json<KubeList>('GET', path, { accept: METADATA_ONLY, query: { limit: 1 }, timeoutMs: timeout });
         const remaining = head.metadata.remainingItemCount;
@@ -171,7 +122,7 @@ export class FleetService {
         summary.push({ ...base, status: o.status, count: 0, truncated: false, error: o.error });
       }
     }
-    this.assertSomeAnswered(summary);
+    assertSomeAnswered(summary);
     // Items run cluster after cluster. Phase 2: read items only from the clusters the requested page
     // overlaps, and only as many as the page needs. A cluster failing now drops out and the page is laid out again.
     const from = (q.page - 1) * q.page_size;
@@ -190,12 +141,12 @@ export class FleetService {
       await mapLimit(missing, this.config.kube.fanout_concurrency, async ({ a, at, hi }) => {
         const started = performance.now();
         try {
-          const read = await this.withDeadline(readPrefix(a.value.client, a.value.path, hi - at), timeout, a.cluster_name);
+          const read = await this.fanOut.withDeadline(readPrefix(a.value.client, a.value.path, hi - at), timeout, a.cluster_name);
           a.value.items = read.items;
           // Only a list that ended early says the cluster has fewer objects than phase 1 counted.
           if (!read.more) a.count = Math.min(a.count, read.count);
         } catch (e) {
-          Object.assign(a, { ...classify(e), count: 0 });
+          Object.assign(a, { ...classifyClusterError(e), count: 0 });
           a.value.items = [];
         }
         a.latency_ms += Math.round(performance.now() - started);
@@ -220,8 +171,7 @@ export class FleetService {
   }
 
   async summary(q: { clusters?: string[]; page: number; page_size: number; timeout_ms?: number }): Promise<Page<FleetSummaryItem>> {
-    const targets = await this.clusters.targets(q.clusters);
-    const outcomes = await this.each(targets, q.timeout_ms ?? this.config.kube.timeout_ms, async (client) => {
+    const outcomes = await this.fanOut.run(q.clusters, q.timeout_ms ?? this.config.kube.timeout_ms, async (client) => {
       const [version, nodes, pods] = await Promise.all([
         client.json<{ gitVersion: string }>('GET', '/version'),
         client.json<KubeList<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>>('GET', '/api/v1/nodes'),
@@ -243,15 +193,5 @@ export class FleetService {
     return page(items.slice(offset, offset + q.page_size), items.length, q.page, q.page_size);
   }
 
-  private assertSomeAnswered(summary: FleetClusterResult[]): void {
-    if (!summary.length || summary.some((s) => s.status === 'ok')) return;
-    const code = summary.every((s) => s.status === 'timeout')
-      ? ErrorCode.UPSTREAM_TIMEOUT
-      : summary.every((s) => s.status === 'unreachable' || s.status === 'timeout')
-        ? ErrorCode.CLUSTER_UNREACHABLE
-        : summary.every((s) => s.status === 'forbidden')
-          ? ErrorCode.FORBIDDEN
-          : ErrorCode.CLUSTER_API_ERROR;
-    throw new AppError(code, `No cluster answered (${summary.length} failed)`, { clusters: summary });
-  }
+
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ClustersModule } from '../clusters/clusters.module.js';
 import { NodesModule } from '../nodes/nodes.module.js';
 import { ApplyService } from './apply.service.js';
+import { ClusterFanOut } from './cluster-fan-out.js';
 import { EventsService } from './events.service.js';
 import { FleetController } from './fleet.controller.js';
 import { FleetService } from './fleet.service.js';
@@ -16,7 +17,7 @@ import { WorkloadsService } from './workloads.service.js';
 @Module({
   imports: [ClustersModule, NodesModule],
   controllers: [ResourcesController, WorkloadsController, FleetController],
-  providers: [ResourcesService, WorkloadsService, LogsService, EventsService, ApplyService, ResourceMetricsService, FleetService],
-  exports: [ResourcesService, FleetService],
+  providers: [ClusterFanOut, ResourcesService, WorkloadsService, LogsService, EventsService, ApplyService, ResourceMetricsService, FleetService],
+  exports: [ResourcesService, FleetService, ClusterFanOut],
 })
 export class KubeModule {}

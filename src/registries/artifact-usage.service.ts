@@ -1,11 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ClusterEntity } from '../clusters/cluster.entity.js';
-import { type ClusterTarget, ClustersService } from '../clusters/clusters.service.js';
 import { AppError } from '../common/app-error.js';
 import { mapLimit } from '../common/concurrency.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import type { KubeClient } from '../kube/client/kube-client.js';
+import { assertSomeAnswered, ClusterFanOut } from '../kube/cluster-fan-out.js';
 import type {
   ArtifactUsageDto,
   ArtifactUsageQueryDto,
@@ -49,21 +47,6 @@ interface PodList {
   metadata: { continue?: string };
 }
 
-type Outcome = { status: UsageClusterDto['status']; error: { code: number; message: string } | null };
-
-function classify(e: unknown): Outcome {
-  if (!(e instanceof AppError)) throw e; // programming errors are not a cluster's fault
-  const status =
-    e.code === ErrorCode.UPSTREAM_TIMEOUT
-      ? 'timeout'
-      : e.code === ErrorCode.CLUSTER_UNREACHABLE
-        ? 'unreachable'
-        : e.code === ErrorCode.FORBIDDEN
-          ? 'forbidden'
-          : 'error';
-  return { status, error: { code: e.code, message: e.message } };
-}
-
 /** The containers of a pod running the artifact: by resolved image id (digest) or by a matching image reference. */
 export function matchingContainers(pod: Pod, digest: string, references: Set<string>): string[] {
   const names = new Set<string>();
@@ -92,7 +75,7 @@ export function matchingContainers(pod: Pod, digest: string, references: Set<str
 export class ArtifactUsageService {
   constructor(
     private readonly registries: RegistriesService,
-    private readonly clusters: ClustersService,
+    private readonly fanOut: ClusterFanOut,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -107,90 +90,44 @@ export class ArtifactUsageService {
     ];
     const refSet = new Set(references);
     const timeoutMs = q.timeout_ms ?? this.config.kube.timeout_ms;
-    const targets = await this.clusters.targets();
-    const outcomes = await mapLimit(targets, this.config.kube.fanout_concurrency, (t) =>
-      this.within(t, timeoutMs, async (client, cluster) => {
-        const pods: UsagePodDto[] = [];
-        let cont: string | undefined;
-        do {
-          const list = await client.json<PodList>('GET', '/api/v1/pods', {
-            query: { limit: POD_PAGE, continue: cont },
-            timeoutMs,
-          });
-          for (const pod of list.items ?? []) {
-            const containers = matchingContainers(pod, digest, refSet);
-            if (containers.length) {
-              pods.push({
-                cluster_id: cluster.id,
-                cluster_name: cluster.name,
-                namespace: pod.metadata.namespace,
-                pod: pod.metadata.name,
-                node: pod.spec?.nodeName ?? null,
-                phase: pod.status?.phase ?? null,
-                containers,
-              });
-            }
+    const outcomes = await this.fanOut.run(undefined, timeoutMs, async (client, cluster) => {
+      const pods: UsagePodDto[] = [];
+      let cont: string | undefined;
+      do {
+        const list = await client.json<PodList>('GET', '/api/v1/pods', { query: { limit: POD_PAGE, continue: cont }, timeoutMs });
+        for (const pod of list.items ?? []) {
+          const containers = matchingContainers(pod, digest, refSet);
+          if (containers.length) {
+            pods.push({
+              cluster_id: cluster.id,
+              cluster_name: cluster.name,
+              namespace: pod.metadata.namespace,
+              pod: pod.metadata.name,
+              node: pod.spec?.nodeName ?? null,
+              phase: pod.status?.phase ?? null,
+              containers,
+            });
           }
-          cont = list.metadata?.continue || undefined;
-        } while (cont);
-        return pods;
-      }),
-    );
+        }
+        cont = list.metadata?.continue || undefined;
+      } while (cont);
+      return pods;
+    });
     const clusters: UsageClusterDto[] = outcomes.map((o) => ({
       cluster_id: o.cluster.id,
       cluster_name: o.cluster.name,
-      status: o.status,
       latency_ms: o.latency_ms,
-      pods: o.value?.length ?? 0,
-      error: o.error,
+      ...('value' in o ? { status: 'ok' as const, pods: o.value.length, error: null } : { status: o.status, pods: 0, error: o.error }),
     }));
-    if (clusters.length && clusters.every((c) => c.status !== 'ok')) {
-      const code = clusters.every((c) => c.status === 'timeout')
-        ? ErrorCode.UPSTREAM_TIMEOUT
-        : clusters.every((c) => c.status === 'unreachable' || c.status === 'timeout')
-          ? ErrorCode.CLUSTER_UNREACHABLE
-          : ErrorCode.CLUSTER_API_ERROR;
-      throw new AppError(code, `No cluster answered (${clusters.length} failed)`, { clusters });
-    }
+    assertSomeAnswered(clusters);
     const pods = outcomes
-      .flatMap((o) => o.value ?? [])
+      .flatMap((o) => ('value' in o ? o.value : []))
       .sort((a, b) =>
         `${a.cluster_name}/${a.namespace}/${a.pod}`.localeCompare(
           `${b.cluster_name}/${b.namespace}/${b.pod}`,
         ),
       );
     return { digest, repository: found.repository, tags, references, pods, clusters };
-  }
-
-  private async within<T>(
-    { cluster, client, error }: ClusterTarget,
-    timeoutMs: number,
-    fn: (client: KubeClient, cluster: ClusterEntity) => Promise<T>,
-  ): Promise<{ cluster: ClusterEntity; latency_ms: number; value?: T } & Outcome> {
-    if (!client) return { cluster, latency_ms: 0, ...classify(error) };
-    const started = performance.now();
-    const latency = () => Math.round(performance.now() - started);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new AppError(
-              ErrorCode.UPSTREAM_TIMEOUT,
-              `Cluster ${cluster.name} did not answer within ${timeoutMs} ms`,
-            ),
-          ),
-        timeoutMs,
-      );
-    });
-    try {
-      const value = await Promise.race([fn(client, cluster), deadline]);
-      return { cluster, latency_ms: latency(), value, status: 'ok', error: null };
-    } catch (e) {
-      return { cluster, latency_ms: latency(), ...classify(e) };
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** The artifact and its "<project>/<repository>": asked directly when given, else searched repository by repository. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { KubeModule } from '../kube/kube.module.js';
 import { ClustersModule } from '../clusters/clusters.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { ArtifactUsageService } from './artifact-usage.service.js';
@@ -16,7 +17,7 @@ import { RegistryProviders } from './registry-providers.js';
 
 /** Image registries: records in Postgres, contents and robot accounts at the registry through a RegistryProvider. */
 @Module({
-  imports: [CredentialsModule, ClustersModule],
+  imports: [CredentialsModule, ClustersModule, KubeModule],
   controllers: [RegistriesController, RegistryContentsController, ImagePullSecretsController],
   providers: [
     RegistriesService,

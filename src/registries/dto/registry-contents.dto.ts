@@ -1,3 +1,4 @@
+import type { FleetStatus } from '../../kube/cluster-fan-out.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
@@ -123,7 +124,7 @@ export class UsagePodDto {
 export class UsageClusterDto {
   @ApiProperty({ format: 'uuid' }) cluster_id: string;
   @ApiProperty() cluster_name: string;
-  @ApiProperty({ enum: ['ok', 'timeout', 'unreachable', 'forbidden', 'error'] }) status: string;
+  @ApiProperty({ enum: ['ok', 'timeout', 'unreachable', 'forbidden', 'error'] }) status: FleetStatus;
   @ApiProperty() latency_ms: number;
   @ApiProperty({ description: 'Pods of this cluster running the artifact' }) pods: number;
   @ApiProperty({

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ClusterEntity } from '../clusters/cluster.entity.js';
+import { ClustersService } from '../clusters/clusters.service.js';
+import { AppError } from '../common/app-error.js';
+import { mapLimit } from '../common/concurrency.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { KubeClient } from './client/kube-client.js';
+
+export type FleetStatus = 'ok' | 'timeout' | 'unreachable' | 'forbidden' | 'error';
+
+export interface ClusterFailure {
+  status: Exclude<FleetStatus, 'ok'>;
+  error: { code: number; message: string };
+}
+
+/** One cluster's part of a fan-out: its value, or how it failed. */
+export type FanOutResult<T> = { cluster: ClusterEntity; latency_ms: number } & ({ value: T } | ClusterFailure);
+
+/** Maps a cluster's error to a status. Programming errors are not a cluster's fault: they are rethrown. */
+export function classifyClusterError(e: unknown): ClusterFailure {
+  if (!(e instanceof AppError)) throw e;
+  const status =
+    e.code === ErrorCode.UPSTREAM_TIMEOUT
+      ? 'timeout'
+      : e.code === ErrorCode.CLUSTER_UNREACHABLE
+        ? 'unreachable'
+        : e.code === ErrorCode.FORBIDDEN
+          ? 'forbidden'
+          : 'error';
+  return { status, error: { code: e.code, message: e.message } };
+}
+
+/** Partial success is success; when no cluster answered, the error says how they failed. */
+export function assertSomeAnswered(summary: { status: FleetStatus }[]): void {
+  if (!summary.length || summary.some((s) => s.status === 'ok')) return;
+  const code = summary.every((s) => s.status === 'timeout')
+    ? ErrorCode.UPSTREAM_TIMEOUT
+    : summary.every((s) => s.status === 'unreachable' || s.status === 'timeout')
+      ? ErrorCode.CLUSTER_UNREACHABLE
+      : summary.every((s) => s.status === 'forbidden')
+        ? ErrorCode.FORBIDDEN
+        : ErrorCode.CLUSTER_API_ERROR;
+  throw new AppError(code, `No cluster answered (${summary.length} failed)`, { clusters: summary });
+}
+
+/**
+ * Runs work on many clusters at once: at most `fanout_concurrency` at a time, each within its own
+ * deadline, each outcome kept as data. One dead or slow cluster costs its timeout and never fails the rest.
+ */
+@Injectable()
+export class ClusterFanOut {
+  constructor(
+    private readonly clusters: ClustersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Every reachable cluster (in name order; `position` is the place in it), or the given ids (unknown ids are a 404). */
+  async run<T>(
+    ids: string[] | undefined,
+    timeoutMs: number,
+    fn: (client: KubeClient, cluster: ClusterEntity, position: number) => Promise<T>,
+  ): Promise<FanOutResult<T>[]> {
+    const targets = await this.clusters.targets(ids);
+    return mapLimit(targets, this.config.kube.fanout_concurrency, async ({ cluster, client, error }, position): Promise<FanOutResult<T>> => {
+      if (!client) return { cluster, latency_ms: 0, ...classifyClusterError(error) };
+      const started = performance.now();
+      const latency = () => Math.round(performance.now() - started);
+      try {
+        return { cluster, latency_ms: latency(), value: await this.withDeadline(fn(client, cluster, position), timeoutMs, cluster.name) };
+      } catch (e) {
+        return { cluster, latency_ms: latency(), ...classifyClusterError(e) };
+      }
+    });
+  }
+
+  /** Rejects with a timeout when `work` takes longer than `ms` (the work itself is bounded by its client's timeout). */
+  async withDeadline<T>(work: Promise<T>, ms: number, clusterName: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${clusterName} did not answer within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
