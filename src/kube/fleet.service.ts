@@ -11,8 +11,6 @@ import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } 
 import { assertSomeAnswered, classifyClusterError, ClusterFanOut, type FleetStatus } from './cluster-fan-out.js';
 import { openList, readItems } from './list-stream.js';
 
-export type { FleetStatus } from './cluster-fan-out.js';
-
 export interface FleetClusterResult {
   cluster_id: string;
   cluster_name: string;

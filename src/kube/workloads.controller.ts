@@ -8,7 +8,6 @@ import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/para
 import { ApiErrors, ApiOkEnvelope } from '../common/swagger.js';
 import { CreateNamespaceDto, LogLinesDto, LogsQueryDto, ScaleDto, UpdateNodeDto } from './dto/actions.dto.js';
 import { ApiKubePage, KubeObjectDto, ResourceGetQueryDto, SelectorQueryDto } from './dto/resource.dto.js';
-import { NodeListMerger } from '../nodes/node-list.merger.js';
 import { LogsService } from './logs.service.js';
 import { ResourcesService } from './resources.service.js';
 import { type ScalableKind, WorkloadsService } from './workloads.service.js';
@@ -28,7 +27,6 @@ export class WorkloadsController {
     private readonly resources: ResourcesService,
     private readonly workloads: WorkloadsService,
     private readonly logs: LogsService,
-    private readonly nodeRecords: NodeListMerger,
   ) {}
 
   @Get('namespaces')
@@ -64,8 +62,8 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'List nodes', description: 'Vendor clusters: each node also carries `berth_node` (Berth’s record: instance_id, pool_id, provider, ip, state; null when Berth has none).' })
   @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
-  async nodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
-    return this.nodeRecords.merge(id, await this.resources.list(user, id, 'nodes', q));
+  nodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
+    return this.workloads.listNodes(user, id, q);
   }
 
   @Get('nodes/:name')
