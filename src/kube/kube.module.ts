@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ClustersModule } from '../clusters/clusters.module.js';
-import { NodesModule } from '../nodes/nodes.module.js';
 import { ApplyService } from './apply.service.js';
 import { ClusterFanOut } from './cluster-fan-out.js';
 import { EventsService } from './events.service.js';
@@ -15,9 +14,9 @@ import { WorkloadsService } from './workloads.service.js';
 
 /** Live reads and writes, straight to each cluster's API server. */
 @Module({
-  imports: [ClustersModule, NodesModule],
+  imports: [ClustersModule],
   controllers: [ResourcesController, WorkloadsController, FleetController],
   providers: [ClusterFanOut, ResourcesService, WorkloadsService, LogsService, EventsService, ApplyService, ResourceMetricsService, FleetService],
-  exports: [ResourcesService, FleetService, ClusterFanOut],
+  exports: [ResourcesService, WorkloadsService, FleetService, ClusterFanOut],
 })
 export class KubeModule {}

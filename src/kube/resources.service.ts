@@ -78,17 +78,25 @@ export class ResourcesService {
     return this.listPage(client, resource, q);
   }
 
+  /** One page of a list as objects (for callers that change them before answering). */
+  async listObjects(user: AuthUser, clusterId: string, name: string, q: ListOptions): Promise<KubePage> {
+    this.assertMayReveal(user, q.show_secret_values);
+    const { client, resource } = await this.target(clusterId, name, 'list', q.namespace);
+    return (await this.listPage(client, resource, q, { parse: true })) as KubePage;
+  }
+
   /**
    * One page of a list. Passed through as a stream (the API server's item bytes untouched) unless
    * Secret values must be redacted, which needs the objects parsed.
    */
-  async listPage(client: KubeClient, resource: ApiResource, q: ListOptions): Promise<KubePage | StreamableFile> {
+  async listPage(client: KubeClient, resource: ApiResource, q: ListOptions, opts: { parse?: boolean } = {}): Promise<KubePage | StreamableFile> {
     const path = resourcePath(resource, q.namespace);
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
     const offset = (q.page - 1) * q.page_size;
     const key = this.continueKey(client, path, q);
     const kind = { api_version: apiVersionOf(resource), kind: resource.kind };
     const redact = isSecret(resource) && !q.show_secret_values;
+    const parse = redact || opts.parse;
     let res: IncomingMessage | undefined;
     for (let attempt = 0; attempt < 2 && !res; attempt++) {
       let cont: string | undefined;
@@ -115,9 +123,9 @@ export class ResourcesService {
       const remaining = typeof meta.remainingItemCount === 'number' ? meta.remainingItemCount : await this.countFrom(client, path, selectors, next);
       return offset + count + remaining;
     };
-    if (redact) {
+    if (parse) {
       const items = (JSON.parse((await readItems(list)).toString('utf8')) ?? []) as KubeObject[];
-      return { ...page(items.map(redactSecret), await finish(items.length), q.page, q.page_size), ...kind };
+      return { ...page(redact ? items.map(redactSecret) : items, await finish(items.length), q.page, q.page_size), ...kind };
     }
     const head = `{"code":0,"message":"ok","data":{"cur_page":${q.page},"cur_page_size":${q.page_size},"api_version":${JSON.stringify(kind.api_version)},"kind":${JSON.stringify(kind.kind)},"data":`;
     async function* body(): AsyncGenerator<Buffer> {

@@ -57,15 +57,6 @@ export class WorkloadsController {
     return this.resources.get(user, id, 'namespaces', ns, {});
   }
 
-  @Get('nodes')
-  @Authenticated()
-  @ApiOperation({ summary: 'List nodes', description: 'Vendor clusters: each node also carries `berth_node` (Berth’s record: instance_id, pool_id, provider, ip, state; null when Berth has none).' })
-  @ApiKubePage()
-  @ApiErrors(400, 403, 404, 503, 504)
-  nodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
-    return this.workloads.listNodes(user, id, q);
-  }
-
   @Get('nodes/:name')
   @Authenticated()
   @ApiKubeParam('name', 'name')

@@ -2,9 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { resourcePath } from './client/discovery.js';
 import type { KubeObject } from './kube-list.js';
-import type { AuthUser } from '../auth/role.js';
-import { NodeListMerger } from '../nodes/node-list.merger.js';
-import { type ListOptions, ResourcesService } from './resources.service.js';
+import { ResourcesService } from './resources.service.js';
 
 export type ScalableKind = 'deployments' | 'statefulsets';
 
@@ -20,15 +18,7 @@ const STRATEGIC_PATCH = 'application/strategic-merge-patch+json';
 /** Everyday changes to live objects: scale, restart, cordon, node labels and taints. */
 @Injectable()
 export class WorkloadsService {
-  constructor(
-    private readonly resources: ResourcesService,
-    private readonly nodeRecords: NodeListMerger,
-  ) {}
-
-  /** Kubernetes nodes; for vendor clusters each carries Berth's record of it (pool, instance id). */
-  async listNodes(user: AuthUser, clusterId: string, q: ListOptions) {
-    return this.nodeRecords.merge(clusterId, await this.resources.list(user, clusterId, 'nodes', q));
-  }
+  constructor(private readonly resources: ResourcesService) {}
 
   async createNamespace(clusterId: string, name: string, labels?: Record<string, string>): Promise<KubeObject> {
     const { client, resource } = await this.resources.target(clusterId, 'namespaces', 'create');

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { ClustersService } from '../clusters/clusters.service.js';
+import { WorkloadsService } from '../kube/workloads.service.js';
 
 interface Pod {
   metadata: { name: string; namespace: string; ownerReferences?: { kind: string }[]; annotations?: Record<string, string> };
@@ -16,13 +17,15 @@ export interface DrainResult {
 /** Cordons a node and evicts its pods through the Eviction API (PodDisruptionBudgets are honoured). */
 @Injectable()
 export class NodeDrainer {
-  constructor(private readonly clusters: ClustersService) {}
+  constructor(
+    private readonly clusters: ClustersService,
+    private readonly workloads: WorkloadsService,
+  ) {}
 
   async drain(clusterId: string, node: string, deadlineMs = 5 * 60_000): Promise<DrainResult> {
     const client = await this.clusters.client(clusterId);
-    const path = `/api/v1/nodes/${encodeURIComponent(node)}`;
     try {
-      await client.json('PATCH', path, { contentType: 'application/merge-patch+json', body: JSON.stringify({ spec: { unschedulable: true } }) });
+      await this.workloads.cordon(clusterId, node, true);
     } catch (e) {
       // A node that never joined (or already left) has nothing to drain.
       if (e instanceof AppError && e.code === ErrorCode.NOT_FOUND) return { registered: false, evicted: 0, skipped: 0 };

@@ -1,35 +1,28 @@
-import { Injectable, StreamableFile } from '@nestjs/common';
-import type { Readable } from 'node:stream';
+import { Injectable, type StreamableFile } from '@nestjs/common';
+import type { AuthUser } from '../auth/role.js';
+import type { ListOptions, KubePage } from '../kube/resources.service.js';
+import { ResourcesService } from '../kube/resources.service.js';
 import type { NodeRecordDto } from './dto/node-pool.dto.js';
-import { NodePoolsRepository } from './node-pools.repository.js';
 import { toNodeRecordDto } from './node-pool.mapper.js';
-
-interface NodeItem {
-  metadata?: { name?: string };
-  [k: string]: unknown;
-}
+import { NodePoolsRepository } from './node-pools.repository.js';
 
 /**
- * Adds Berth's vendor record to each Kubernetes node of a vendor cluster, as one extra field
- * `berth_node` ({instance_id, pool_id, provider, ip, state} or null) — the Kubernetes object is untouched.
- * Clusters without records (imported) pass through as they came (streamed).
+ * Kubernetes nodes of a cluster. For vendor clusters each node also carries Berth's record of it as one
+ * extra field `berth_node` ({instance_id, pool_id, provider, ip, state} or null); the Kubernetes object is
+ * untouched. Clusters without records (imported) stream through as they came.
  */
 @Injectable()
 export class NodeListMerger {
-  constructor(private readonly repo: NodePoolsRepository) {}
+  constructor(
+    private readonly repo: NodePoolsRepository,
+    private readonly resources: ResourcesService,
+  ) {}
 
-  async merge<T>(clusterId: string, result: T): Promise<T | Record<string, unknown>> {
+  async list(user: AuthUser, clusterId: string, q: ListOptions): Promise<KubePage | StreamableFile> {
     const records = await this.repo.listNodes(clusterId);
-    if (!records.length) return result;
+    if (!records.length) return this.resources.list(user, clusterId, 'nodes', q);
     const byName = new Map<string, NodeRecordDto>(records.filter((n) => n.nodeName).map((n) => [n.nodeName!, toNodeRecordDto(n)]));
-    let page: { data: NodeItem[]; [k: string]: unknown };
-    if (result instanceof StreamableFile) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of result.getStream() as Readable) chunks.push(Buffer.from(chunk as Buffer));
-      page = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: typeof page }).data;
-    } else {
-      page = result as unknown as typeof page;
-    }
-    return { ...page, data: page.data.map((n) => ({ ...n, berth_node: byName.get(n.metadata?.name ?? '') ?? null })) };
+    const page = await this.resources.listObjects(user, clusterId, 'nodes', q);
+    return { ...page, data: page.data.map((n) => ({ ...n, berth_node: byName.get(n.metadata.name) ?? null })) };
   }
 }

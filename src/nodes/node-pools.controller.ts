@@ -1,10 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
+import { ApiKubePage, SelectorQueryDto } from '../kube/dto/resource.dto.js';
 import { OperationDto } from '../operations/dto/operation.dto.js';
+import { NodeListMerger } from './node-list.merger.js';
 import { ApiIdempotencyKey, IdempotencyKey } from '../operations/idempotency-key.decorator.js';
 import { CreateNodePoolDto, NodePoolDto, UpdateNodePoolDto } from './dto/node-pool.dto.js';
 import { NodePoolsService } from './node-pools.service.js';
@@ -13,7 +15,19 @@ import { NodePoolsService } from './node-pools.service.js';
 @Controller('clusters/:id')
 @ApiUuidParam('id', 'Cluster id')
 export class NodePoolsController {
-  constructor(private readonly pools: NodePoolsService) {}
+  constructor(
+    private readonly pools: NodePoolsService,
+    private readonly nodes: NodeListMerger,
+  ) {}
+
+  @Get('nodes')
+  @Authenticated()
+  @ApiOperation({ summary: 'List nodes', description: 'Vendor clusters: each node also carries `berth_node` (Berth’s record: instance_id, pool_id, provider, ip, state; null when Berth has none).' })
+  @ApiKubePage()
+  @ApiErrors(400, 403, 404, 503, 504)
+  listNodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
+    return this.nodes.list(user, id, q);
+  }
 
   @Get('node-pools')
   @Authenticated()
