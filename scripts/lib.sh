@@ -9,11 +9,10 @@ ensure_node_modules() {
   command -v node >/dev/null || die "Node.js >= 20.19 is required (not found on PATH)"
   local stamp="$ROOT/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ "$ROOT/package-lock.json" -nt "$stamp" ]; then
-    # `npm install` with the committed lock, not `npm ci`: npm leaves other platforms' optional binaries
-    # (e.g. @swc/core-darwin-*) out of the lock when the registry lacks their newest version, and `npm ci`
-    # then refuses the lock. `npm install` installs the locked versions all the same.
-    log "installing npm dependencies (npm install, locked versions)"
-    (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
+    # `npm ci`: exactly the committed lock (it lists every platform's optional binaries, so npm
+    # leaves it as it is and a fresh clone's tree stays clean).
+    log "installing npm dependencies (npm ci, locked versions)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
 
