@@ -2,6 +2,7 @@
 //   npm run bench            (needs `scripts/testbed up`; builds Berth and starts it on a free port)
 // Prints p50/p90/p99 for: 500 pods listed directly vs through Berth; fan-out over every cluster vs the
 // slowest single-cluster list; the cost of a dead and a hung cluster in a fan-out. Ratios vs targets.
+// `kubectl proxy` (the thinnest real proxy) runs beside Berth and is measured in the same interleaved rounds.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -127,12 +128,30 @@ async function api(url: string, token: string | null, method: string, path: stri
   return { status: res.status, json: (await res.json()) as any };
 }
 
+/** `kubectl proxy` for one cluster on a free port: the thinnest real proxy, as a peer in the same run. */
+async function startKubectlProxy(c: Cluster): Promise<{ url: string; proc: ChildProcess }> {
+  const port = await freePort();
+  const proc = spawn('kubectl', ['proxy', '--kubeconfig', c.kubeconfig_path, '--port', String(port), '--address', '127.0.0.1'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/version`)).ok) return { url, proc };
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('kubectl proxy did not start');
+}
+
 const verdict = (ok: boolean) => (ok ? 'MEETS TARGET' : 'MISSES TARGET');
 
 async function main() {
   console.log(`seeding pods (${PODS.first} in ${clusters[0].name}, ${PODS.others} in the others; Pending, unscheduled)`);
   await Promise.all(clusters.map((c, i) => seed(c, i === 0 ? PODS.first : PODS.others)));
   const berth = await startBerth();
+  const kproxy = await startKubectlProxy(clusters[0]);
+  const viaProxy = (path: string): Target => ({ url: kproxy.url + path, headers: { accept: 'application/json' } });
   try {
     const token = (await api(berth.url, null, 'POST', '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD })).json.data.access_token;
     const ids: string[] = [];
@@ -146,16 +165,26 @@ async function main() {
     const page = JSON.parse(sample.body.toString()).data;
     console.log(`\nBerth page check: ${page.data.length} items, total ${page.total}, total_page ${page.total_page}`);
 
-    console.log(`\n== 1. one page of 500 pods from ${clusters[0].name} (${SECONDS * 2}s, direct and Berth requests interleaved)`);
-    const [d1, b1] = await interleave(
-      [direct(clusters[0], `/api/v1/namespaces/${NS}/pods?limit=500`), through(`/api/v1/clusters/${ids[0]}/resources/pods?namespace=${NS}&page_size=500`)],
+    console.log(`\n== 1. one page of 500 pods from ${clusters[0].name} (${SECONDS * 2}s, direct, kubectl proxy and Berth interleaved)`);
+    const listPath = `/api/v1/namespaces/${NS}/pods?limit=500`;
+    const [d1, k1, b1] = await interleave(
+      [direct(clusters[0], listPath), viaProxy(listPath), through(`/api/v1/clusters/${ids[0]}/resources/pods?namespace=${NS}&page_size=500`)],
       { seconds: SECONDS * 2 },
     );
-    console.log(`direct  ${fmt(d1)}\nberth   ${fmt(b1)}`);
+    console.log(`direct  ${fmt(d1)}\nkproxy  ${fmt(k1)}\nberth   ${fmt(b1)}`);
     const dp50 = d1.p50;
     const dp99 = d1.p99;
     const r50 = b1.p50 / dp50;
     const r99 = b1.p99 / dp99;
+
+    const podName = (JSON.parse((await hit(direct(clusters[0], `/api/v1/namespaces/${NS}/pods?limit=1`))).body.toString()) as { items: { metadata: { name: string } }[] }).items[0].metadata.name;
+    console.log(`\n== 1b. one pod GET (${SECONDS}s, interleaved)`);
+    const podPath = `/api/v1/namespaces/${NS}/pods/${podName}`;
+    const [dg, kg, bg] = await interleave(
+      [direct(clusters[0], podPath), viaProxy(podPath), through(`/api/v1/clusters/${ids[0]}/namespaces/${NS}/pods/${podName}`)],
+      { seconds: SECONDS },
+    );
+    console.log(`direct  ${fmt(dg)}\nkproxy  ${fmt(kg)}\nberth   ${fmt(bg)}`);
 
     console.log(`\n== 2. concurrency 4 (throughput, informational)`);
     const d2 = await measure(direct(clusters[0], `/api/v1/namespaces/${NS}/pods?limit=500`), { seconds: SECONDS, concurrency: 4 });
@@ -194,9 +223,13 @@ async function main() {
     console.log('\n== summary (targets from issue 4)');
     console.log(`500-pod page p50: berth ${b1.p50.toFixed(1)} ms vs direct ${dp50.toFixed(1)} ms = ${r50.toFixed(2)}x (target <= 1.15x) ${verdict(r50 <= 1.15)}`);
     console.log(`500-pod page p99: berth ${b1.p99.toFixed(1)} ms vs direct ${dp99.toFixed(1)} ms = ${r99.toFixed(2)}x (target <= 1.30x) ${verdict(r99 <= 1.3)}`);
+    console.log(`500-pod page p50 vs kubectl proxy: berth ${b1.p50.toFixed(1)} ms vs ${k1.p50.toFixed(1)} ms = ${(b1.p50 / k1.p50).toFixed(2)}x (kubectl proxy vs direct ${(k1.p50 / dp50).toFixed(2)}x)`);
+    console.log(`500-pod page p99 vs kubectl proxy: berth ${b1.p99.toFixed(1)} ms vs ${k1.p99.toFixed(1)} ms = ${(b1.p99 / k1.p99).toFixed(2)}x`);
+    console.log(`one pod GET p50: berth ${bg.p50.toFixed(2)} ms, kubectl proxy ${kg.p50.toFixed(2)} ms, direct ${dg.p50.toFixed(2)} ms = ${(bg.p50 / dg.p50).toFixed(2)}x direct, ${(bg.p50 / kg.p50).toFixed(2)}x kubectl proxy`);
     console.log(`fan-out p50: ${fan.p50.toFixed(1)} ms vs slowest single ${slowest.toFixed(1)} ms = ${rf.toFixed(2)}x (target <= 1.30x) ${verdict(rf <= 1.3)}`);
     console.log(`dead+hung cluster: worst ${worst.toFixed(0)} ms <= timeout ${timeoutMs} ms + the healthy fan-out (${fan.p99.toFixed(0)} ms) ${verdict(worst <= timeoutMs + fan.p99 + 100)}`);
   } finally {
+    kproxy.proc.kill('SIGTERM');
     berth.proc.kill('SIGTERM');
   }
 }
