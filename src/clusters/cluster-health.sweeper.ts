@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import Bull from 'bull';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { bullRedisOptions } from '../redis/redis.module.js';
 import { ClustersService } from './clusters.service.js';
 
 /**
@@ -21,6 +22,7 @@ export class ClusterHealthSweeper implements OnApplicationBootstrap, OnApplicati
     if (!this.config.workers.enabled) return;
     this.queue = new Bull('cluster-health', this.config.redis.url, {
       prefix: `${this.config.redis.key_prefix}bull`,
+      redis: bullRedisOptions(this.config),
       defaultJobOptions: { removeOnComplete: 10, removeOnFail: 10, attempts: 1 },
     });
     void this.queue.process('sweep', 1, async () => {

@@ -6,7 +6,7 @@ import { ErrorCode } from './error-codes.js';
 import { renderError } from './exception.filter.js';
 
 describe('renderError', () => {
-  const logger = { error: jest.fn() } as unknown as Logger;
+  const logger = { error: jest.fn(), warn: jest.fn() } as unknown as Logger;
 
   it('keeps an AppError’s status, code, details and headers', () => {
     const r = renderError(new AppError(ErrorCode.RATE_LIMITED, 'slow down', { n: 1 }, { 'retry-after': '5' }), logger, 'rid');
@@ -28,6 +28,21 @@ describe('renderError', () => {
   it('maps a unique violation to 409 without leaking SQL', () => {
     const e = Object.assign(new Error('duplicate key value violates unique constraint "users_username_key"'), { name: 'QueryFailedError', code: '23505' });
     expect(renderError(e, logger, 'r')).toEqual({ status: 409, body: { code: 40900, message: 'The resource already exists', data: null } });
+  });
+});
+
+describe('renderError for dependency outages', () => {
+  const logger = { error: jest.fn(), warn: jest.fn() } as unknown as Logger;
+
+  it('answers 503 DEPENDENCY_UNAVAILABLE for a statement timeout and a closed Redis connection, not 500', () => {
+    const timeout = Object.assign(new Error('canceling statement due to statement timeout'), { name: 'QueryFailedError', code: '57014', query: 'SELECT 1' });
+    expect(renderError(timeout, logger, 'r')).toEqual({
+      status: 503,
+      body: { code: 50300, message: 'Postgres is unavailable', data: { dependency: 'postgres' } },
+    });
+    expect(renderError(new Error('Connection is closed.'), logger, 'r')).toMatchObject({ status: 503, body: { message: 'Redis is unavailable' } });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', port: 5432 });
+    expect(renderError(refused, logger, 'r', { postgres: { host: '127.0.0.1', port: 5432 } }).status).toBe(503);
   });
 });
 

@@ -1,9 +1,11 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './app-error.js';
 import './audit/audit.decorator.js';
 import type { ErrorEnvelope } from './envelope.js';
 import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from './error-codes.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { dependencyFailure, type DependencyEndpoints, dependencyEndpoints } from './dependency-errors.js';
 
 const BY_STATUS: Record<number, ErrorCode> = {
   400: ErrorCode.BAD_REQUEST,
@@ -28,10 +30,12 @@ interface Rendered {
 }
 
 /** Turns any thrown value into Berth's error envelope. Stack traces and SQL never leave the process. */
-export function renderError(err: unknown, logger: Logger, requestId: string): Rendered {
+export function renderError(err: unknown, logger: Logger, requestId: string, endpoints: DependencyEndpoints = {}): Rendered {
   if (err instanceof AppError) {
     return { status: err.status, body: { code: err.code, message: err.message, data: err.details }, headers: err.headers };
   }
+  const unavailable = dependencyFailure(err, endpoints, logger, requestId);
+  if (unavailable) return unavailable;
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const code = BY_STATUS[status];
@@ -80,12 +84,17 @@ export function serializeError(err: unknown): Record<string, unknown> {
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
+  private readonly endpoints: DependencyEndpoints;
+
+  constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig) {
+    this.endpoints = config ? dependencyEndpoints(config) : {};
+  }
 
   catch(err: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
-    const { status, body, headers } = renderError(err, this.logger, req.id);
+    const { status, body, headers } = renderError(err, this.logger, req.id, this.endpoints);
     req.audit = { ...req.audit, errorCode: body.code };
     reply.status(status);
     if (headers) reply.headers(headers);

@@ -25,10 +25,20 @@ export const configSchema = z.object({
   database: z.object({
     url: url(['postgres:', 'postgresql:']),
     run_migrations: bool,
+    /** Server-side bound on one statement (Postgres `statement_timeout`; 57014 when hit). */
+    statement_timeout_ms: int(100, 3_600_000).default(2000),
+    /** Client-side bound on one query, for a server that does not answer at all (frozen, partitioned). */
+    query_timeout_ms: int(100, 3_600_000).default(2500),
+    /** Bound on getting a pooled connection (waiting for a free one, or opening a new one). */
+    connect_timeout_ms: int(100, 600_000).default(2000),
   }),
   redis: z.object({
     url: url(['redis:', 'rediss:']),
     key_prefix: z.string().min(1).max(64),
+    /** Bound on one Redis command, connected or not (ioredis `commandTimeout`). */
+    command_timeout_ms: int(50, 600_000).default(1000),
+    /** Bound on opening the Redis connection. */
+    connect_timeout_ms: int(100, 600_000).default(2000),
   }),
   auth: z.object({
     jwt_secret: z.string().min(32, 'must be at least 32 characters'),
@@ -54,6 +64,8 @@ export const configSchema = z.object({
   workers: z.object({
     enabled: bool,
     concurrency: int(1, 64),
+    /** How often unfinished operations whose job is gone are re-queued (and how long they must be untouched first). */
+    recovery_interval_ms: int(100, 3_600_000).default(60_000),
   }),
 });
 

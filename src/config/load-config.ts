@@ -11,8 +11,13 @@ const ENV_MAP: Record<string, string> = {
   LOG_LEVEL: 'log_level',
   DATABASE_URL: 'database.url',
   BERTH_RUN_MIGRATIONS: 'database.run_migrations',
+  BERTH_DB_STATEMENT_TIMEOUT_MS: 'database.statement_timeout_ms',
+  BERTH_DB_QUERY_TIMEOUT_MS: 'database.query_timeout_ms',
+  BERTH_DB_CONNECT_TIMEOUT_MS: 'database.connect_timeout_ms',
   REDIS_URL: 'redis.url',
   BERTH_REDIS_PREFIX: 'redis.key_prefix',
+  BERTH_REDIS_COMMAND_TIMEOUT_MS: 'redis.command_timeout_ms',
+  BERTH_REDIS_CONNECT_TIMEOUT_MS: 'redis.connect_timeout_ms',
   BERTH_JWT_SECRET: 'auth.jwt_secret',
   BERTH_JWT_TTL_SECONDS: 'auth.jwt_ttl_seconds',
   BERTH_ADMIN_PASSWORD: 'auth.admin_password',
@@ -25,6 +30,7 @@ const ENV_MAP: Record<string, string> = {
   BERTH_STALE_AFTER_SECONDS: 'kube.stale_after_seconds',
   BERTH_WORKERS: 'workers.enabled',
   BERTH_WORKER_CONCURRENCY: 'workers.concurrency',
+  BERTH_OPERATION_RECOVERY_INTERVAL_MS: 'workers.recovery_interval_ms',
 };
 
 export class ConfigError extends Error {}

@@ -7,4 +7,4 @@ import { ensureDatabase } from './ensure-database.js';
 
 const config = loadConfig();
 await ensureDatabase(config.database.url);
-export default new DataSource(dataSourceOptions(config));
+export default new DataSource(dataSourceOptions(config, { unbounded: true }));

@@ -14,8 +14,15 @@ class HealthDto {
   checks?: Record<string, string>;
 }
 
-const within = <T>(ms: number, p: Promise<T>) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms))]);
+/** `p`, or a rejection after `ms` (the timer is cleared either way). */
+async function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 @ApiTags('health')
 @Controller()
@@ -49,8 +56,9 @@ export class HealthController {
         (e: Error) => (checks.redis = e.message),
       ),
     ]);
-    if (Object.values(checks).some((v) => v !== 'ok')) {
-      throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, 'Not ready: a dependency is unavailable', { checks });
+    const down = Object.keys(checks).filter((k) => checks[k] !== 'ok');
+    if (down.length) {
+      throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `Not ready: ${down.sort().join(' and ')} unavailable`, { checks, unavailable: down });
     }
     return { status: 'ok', checks };
   }

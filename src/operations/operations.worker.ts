@@ -9,8 +9,6 @@ import { OperationQueue } from './operation-queue.js';
 import { OperationType } from './operation-types.js';
 import { OperationsRepository } from './operations.repository.js';
 
-const RECOVERY_INTERVAL_MS = 60_000;
-const RECOVERY_GRACE_MS = 30_000;
 
 /**
  * Runs operations from the bull queue and keeps each Postgres row in step with its job:
@@ -49,10 +47,17 @@ export class OperationsWorker implements OnModuleInit, OnApplicationBootstrap {
     if (!this.config.workers.enabled) return;
     this.queue.process(this.config.workers.concurrency, (job) => this.execute(job.data.operationId));
     await this.recover(new Date());
-    this.timer = setInterval(
-      () => void this.recover(new Date(Date.now() - RECOVERY_GRACE_MS)).catch((e) => this.logger.error(e)),
-      RECOVERY_INTERVAL_MS,
-    );
+    // An unfinished row untouched for half an interval (a running operation reports progress more often)
+    // whose job is gone or ended is re-queued; one sweep at a time, so a dependency outage cannot pile them up.
+    const every = this.config.workers.recovery_interval_ms;
+    let sweeping = false;
+    this.timer = setInterval(() => {
+      if (sweeping) return;
+      sweeping = true;
+      this.recover(new Date(Date.now() - every / 2))
+        .catch((e: Error) => this.logger.warn(`operation recovery sweep failed: ${e.message}`))
+        .finally(() => (sweeping = false));
+    }, every);
     this.timer.unref();
   }
 

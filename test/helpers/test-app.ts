@@ -39,19 +39,26 @@ export interface TestAppOptions {
   dbName?: string;
   /** Reuse a Redis prefix (same "cluster" of instances). */
   redisPrefix?: string;
+  /**
+   * An external database (e.g. a test's own Postgres cluster): used as it is — migrated by the app at boot,
+   * never cloned from the template nor dropped at close.
+   */
+  databaseUrl?: string;
 }
 
 /** Boots the real Berth app on 127.0.0.1 with its own cloned database and Redis key prefix. */
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp & { redisPrefix: string }> {
   const template = process.env.BERTH_TEST_TEMPLATE;
   if (!template) throw new Error('BERTH_TEST_TEMPLATE is not set: run the tests with `npm test`');
-  const dbName = opts.dbName ?? `berth_test_${randomBytes(5).toString('hex')}`;
-  if (!opts.dbName) await cloneTemplate(dbName, template);
+  const external = opts.databaseUrl;
+  const dbName = external ? decodeURIComponent(new URL(external).pathname.slice(1)) : (opts.dbName ?? `berth_test_${randomBytes(5).toString('hex')}`);
+  if (!external && !opts.dbName) await cloneTemplate(dbName, template);
+  const dbUrl = external ?? databaseUrl(dbName);
   const redisPrefix = opts.redisPrefix ?? `berth-test:${randomBytes(4).toString('hex')}:`;
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl(dbName),
+    DATABASE_URL: dbUrl,
     BERTH_REDIS_PREFIX: redisPrefix,
     BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOG_LEVEL: 'info',
@@ -68,7 +75,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp &
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
-  const sql = new pg.Client({ connectionString: databaseUrl(dbName) });
+  const sql = new pg.Client({ connectionString: dbUrl });
+  // A test may stop or restart the database under the app: a dropped connection must not crash the run.
+  sql.on('error', () => undefined);
   await sql.connect();
 
   const api: TestApp['api'] = async (method, path, o = {}) => {
@@ -97,10 +106,10 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp &
   };
 
   const close = async (o: { keepDatabase?: boolean } = {}) => {
-    await sql.end();
+    await sql.end().catch(() => undefined);
     await app.close();
     if (!o.keepDatabase) {
-      await dropDatabase(dbName);
+      if (!external) await dropDatabase(dbName);
       await deleteRedisPrefix(config.redis.url, redisPrefix);
     }
   };

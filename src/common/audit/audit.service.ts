@@ -1,6 +1,10 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { classifyDependencyError, DEPENDENCY_MESSAGES, type DependencyEndpoints, dependencyEndpoints } from '../dependency-errors.js';
+import { ErrorCode, statusOf } from '../error-codes.js';
 import type { AuthUser } from '../../auth/role.js';
 import { page, type Page } from '../envelope.js';
 import type { AuditLogDto, AuditQueryDto } from './audit.dto.js';
@@ -28,30 +32,59 @@ function toDto(r: AuditLogEntity): AuditLogDto {
   };
 }
 
+/** Copied request fields lose NUL bytes (Postgres text cannot hold them) and are capped. */
+export function auditText(value: string, max: number): string;
+export function auditText(value: string | null | undefined, max: number): string | null;
+export function auditText(value: string | null | undefined, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  // eslint-disable-next-line no-control-regex
+  const clean = String(value).replace(/\u0000/g, '');
+  return clean.length > max ? clean.slice(0, max) : clean;
+}
+
 /**
  * Records every mutating API request — including ones refused by auth or validation — in `audit_logs`,
  * before the response leaves (a Fastify onSend hook), so an answered request always has its row.
  * Request bodies are never recorded.
+ *
+ * Decision (README "Decisions"): a mutating request whose audit row cannot be written does not succeed
+ * silently. Its success answer is replaced by 503 DEPENDENCY_UNAVAILABLE (500 if the cause is not a
+ * dependency). The row is written after the handler ran, so its effect may already have happened (a
+ * logout did revoke the token): the 503 says so, and the client retries or checks. A request that already
+ * failed keeps its answer; when it failed because a dependency is unavailable, its row is written in the
+ * background so the client's 503 is not delayed by a second wait on the same outage.
  */
 @Injectable()
 export class AuditService implements OnModuleInit {
   private readonly logger = new Logger(AuditService.name);
+  private readonly endpoints: DependencyEndpoints;
 
   constructor(
     private readonly repo: AuditRepository,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.endpoints = dependencyEndpoints(config);
+  }
 
   onModuleInit(): void {
     // No HTTP adapter when running as a command-line context: nothing to audit then.
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onSend', async (req, reply, payload) => {
-      if (MUTATING.has(req.method) && req.url.startsWith('/api/')) await this.record(req, reply.statusCode);
-      return payload;
+      if (!MUTATING.has(req.method) || !req.url.startsWith('/api/')) return payload;
+      const status = reply.statusCode;
+      if (status >= 400 && req.audit?.errorCode === ErrorCode.DEPENDENCY_UNAVAILABLE) {
+        void this.record(req, status);
+        return payload;
+      }
+      const failure = await this.record(req, status);
+      if (failure === null || status >= 400) return payload;
+      return this.refuse(req, reply, payload, failure);
     });
   }
 
-  private async record(req: FastifyRequest, status: number): Promise<void> {
+  /** Writes the row; returns the error when it could not be written (logged here), null when written. */
+  private async record(req: FastifyRequest, status: number): Promise<unknown> {
     const user = (req as FastifyRequest & { user?: AuthUser }).user;
     const ctx = req.audit ?? {};
     const route = req.routeOptions?.url ?? req.url.split('?')[0];
@@ -59,21 +92,42 @@ export class AuditService implements OnModuleInit {
     try {
       await this.repo.insert({
         actorId: user?.id ?? null,
-        actorName: user?.username ?? ctx.actorName ?? 'anonymous',
-        action: ctx.action ?? `${req.method} ${route}`,
-        method: req.method,
-        path: route,
-        targetType: ctx.targetType ?? route.replace(/^\/api\/v1\//, '').split('/')[0] ?? null,
-        targetId: ctx.targetId ?? params.id ?? null,
+        actorName: auditText(user?.username ?? ctx.actorName ?? 'anonymous', 64),
+        action: auditText(ctx.action ?? `${req.method} ${route}`, 160),
+        method: auditText(req.method, 16),
+        path: auditText(route, 512),
+        targetType: auditText(ctx.targetType ?? route.replace(/^\/api\/v1\//, '').split('/')[0] ?? null, 64),
+        targetId: auditText(ctx.targetId ?? params.id ?? null, 256),
         outcome: status < 400 ? 'success' : 'failure',
         statusCode: status,
         errorCode: ctx.errorCode ?? null,
-        requestId: req.id,
-        ip: req.ip ?? null,
+        requestId: auditText(req.id, 128),
+        ip: auditText(req.ip ?? null, 64),
       });
+      return null;
     } catch (e) {
-      this.logger.error({ err: (e as Error).message, request_id: req.id }, 'could not write the audit row');
+      this.logger.error({ err: (e as Error).message, status, request_id: req.id }, 'could not write the audit row');
+      return e;
     }
+  }
+
+  /** Replaces a success answer whose audit row is missing by an error envelope. */
+  private refuse(req: FastifyRequest, reply: FastifyReply, payload: unknown, cause: unknown): string {
+    if (payload && typeof (payload as Readable).destroy === 'function') (payload as Readable).destroy();
+    const dependency = classifyDependencyError(cause, this.endpoints);
+    const code = dependency ? ErrorCode.DEPENDENCY_UNAVAILABLE : ErrorCode.INTERNAL;
+    const handled = reply.statusCode;
+    const what = dependency ? DEPENDENCY_MESSAGES[dependency] : 'Internal error';
+    req.audit = { ...req.audit, errorCode: code };
+    reply.code(statusOf(code));
+    reply.removeHeader('content-length');
+    reply.header('content-type', 'application/json; charset=utf-8');
+    return JSON.stringify({
+      code,
+      message: `${what}: the audit record of this request could not be written, so it is not reported as done; its effect may have been applied — check before retrying`,
+      data: { audit: 'not_written', handler_status: handled, ...(dependency ? { dependency } : {}) },
+      request_id: req.id,
+    });
   }
 
   async list(q: AuditQueryDto): Promise<Page<AuditLogDto>> {
