@@ -41,7 +41,7 @@ export class AuthService {
     }
     await this.throttle.succeeded(username, ip);
     const now = new Date();
-    await this.users.update(user.id, { lastLoginAt: now });
+    await authDependency('postgres', () => this.users.update(user.id, { lastLoginAt: now }));
     const claims: Omit<JwtClaims, 'iat' | 'exp'> = {
       sub: user.id,
       username: user.username,
