@@ -19,7 +19,7 @@ export class AuthController {
   @AuditAction('auth.login')
   @ApiOperation({ summary: 'Log in with username and password; returns a JWT. Failed attempts are rate-limited.' })
   @ApiOkEnvelope(LoginResponseDto)
-  @ApiErrors(400, 401, 429)
+  @ApiErrors(400, 401, 429, 503)
   login(@Body() dto: LoginDto, @Ip() ip: string) {
     return this.auth.login(dto, ip);
   }

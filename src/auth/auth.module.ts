@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AccessGuard } from './access.guard.js';
 import { AuthController } from './auth.controller.js';
+import { AuthState } from './auth-state.js';
 import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -28,6 +29,7 @@ import { UsersService } from './users.service.js';
     UsersService,
     UsersRepository,
     PasswordHasher,
+    AuthState,
     TokenDenylist,
     LoginThrottle,
     JwtStrategy,

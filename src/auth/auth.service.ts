@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { LoginDto, LoginResponseDto } from './dto/login.dto.js';
 import type { UserDto } from './dto/user.dto.js';
 import type { JwtClaims } from './jwt.strategy.js';
+import { authDependency } from './dependency.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { AuthUser } from './role.js';
@@ -27,22 +28,26 @@ export class AuthService {
 
   async login(dto: LoginDto, ip: string): Promise<LoginResponseDto> {
     const username = dto.username.trim().toLowerCase();
-    await this.throttle.assertAllowed(username, ip);
-    const user = await this.users.findByUsername(username);
+    // The attempt is counted before the password is checked (429 past the limit, 503 without Redis).
+    await this.throttle.take(username, ip);
+    // auth_time is taken before the user is read: a role, password or state change that lands while the
+    // password is being checked (tokens_valid_after >= this moment) also revokes the token issued here.
+    const authTime = Date.now();
+    const user = await authDependency('postgres', () => this.users.findByUsername(username));
+    // Unknown users cost the same scrypt as known ones (verify hashes against a dummy) and are counted alike.
     const ok = await this.hasher.verify(dto.password, user?.passwordHash ?? null);
     if (!user || !ok || user.disabled) {
-      await this.throttle.recordFailure(username, ip);
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong username or password');
     }
-    await this.throttle.reset(username, ip);
+    await this.throttle.succeeded(username, ip);
     const now = new Date();
-    await this.users.update(user.id, { lastLoginAt: now });
+    await authDependency('postgres', () => this.users.update(user.id, { lastLoginAt: now }));
     const claims: Omit<JwtClaims, 'iat' | 'exp'> = {
       sub: user.id,
       username: user.username,
       role: user.role,
       jti: randomUUID(),
-      auth_time: now.getTime(),
+      auth_time: authTime,
     };
     const ttl = this.config.auth.jwt_ttl_seconds;
     const token = await this.jwt.signAsync(claims, { expiresIn: ttl, issuer: 'berth', algorithm: 'HS256' });
@@ -50,7 +55,7 @@ export class AuthService {
   }
 
   async logout(user: AuthUser): Promise<void> {
-    await this.denylist.revokeToken(user.jti, user.exp);
+    await this.denylist.revokeToken(user.id, user.jti, user.exp);
   }
 
   async me(user: AuthUser): Promise<UserDto> {

@@ -18,6 +18,24 @@ export interface JwtClaims {
   exp: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Berth issues every token with these claims; a token without them (e.g. without `exp`: eternal) is refused. */
+function hasRequiredClaims(c: unknown): c is JwtClaims {
+  const claims = c as Partial<JwtClaims> | null;
+  return (
+    typeof claims === 'object' &&
+    claims !== null &&
+    typeof claims.sub === 'string' &&
+    UUID.test(claims.sub) &&
+    typeof claims.jti === 'string' &&
+    claims.jti.length > 0 &&
+    claims.jti.length <= 128 &&
+    Number.isFinite(claims.exp) &&
+    Number.isFinite(claims.auth_time)
+  );
+}
+
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
@@ -35,10 +53,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(claims: JwtClaims): Promise<AuthUser> {
-    if (await this.denylist.isRevoked(claims.jti, claims.sub, claims.auth_time)) {
-      throw new AppError(ErrorCode.TOKEN_REVOKED, 'The bearer token has been revoked; log in again');
-    }
-    return { id: claims.sub, username: claims.username, role: claims.role, jti: claims.jti, exp: claims.exp };
+  async validate(claims: unknown): Promise<AuthUser> {
+    if (!hasRequiredClaims(claims)) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The bearer token is invalid');
+    // Username and role come from Postgres (through a short cache), never from the token: a demoted
+    // user's old token can never act with the old role.
+    const current = await this.denylist.check(claims);
+    return { id: claims.sub, username: current.username, role: current.role, jti: claims.jti, exp: claims.exp };
   }
 }

@@ -18,6 +18,10 @@ export class UserEntity {
   @Column({ type: 'boolean', default: false })
   disabled: boolean;
 
+  /** Every token authenticated at or before this moment is refused (role, password or state changed). */
+  @Column({ name: 'tokens_valid_after', type: 'timestamptz', default: () => "'epoch'" })
+  tokensValidAfter: Date;
+
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
   lastLoginAt: Date | null;
 

@@ -54,7 +54,7 @@ export class UsersRepository {
     return this.repo.save(this.repo.create(user));
   }
 
-  async update(id: string, patch: Partial<Pick<UserEntity, 'passwordHash' | 'role' | 'disabled' | 'lastLoginAt'>>) {
+  async update(id: string, patch: Partial<Pick<UserEntity, 'passwordHash' | 'role' | 'disabled' | 'lastLoginAt' | 'tokensValidAfter'>>) {
     await this.repo.update({ id }, patch);
   }
 

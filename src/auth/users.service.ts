@@ -71,8 +71,9 @@ export class UsersService implements OnApplicationBootstrap {
     if (dto.role) patch.role = dto.role;
     if (dto.disabled !== undefined) patch.disabled = dto.disabled;
     if (Object.keys(patch).length) {
+      // Any change of role, password or state ends the user's sessions, in the same durable write.
+      patch.tokensValidAfter = new Date();
       await this.users.update(id, patch);
-      // Tokens carry the role; any change of role, password or state ends the user's sessions.
       await this.denylist.revokeUser(id);
     }
     return this.get(id);

@@ -46,6 +46,10 @@ export const configSchema = z.object({
     admin_password: z.string().min(8, 'must be at least 8 characters').optional(),
     login_max_attempts: int(1, 1000),
     login_window_seconds: int(1, 86400),
+    /** Failed logins per username across every address within the window (stops distributed guessing). */
+    login_max_attempts_per_account: int(1, 100_000).default(50),
+    /** How long a guard verdict (user's role, disabled flag, tokens_valid_after, jti revoked) is cached per instance. */
+    state_cache_ms: int(0, 60_000).default(1000),
   }),
   encryption: z.object({
     /** Key ring "id:base64key,id2:base64key2"; the first key encrypts, all keys decrypt. */

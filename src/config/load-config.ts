@@ -23,6 +23,8 @@ const ENV_MAP: Record<string, string> = {
   BERTH_ADMIN_PASSWORD: 'auth.admin_password',
   BERTH_LOGIN_MAX_ATTEMPTS: 'auth.login_max_attempts',
   BERTH_LOGIN_WINDOW_SECONDS: 'auth.login_window_seconds',
+  BERTH_LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: 'auth.login_max_attempts_per_account',
+  BERTH_AUTH_STATE_CACHE_MS: 'auth.state_cache_ms',
   BERTH_ENCRYPTION_KEYS: 'encryption.keys',
   BERTH_KUBE_TIMEOUT_MS: 'kube.timeout_ms',
   BERTH_FANOUT_CONCURRENCY: 'kube.fanout_concurrency',
