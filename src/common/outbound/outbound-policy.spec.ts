@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GuardedHttpAgent } from './guarded-agent.js';
 import { invalidEntries, OutboundPolicy, parseAddress, parseCidr } from './outbound-policy.js';

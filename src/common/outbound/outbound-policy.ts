@@ -140,9 +140,9 @@ export class OutboundPolicy {
     this.builtIn = [...BUILT_IN, ...(config.allow_loopback ? [] : LOOPBACK)].map((b) => ({ cidr: parseCidr(b.cidr)!, reason: b.reason }));
   }
 
-  /** Allows everything but the unspecified address (for code built without a config, e.g. unit tests of adapters). */
-  static permissive(): OutboundPolicy {
-    return new OutboundPolicy({ allow_loopback: true, allow: ['0.0.0.0/0', '::/0'], deny: [] });
+  /** The built-in denials with loopback allowed (the non-production default), for code built without a config (unit tests of adapters). */
+  static unconfigured(): OutboundPolicy {
+    return new OutboundPolicy({ allow_loopback: true, allow: [], deny: [] });
   }
 
   /**
