@@ -61,6 +61,8 @@ describe('outbound policy and what Berth tells about unreachable servers (e2e)',
   const sockets: Socket[] = [];
   const ports: Record<string, number> = {};
   const kubeMode = { value: 'kube' as 'kube' | 'leaky' | 'status' };
+  const vendorHits = { n: 0 };
+  const vendorCredentials: Record<string, string> = {};
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-ssrf-'));
@@ -89,7 +91,13 @@ describe('outbound policy and what Berth tells about unreachable servers (e2e)',
     ports.kube = await listen(kube);
     const kube2 = createHttpsServer(tls, fakeKube({ value: 'kube' }));
     ports.kube2 = await listen(kube2, '127.0.0.2');
-    servers.push(resetting, plain, silent, internal, kube, kube2);
+    // Stands in for a vendor API on loopback; counts what reaches it.
+    const vendor = createHttpServer((_, res) => {
+      vendorHits.n++;
+      res.writeHead(500).end();
+    });
+    ports.vendor = await listen(vendor);
+    servers.push(resetting, plain, silent, internal, kube, kube2, vendor);
 
     t = await startTestApp({ env: { BERTH_KUBE_TIMEOUT_MS: String(TIMEOUT_MS) } });
     admin = await t.login();
@@ -206,6 +214,17 @@ describe('outbound policy and what Berth tells about unreachable servers (e2e)',
     let pop: string;
 
     beforeAll(async () => {
+      // Vendor credentials saved while loopback was allowed (first app), used by the second.
+      const vendor = `http://127.0.0.1:${ports.vendor}`;
+      for (const [provider, settings, secrets] of [
+        ['rancher', { endpoint: vendor }, { token: 'token-abc12:rancherSecretXyz123' }],
+        ['ack', { region_id: 'cn-hangzhou', endpoint: vendor }, { access_key_id: 'LTAI5tAckKeyId0001', access_key_secret: 'ack-secret-value' }],
+        ['tke', { region: 'ap-guangzhou', endpoint: vendor }, { secret_id: 'AKIDtkeSecretId00001', secret_key: 'tke-secret-key' }],
+      ] as const) {
+        const res = await t.api('POST', '/api/v1/credentials', { token: admin, body: { name: `${provider}-loopback`, provider, settings, secrets } });
+        expect(res.status).toBe(201);
+        vendorCredentials[provider] = res.body.data.id as string;
+      }
       // The same database: records saved by the first app are connected to by this one.
       p = await startTestApp({ dbName: t.dbName, env: { BERTH_KUBE_TIMEOUT_MS: String(TIMEOUT_MS), BERTH_OUTBOUND_ALLOW_LOOPBACK: 'false', BERTH_OUTBOUND_ALLOW: '127.0.0.2/32' } });
       padmin = await p.login();
@@ -245,6 +264,25 @@ describe('outbound policy and what Berth tells about unreachable servers (e2e)',
       expect(health.status).toBe(200);
       expect(health.body.data).toMatchObject({ status: 'unavailable', error: { code: 50301, message: 'Cluster fake-kube is unreachable' } });
       expect(p.logs.join('\n')).toMatch(/fake-kube .* is unreachable: EBERTH_OUTBOUND_REFUSED 127\.0\.0\.1 .*loopback/);
+    });
+
+    it('checks every vendor connection: a saved credential on a now-refused endpoint never reaches it', async () => {
+      const pool = (name: string, roles: string[]) => ({ name, desired_size: 1, roles, machine_config: { kind: 'Amazonec2Config', name: `nc-${name}` } });
+      const specs: Record<string, unknown> = {
+        rancher: { kubernetes_version: 'v1.31.4+rke2r1', cloud_credential: 'cattle-global-data:cc-abcde', node_pools: [pool('cp', ['etcd', 'control-plane', 'worker'])] },
+        ack: { kubernetes_version: '1.31.1-aliyun.1', vpc_id: 'vpc-sim', subnet_ids: ['vsw-a'], node_pools: [{ name: 'default', desired_size: 1, instance_types: ['ecs.g7.large'] }] },
+        tke: { kubernetes_version: '1.30.0', vpc_id: 'vpc-sim', subnet_ids: ['subnet-a'], pod_cidr: '172.20.0.0/16', service_cidr: '172.21.0.0/20', node_pools: [{ name: 'workers', desired_size: 1 }] },
+      };
+      vendorHits.n = 0;
+      for (const provider of ['rancher', 'ack', 'tke']) {
+        const res = await p.api('POST', '/api/v1/clusters', { token: padmin, body: { provider, credential_id: vendorCredentials[provider], name: `via-${provider}`, spec: specs[provider] } });
+        expect([provider, res.status >= 500, res.text.includes('127.0.0.1')]).toEqual([provider, true, true]);
+      }
+      expect(vendorHits.n).toBe(0);
+      // The same credentials reach the endpoint from the first app, where loopback is allowed.
+      const control = await t.api('POST', '/api/v1/clusters', { token: admin, body: { provider: 'ack', credential_id: vendorCredentials.ack, name: 'via-ack', spec: specs.ack } });
+      expect(control.status).toBeGreaterThanOrEqual(500);
+      expect(vendorHits.n).toBeGreaterThan(0);
     });
 
     it('lets an allow-list entry through', async () => {

@@ -43,6 +43,15 @@ const LOOPBACK: { cidr: string; reason: string }[] = [
   { cidr: '::1/128', reason: 'loopback address' },
 ];
 
+/** Ends every refusal's message, so a refusal wrapped by an SDK (which keeps only the message) is still recognised. */
+export const OUTBOUND_POLICY_MARK = 'outbound policy';
+
+/** Whether an error (or its cause, or an SDK's wrapper of it) is a refusal by the outbound policy. */
+export function isOutboundRefusal(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | null;
+  return err?.code === 'EBERTH_OUTBOUND_REFUSED' || err?.cause?.code === 'EBERTH_OUTBOUND_REFUSED' || (typeof err?.message === 'string' && err.message.endsWith(`(${OUTBOUND_POLICY_MARK})`));
+}
+
 /** An address the policy refuses; `code` lets network-error handlers recognise it. */
 export class OutboundRefusedError extends Error {
   readonly code = 'EBERTH_OUTBOUND_REFUSED';
@@ -51,7 +60,7 @@ export class OutboundRefusedError extends Error {
     readonly address: string,
     readonly reason: string,
   ) {
-    super(`${host === address ? address : `${host} resolves to ${address}, which is`} ${article(reason)} Berth may not connect to (outbound policy)`);
+    super(`${host === address ? `${address} is` : `${host} resolves to ${address}, which is`} ${article(reason)} Berth may not connect to (${OUTBOUND_POLICY_MARK})`);
   }
 }
 
