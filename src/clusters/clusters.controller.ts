@@ -55,12 +55,15 @@ export class ClustersController {
   @Authenticated({ role: Role.OPERATOR })
   @ApiOperation({
     summary: 'Attach an existing cluster by kubeconfig or server + token',
-    description: 'Berth probes the cluster before saving. Unreachable → 503, slow → 504, credential rejected → 422, refused kubeconfig → 422; `force` saves it as unavailable instead.',
+    description:
+      'Berth probes the cluster before saving. Unreachable → 503 (one message for every connection failure), slow → 504, credential rejected → 422, refused kubeconfig → 422; ' +
+      '`force` saves an unreachable one as unavailable instead. A server that answers but is not Kubernetes → 422 (42211), even with `force`; ' +
+      'a server resolving to an address the outbound policy refuses → 422 (42210); `insecure_skip_tls_verify` (also in a kubeconfig) is admin-only → 403.',
   })
   @ApiOkEnvelope(ClusterDto, { status: 201 })
-  @ApiErrors(400, 409, 422, 503, 504)
+  @ApiErrors(400, 403, 409, 422, 503, 504)
   import(@CurrentUser() user: AuthUser, @Body() dto: ImportClusterDto) {
-    return this.clusters.import(dto, user.id);
+    return this.clusters.import(dto, user.id, user.role);
   }
 
   @Get(':id')
@@ -87,7 +90,7 @@ export class ClustersController {
   @ApiOkEnvelope(OperationDto, { status: 202 })
   @ApiErrors(400, 404, 409, 422, 502, 503, 504)
   async update(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Body() dto: UpdateClusterDto, @Res({ passthrough: true }) reply: FastifyReply, @IdempotencyKey() key?: string) {
-    return answer(reply, await this.provisioning.update(id, dto, user.id, key));
+    return answer(reply, await this.provisioning.update(id, dto, user.id, key, user.role));
   }
 
   @Delete(':id')

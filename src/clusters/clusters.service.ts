@@ -7,6 +7,7 @@ import { SecretBox } from '../common/crypto/secret-box.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { parseLabelQuery } from '../common/validators.js';
+import { Role, roleAllows } from '../auth/role.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { ClusterAccess } from '../kube/client/cluster-access.js';
 import { ClusterClientPool } from '../kube/client/cluster-client.pool.js';
@@ -75,12 +76,13 @@ export class ClustersService implements OnModuleInit {
   }
 
   /** Attaches an existing cluster: probe first, store the credential sealed, answer with the record. */
-  async import(dto: ImportClusterDto, actorId: string): Promise<ClusterDto> {
+  async import(dto: ImportClusterDto, actorId: string, actorRole: Role = Role.VIEWER): Promise<ClusterDto> {
     const access = this.accessFrom(dto);
     if (!access) {
       throw AppError.validation([{ field: 'kubeconfig', errors: ['give either kubeconfig, or server and token'] }]);
     }
     if (await this.repo.findByName(dto.name)) throw AppError.conflict(`cluster ${dto.name} already exists`);
+    await this.vet(access, dto, actorRole);
     const id = randomUUID();
     const probe = await this.probeAccess({ id, name: dto.name }, access, dto.force ?? false);
     const row = await this.repo.insert({
@@ -103,7 +105,7 @@ export class ClustersService implements OnModuleInit {
     return this.dto(row);
   }
 
-  async update(id: string, dto: UpdateClusterDto): Promise<ClusterDto> {
+  async update(id: string, dto: UpdateClusterDto, actorRole: Role = Role.VIEWER): Promise<ClusterDto> {
     this.forget(id);
     const current = await this.mustFind(id);
     if (dto.name && dto.name !== current.name) {
@@ -118,6 +120,7 @@ export class ClustersService implements OnModuleInit {
     if (dto.district !== undefined) patch.district = dto.district;
     const access = this.accessFrom(dto);
     if (access) {
+      await this.vet(access, dto, actorRole);
       // A new credential is probed before it replaces the old one.
       const probe = await this.probeAccess({ id, name: dto.name ?? current.name }, access, dto.force ?? false);
       await this.repo.replaceAccess(id, {
@@ -242,12 +245,37 @@ export class ClustersService implements OnModuleInit {
     if (c.status === ClusterStatus.ACTIVE && !probe.ok) this.logger.warn(`cluster ${c.name} became unavailable: ${probe.error.message}`);
   }
 
-  /** Probes a credential that is not saved yet; refuses it unless `force`. */
+  /**
+   * What a caller may ask Berth to connect to: skipping TLS verification is an admin's choice, and the
+   * server must resolve to an address the outbound policy allows (checked again on every connection).
+   */
+  private async vet(access: ClusterAccess, dto: UpdateClusterDto, role: Role): Promise<void> {
+    const field = dto.kubeconfig !== undefined ? 'kubeconfig' : 'server';
+    if (access.insecure_skip_tls_verify && !roleAllows(role, Role.ADMIN)) {
+      throw new AppError(
+        ErrorCode.FORBIDDEN,
+        'Only an admin may turn off TLS verification (insecure_skip_tls_verify, or insecure-skip-tls-verify in a kubeconfig): ' +
+          'give the API server\'s CA (ca_data or certificate-authority-data) instead',
+        { field: field === 'server' ? 'insecure_skip_tls_verify' : 'kubeconfig', required_role: Role.ADMIN },
+      );
+    }
+    const refused = await this.pool.policy.checkUrl(access.server);
+    if (refused) {
+      throw new AppError(ErrorCode.OUTBOUND_ADDRESS_REFUSED, `${field} refused: ${refused.message}`, { field, reason: refused.reason });
+    }
+  }
+
+  /**
+   * Probes a credential that is not saved yet; refuses it unless `force`. `force` saves a cluster that
+   * cannot be reached now (as unavailable); it never saves a server that answered but is not Kubernetes.
+   */
   private async probeAccess(ref: { id: string; name: string }, access: ClusterAccess, force: boolean): Promise<ProbeResult> {
     const client = await this.pool.transient(ref, access);
     try {
       const probe = await this.prober.probe(client);
-      if (probe.ok || force) return probe;
+      if (probe.ok) return probe;
+      if (probe.notKubernetes) throw probe.error;
+      if (force) return probe;
       const e = probe.error;
       if (e.details?.kube_status === 401) {
         throw new AppError(ErrorCode.CLUSTER_CREDENTIAL_REJECTED, `Cluster ${ref.name} rejected the credential (401)`, e.details);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
+import { Role } from '../auth/role.js';
 import { AppError } from '../common/app-error.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -100,13 +101,13 @@ export class ProvisioningService {
   }
 
   /** Imported clusters change at once; vendor-side fields of vendor clusters change through an operation. */
-  async update(id: string, dto: UpdateClusterDto, actorId: string, idempotencyKey?: string): Promise<MaybeOperation<ClusterDto>> {
+  async update(id: string, dto: UpdateClusterDto, actorId: string, idempotencyKey?: string, actorRole: Role = Role.VIEWER): Promise<MaybeOperation<ClusterDto>> {
     const c = await this.mustFind(id);
     if (c.provider === ClusterProvider.IMPORTED) {
       if (dto.deletion_protection !== undefined) {
         throw AppError.validation([{ field: 'deletion_protection', errors: ['imported clusters have no vendor-side deletion protection'] }]);
       }
-      return { status: 200, body: await this.clusters.update(id, dto) };
+      return { status: 200, body: await this.clusters.update(id, dto, actorRole) };
     }
     const access = ACCESS_FIELDS.filter((f) => dto[f] !== undefined);
     if (access.length) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidEntries } from '../common/outbound/outbound-policy.js';
 
 /** Secrets that only exist so a developer can run Berth without setting anything. Refused in production. */
 export const DEV_JWT_SECRET = 'berth-development-jwt-secret-change-me';
@@ -16,6 +17,14 @@ const url = (protocols: string[]) =>
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A list given as YAML array or as a comma-separated string (env). */
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((e) => e.trim()).filter(Boolean))
+  .superRefine((v, ctx) => {
+    const bad = invalidEntries(v);
+    if (bad.length) ctx.addIssue({ code: 'custom', message: `not a CIDR, IP address or host name: ${bad.join(', ')}` });
+  });
 
 export const configSchema = z.object({
   env: z.enum(['development', 'test', 'production']),
@@ -64,6 +73,13 @@ export const configSchema = z.object({
     /** A cluster not probed for this long reads as "stale", whatever its last status. */
     stale_after_seconds: int(10, 864_000),
     max_kubeconfig_bytes: int(1024, 4 * 1024 * 1024),
+  }),
+  /** Addresses Berth may connect to for cluster API servers and vendor endpoints (README "Untrusted endpoints"). */
+  outbound: z.object({
+    /** Defaults to true outside production, false in production (see load-config). */
+    allow_loopback: bool,
+    allow: list,
+    deny: list,
   }),
   workers: z.object({
     enabled: bool,

@@ -50,4 +50,14 @@ describe('loadConfig', () => {
     expect(ok.log_level).toBe('warn');
     expect(ok.env).toBe('production');
   });
+
+  it('denies loopback in production and allows it elsewhere unless told; parses allow and deny lists', () => {
+    const prod = { NODE_ENV: 'production', BERTH_JWT_SECRET: 'x'.repeat(40), BERTH_ENCRYPTION_KEYS: KEY };
+    expect(loadConfig(prod, dir()).outbound).toEqual({ allow_loopback: false, allow: [], deny: [] });
+    expect(loadConfig({}, dir()).outbound.allow_loopback).toBe(true);
+    expect(loadConfig({ BERTH_OUTBOUND_ALLOW_LOOPBACK: 'false' }, dir()).outbound.allow_loopback).toBe(false);
+    const c = loadConfig({ ...prod, BERTH_OUTBOUND_ALLOW_LOOPBACK: 'true', BERTH_OUTBOUND_ALLOW: '10.0.0.0/8, k8s.corp.example ,fd00::/8', BERTH_OUTBOUND_DENY: '*.internal.example' }, dir());
+    expect(c.outbound).toEqual({ allow_loopback: true, allow: ['10.0.0.0/8', 'k8s.corp.example', 'fd00::/8'], deny: ['*.internal.example'] });
+    expect(() => loadConfig({ BERTH_OUTBOUND_DENY: '10.0.0.0/40,ok.example' }, dir())).toThrow(/BERTH_OUTBOUND_DENY \(outbound.deny\): not a CIDR, IP address or host name: 10.0.0.0\/40/);
+  });
 });

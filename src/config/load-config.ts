@@ -30,6 +30,9 @@ const ENV_MAP: Record<string, string> = {
   BERTH_FANOUT_CONCURRENCY: 'kube.fanout_concurrency',
   BERTH_PROBE_INTERVAL_SECONDS: 'kube.probe_interval_seconds',
   BERTH_STALE_AFTER_SECONDS: 'kube.stale_after_seconds',
+  BERTH_OUTBOUND_ALLOW_LOOPBACK: 'outbound.allow_loopback',
+  BERTH_OUTBOUND_ALLOW: 'outbound.allow',
+  BERTH_OUTBOUND_DENY: 'outbound.deny',
   BERTH_WORKERS: 'workers.enabled',
   BERTH_WORKER_CONCURRENCY: 'workers.concurrency',
   BERTH_OPERATION_RECOVERY_INTERVAL_MS: 'workers.recovery_interval_ms',
@@ -81,6 +84,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, dir = join(proc
     const v = env[name];
     if (v !== undefined && v !== '') setPath(tree, path, v);
   }
+  // Loopback is reachable outside production (the testbed and simulators listen on 127.0.0.1), not in it.
+  const outbound = (tree.outbound ?? {}) as Tree;
+  tree.outbound = { allow: [], deny: [], ...outbound, allow_loopback: outbound.allow_loopback ?? nodeEnv !== 'production' };
   if (nodeEnv !== 'production') {
     // Development and test get fixed, publicly known secrets so that `npm start` works out of the box.
     tree = merge({ auth: { jwt_secret: DEV_JWT_SECRET }, encryption: { keys: DEV_ENCRYPTION_KEYS } }, tree);

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +7,9 @@ import { SealedStores } from '../common/crypto/sealed-stores.js';
 import { maskSecret, SecretBox, SecretDecryptError } from '../common/crypto/secret-box.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { OutboundPolicy } from '../common/outbound/outbound-policy.js';
 import { flattenValidationErrors, VALIDATION_OPTIONS } from '../common/validation.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { CredentialDto, CreateCredentialDto, CredentialQueryDto, UpdateCredentialDto } from './dto/credential.dto.js';
 import type { CredentialEntity } from './credential.entity.js';
 import type { CredentialProvider } from './credential-provider.js';
@@ -41,11 +43,17 @@ function toDto(c: CredentialEntity): CredentialDto {
 
 @Injectable()
 export class CredentialsService implements OnModuleInit {
+  /** Which addresses vendor endpoints may resolve to (the adapters check it again on every connection). */
+  private readonly policy: OutboundPolicy;
+
   constructor(
     private readonly repo: CredentialsRepository,
     private readonly box: SecretBox,
     private readonly stores: SealedStores,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.policy = new OutboundPolicy(config.outbound);
+  }
 
   onModuleInit(): void {
     this.stores.register('credentials', 'secret_sealed');
@@ -141,6 +149,12 @@ export class CredentialsService implements OnModuleInit {
     const s = await check(schema.settings, settings ?? {}, 'settings');
     const t = secrets ? await check(schema.secrets, secrets, 'secrets') : null;
     if (errors.length) throw AppError.validation(errors);
+    if (typeof s.endpoint === 'string') {
+      const refused = await this.policy.checkUrl(s.endpoint);
+      if (refused) {
+        throw new AppError(ErrorCode.OUTBOUND_ADDRESS_REFUSED, `settings.endpoint refused: ${refused.message}`, { field: 'settings.endpoint', reason: refused.reason });
+      }
+    }
     return { settings: { ...s }, secrets: t ? { ...t } : null };
   }
 

@@ -1,3 +1,4 @@
+import type { OutboundPolicy } from '../common/outbound/outbound-policy.js';
 import type { FieldError } from '../common/app-error.js';
 
 /** Vendors Berth can create clusters at (imported clusters have no provider). */
@@ -120,6 +121,8 @@ export interface RevealedProviderCredential {
 export type ClusterProviderFactory = (credential: RevealedProviderCredential, opts: VendorCallOptions) => ClusterProvider;
 
 export interface VendorCallOptions {
+  /** Which addresses the vendor endpoint may resolve to; checked on every connection (see common/outbound). */
+  outbound?: OutboundPolicy;
   /** Per-call timeout. */
   timeoutMs: number;
   /** Attempts for idempotent calls on throttling, 5xx and network errors (1 = no retry). */

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { OutboundPolicy } from '../common/outbound/outbound-policy.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { ackProviderFactory, ACK_CAPABILITIES } from './ack/ack.provider.js';
 import { RANCHER_CAPABILITIES, rancherProviderFactory } from './rancher/rancher.provider.js';
@@ -28,12 +30,15 @@ const CAPABILITIES: Partial<Record<ProviderName, ProviderCapabilities>> = {
 @Injectable()
 export class ClusterProviders {
   private readonly factories: Partial<Record<ProviderName, ClusterProviderFactory>>;
+  private readonly callOptions: VendorCallOptions;
 
   constructor(
     private readonly credentials: CredentialsService,
     @Optional() @Inject(CLUSTER_PROVIDER_FACTORIES) overrides?: Partial<Record<ProviderName, ClusterProviderFactory>>,
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
   ) {
     this.factories = { ...FACTORIES, ...(overrides ?? {}) };
+    this.callOptions = { ...DEFAULT_VENDOR_CALL_OPTIONS, outbound: config ? new OutboundPolicy(config.outbound) : OutboundPolicy.unconfigured() };
   }
 
   supported(): ProviderName[] {
@@ -52,6 +57,6 @@ export class ClusterProviders {
     if (credential.provider !== provider) {
       throw AppError.validation([{ field: 'credential_id', errors: [`credential ${credential.name} is for ${credential.provider}, not ${provider}`] }]);
     }
-    return factory({ id: credential.id, provider: credential.provider, settings: credential.settings, secrets: credential.secrets }, DEFAULT_VENDOR_CALL_OPTIONS);
+    return factory({ id: credential.id, provider: credential.provider, settings: credential.settings, secrets: credential.secrets }, this.callOptions);
   }
 }

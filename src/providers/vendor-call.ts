@@ -1,5 +1,6 @@
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { isOutboundRefusal } from '../common/outbound/outbound-policy.js';
 import type { ProviderName, VendorCallOptions } from './cluster-provider.js';
 
 /** A vendor failure in Berth's terms, produced by each adapter's classifier. */
@@ -69,6 +70,8 @@ export class VendorCaller {
         return await withDeadline(fn(), this.opts.timeoutMs);
       } catch (e) {
         if (e instanceof AppError) throw e;
+        // The endpoint resolves to an address Berth may not connect to: retrying cannot help.
+        if (isOutboundRefusal(e)) throw toAppError(this.vendor, action, { kind: 'unavailable', vendor_code: null, vendor_status: null, request_id: null, message: (e as Error).message });
         const f = networkFailure(e) ?? this.classify(e);
         const retry = o.idempotent ? RETRYABLE.includes(f.kind) : f.kind === 'throttled';
         if (!retry || attempt >= this.opts.attempts) throw toAppError(this.vendor, action, f);

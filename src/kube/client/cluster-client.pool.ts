@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { ClusterAccess } from './cluster-access.js';
 import { type ClusterRef, KubeClient } from './kube-client.js';
@@ -15,15 +16,19 @@ interface Entry {
 @Injectable()
 export class ClusterClientPool implements OnApplicationShutdown {
   private readonly entries = new Map<string, Entry>();
+  /** Which addresses cluster API servers may have (checked on every new connection). */
+  readonly policy: OutboundPolicy;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.policy = new OutboundPolicy(config.outbound);
+  }
 
   /** The cached client for this version of the cluster, or a new one built from `access()`. */
   get(cluster: ClusterRef, version: string, access: () => ClusterAccess): Promise<KubeClient> {
     const entry = this.entries.get(cluster.id);
     if (entry?.version === version) return entry.client;
     if (entry) void entry.client.then((c) => c.close(), () => undefined);
-    const client = KubeClient.create(cluster, access(), this.config.kube.timeout_ms);
+    const client = KubeClient.create(cluster, access(), this.config.kube.timeout_ms, this.policy);
     this.entries.set(cluster.id, { version, client });
     client.catch(() => this.entries.get(cluster.id)?.client === client && this.entries.delete(cluster.id));
     return client;
@@ -31,7 +36,7 @@ export class ClusterClientPool implements OnApplicationShutdown {
 
   /** A client not kept in the pool (probing a credential before it is saved). Close it after use. */
   transient(cluster: ClusterRef, access: ClusterAccess): Promise<KubeClient> {
-    return KubeClient.create(cluster, access, this.config.kube.timeout_ms);
+    return KubeClient.create(cluster, access, this.config.kube.timeout_ms, this.policy);
   }
 
   drop(clusterId: string): void {

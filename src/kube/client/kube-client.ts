@@ -1,8 +1,11 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { Logger } from '@nestjs/common';
 import { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { type Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
+import { GuardedHttpsAgent } from '../../common/outbound/guarded-agent.js';
+import type { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import type { ClusterAccess } from './cluster-access.js';
 import { Discovery } from './discovery.js';
 
@@ -29,12 +32,38 @@ interface KubeStatus {
   code?: number;
 }
 
+/** The longest Status.message relayed to clients. */
+const MAX_STATUS_MESSAGE = 1000;
+
+/**
+ * The body as a Kubernetes Status (`kind: "Status"`), or null when it is anything else. Only a Status
+ * is relayed: a body from something that is not an API server (an internal web service reached through
+ * a cluster record) never reaches clients.
+ */
+export function kubeStatusOf(body: Buffer): KubeStatus | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  const s = parsed as Record<string, unknown>;
+  if (s.kind !== 'Status') return null;
+  return {
+    kind: 'Status',
+    message: typeof s.message === 'string' ? s.message.slice(0, MAX_STATUS_MESSAGE) : undefined,
+    reason: typeof s.reason === 'string' ? s.reason.slice(0, 100) : undefined,
+    code: typeof s.code === 'number' ? s.code : undefined,
+  };
+}
+
+const log = new Logger('KubeClient');
+
 export interface ClusterRef {
   id: string;
   name: string;
 }
-
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN']);
 
 /**
  * One cluster's API server: a keep-alive HTTPS agent built from the cluster's credential (through
@@ -53,7 +82,8 @@ export class KubeClient {
     readonly timeoutMs: number,
   ) {}
 
-  static async create(cluster: ClusterRef, access: ClusterAccess, timeoutMs: number): Promise<KubeClient> {
+  /** Every connection the client opens is checked against `policy` on the resolved address. */
+  static async create(cluster: ClusterRef, access: ClusterAccess, timeoutMs: number, policy: OutboundPolicy): Promise<KubeClient> {
     const kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: [
@@ -75,7 +105,7 @@ export class KubeClient {
     });
     const opts: RequestOptions = {};
     await kc.applyToHTTPSOptions(opts);
-    const agent = new Agent({
+    const agent = new GuardedHttpsAgent(policy, {
       keepAlive: true,
       keepAliveMsecs: 30_000,
       maxSockets: 64,
@@ -114,15 +144,14 @@ export class KubeClient {
     return (await this.open('GET', path, req, req.timeoutMs ?? this.timeoutMs, false)) as IncomingMessage;
   }
 
+  /**
+   * A cluster's error answer in Berth's terms. Only a Kubernetes Status' message is relayed; any other
+   * body (HTML of a web server, a proxy's page) becomes a generic message with the HTTP status.
+   */
   statusError(res: KubeResponse): AppError {
-    let status: KubeStatus = {};
-    try {
-      status = JSON.parse(res.body.toString('utf8')) as KubeStatus;
-    } catch {
-      status = { message: res.body.toString('utf8').slice(0, 300) };
-    }
-    const message = `Cluster ${this.cluster.name}: ${status.message ?? `HTTP ${res.status}`}`;
-    const details = { cluster_id: this.cluster.id, cluster_name: this.cluster.name, kube_status: res.status, kube_reason: status.reason ?? null };
+    const status = kubeStatusOf(res.body);
+    const message = `Cluster ${this.cluster.name}: ${status?.message ?? `HTTP ${res.status}${status ? '' : ' (not a Kubernetes Status)'}`}`;
+    const details = { cluster_id: this.cluster.id, cluster_name: this.cluster.name, kube_status: res.status, kube_reason: status?.reason ?? null };
     switch (res.status) {
       case 400:
         return new AppError(ErrorCode.BAD_REQUEST, message, details);
@@ -212,11 +241,14 @@ export class KubeClient {
     });
   }
 
+  /**
+   * Every connection failure — refused, reset, not TLS, TLS verification failed, name not found, refused
+   * by the outbound policy — is the same answer: which one it was would tell a caller what listens on
+   * an address of Berth's network (a port scan through cluster import). The reason goes to the log only.
+   */
   private networkError(e: Error & { code?: string }): AppError {
-    const details = { cluster_id: this.cluster.id, cluster_name: this.cluster.name, reason: e.code ?? e.message };
     if (e instanceof AppError) return e;
-    const tls = /CERT|SSL|TLS|self[- ]signed|altnames/i.test(`${e.code} ${e.message}`);
-    const why = NETWORK_ERRORS.has(e.code ?? '') ? e.code : tls ? `TLS error (${e.code ?? e.message})` : e.message;
-    return new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${this.cluster.name} is unreachable: ${why}`, details);
+    log.warn(`cluster ${this.cluster.name} (${this.cluster.id}) at ${this.base.host} is unreachable: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '));
+    return new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${this.cluster.name} is unreachable`, { cluster_id: this.cluster.id, cluster_name: this.cluster.name });
   }
 }

@@ -1,6 +1,8 @@
 import Cs, * as $cs from '@alicloud/cs20151215';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
-import type { FieldError } from '../../common/app-error.js';
+import { AppError, type FieldError } from '../../common/app-error.js';
+import { ErrorCode } from '../../common/error-codes.js';
+import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import type {
   ChangeState,
   ClusterProvider,
@@ -255,6 +257,28 @@ export class AckClusterProvider implements ClusterProvider {
   }
 }
 
+/**
+ * The ACK SDK (darabonba/httpx) takes no agent or lookup hook, so a credential's endpoint override is
+ * resolved and checked against the outbound policy right before every call instead. (This leaves the
+ * few milliseconds between Berth's lookup and the SDK's own as a DNS-rebinding window; endpoints are set
+ * by admins only. Cluster API servers, Rancher, Harbor and TKE are checked on the connection itself.)
+ */
+function guardEndpoint<T extends object>(api: T, host: string, policy: OutboundPolicy): T {
+  return new Proxy(api, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const refused = await policy.check(host);
+        if (refused) {
+          throw new AppError(ErrorCode.VENDOR_UNAVAILABLE, `ack endpoint refused: ${refused.message}`, { vendor: 'ack', field: 'settings.endpoint', reason: refused.reason });
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
 /** Builds the real SDK client from a revealed ACK credential (settings.endpoint overrides the public endpoint). */
 export const ackProviderFactory: ClusterProviderFactory = (credential, opts) => {
   const region = String(credential.settings.region_id ?? '');
@@ -270,5 +294,6 @@ export const ackProviderFactory: ClusterProviderFactory = (credential, opts) => 
       connectTimeout: Math.min(opts.timeoutMs, 5000),
     }),
   );
-  return new AckClusterProvider(api, region, opts);
+  const guarded = endpoint ? guardEndpoint(api, endpoint.hostname, opts.outbound ?? OutboundPolicy.unconfigured()) : api;
+  return new AckClusterProvider(guarded, region, opts);
 };

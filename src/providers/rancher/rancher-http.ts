@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import { GuardedHttpAgent, GuardedHttpsAgent } from '../../common/outbound/guarded-agent.js';
+import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import type { VendorFailure } from '../vendor-call.js';
 
 /** A Rancher error answer: `{type:"error", status, code, message}`. */
@@ -20,6 +22,8 @@ export interface RancherHttpOptions {
   caData?: string;
   insecureSkipTlsVerify?: boolean;
   timeoutMs: number;
+  /** Checked on every connection (the resolved address); default: the built-in denials, loopback allowed. */
+  outbound?: OutboundPolicy;
 }
 
 /**
@@ -32,10 +36,11 @@ export class RancherHttp {
 
   constructor(private readonly opts: RancherHttpOptions) {
     this.base = new URL(opts.endpoint);
+    const policy = opts.outbound ?? OutboundPolicy.unconfigured();
     this.agent =
       this.base.protocol === 'https:'
-        ? new https.Agent({ keepAlive: true, ca: opts.caData ? Buffer.from(opts.caData, 'base64') : undefined, rejectUnauthorized: !opts.insecureSkipTlsVerify })
-        : new http.Agent({ keepAlive: true });
+        ? new GuardedHttpsAgent(policy, { keepAlive: true, ca: opts.caData ? Buffer.from(opts.caData, 'base64') : undefined, rejectUnauthorized: !opts.insecureSkipTlsVerify })
+        : new GuardedHttpAgent(policy, { keepAlive: true });
   }
 
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -71,7 +76,7 @@ export class RancherHttp {
             const status = res.statusCode ?? 0;
             if (status >= 400) {
               const rid = res.headers['x-api-request-id'] ?? res.headers['x-request-id'];
-              reject(new RancherHttpError(status, (parsed?.code as string) ?? null, (parsed?.message as string) ?? (text.slice(0, 300) || `HTTP ${status}`), typeof rid === 'string' ? rid : null));
+              reject(new RancherHttpError(status, (parsed?.code as string) ?? null, typeof parsed?.message === 'string' ? parsed.message.slice(0, 1000) : `HTTP ${status}`, typeof rid === 'string' ? rid : null));
             } else resolve(parsed as T);
           });
         },

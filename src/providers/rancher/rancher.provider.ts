@@ -297,6 +297,7 @@ export const rancherProviderFactory: ClusterProviderFactory = (credential, opts)
       caData: typeof credential.settings.ca_data === 'string' ? credential.settings.ca_data : undefined,
       insecureSkipTlsVerify: credential.settings.insecure_skip_tls_verify === true,
       timeoutMs: opts.timeoutMs,
+      outbound: opts.outbound,
     }),
     opts,
   );

@@ -1,5 +1,7 @@
 import { tke } from 'tencentcloud-sdk-nodejs-tke';
 import type { FieldError } from '../../common/app-error.js';
+import { GuardedHttpAgent, GuardedHttpsAgent } from '../../common/outbound/guarded-agent.js';
+import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import type {
   ChangeState,
   ClusterProvider,
@@ -254,6 +256,7 @@ export class TkeClusterProvider implements ClusterProvider {
 export const tkeProviderFactory: ClusterProviderFactory = (credential, opts) => {
   const region = String(credential.settings.region ?? '');
   const endpoint = typeof credential.settings.endpoint === 'string' ? new URL(credential.settings.endpoint) : null;
+  const policy = opts.outbound ?? OutboundPolicy.unconfigured();
   const api = new Client({
     credential: { secretId: credential.secrets.secret_id, secretKey: credential.secrets.secret_key },
     region,
@@ -262,6 +265,8 @@ export const tkeProviderFactory: ClusterProviderFactory = (credential, opts) => 
         endpoint: endpoint ? endpoint.host : 'tke.tencentcloudapi.com',
         protocol: endpoint ? `${endpoint.protocol}//` : 'https://',
         reqTimeout: Math.max(1, Math.ceil(opts.timeoutMs / 1000)),
+        // Every connection is checked against the outbound policy on its resolved address.
+        agent: endpoint?.protocol === 'http:' ? new GuardedHttpAgent(policy, { keepAlive: true }) : new GuardedHttpsAgent(policy, { keepAlive: true }),
       },
     },
   });

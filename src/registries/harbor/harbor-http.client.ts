@@ -2,6 +2,9 @@ import { Inject, Injectable, type OnModuleDestroy, Optional } from '@nestjs/comm
 import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { GuardedHttpAgent, GuardedHttpsAgent } from '../../common/outbound/guarded-agent.js';
+import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { RegistryConnection } from '../registry-provider.js';
 import { harborError, harborTimeout, harborUnreachable, type HarborCallContext } from './harbor-errors.js';
 
@@ -66,14 +69,17 @@ interface RawResponse {
 @Injectable()
 export class HarborHttpClient implements OnModuleDestroy {
   private readonly opts: HarborHttpOptions;
-  private readonly agents = {
-    http: new HttpAgent({ keepAlive: true, maxSockets: 32 }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets: 32 }),
-    httpsInsecure: new HttpsAgent({ keepAlive: true, maxSockets: 32, rejectUnauthorized: false }),
-  };
+  private readonly agents: { http: HttpAgent; https: HttpsAgent; httpsInsecure: HttpsAgent };
 
-  constructor(@Optional() @Inject(HARBOR_HTTP_OPTIONS) opts?: Partial<HarborHttpOptions>) {
+  constructor(@Optional() @Inject(HARBOR_HTTP_OPTIONS) opts?: Partial<HarborHttpOptions>, @Optional() @Inject(APP_CONFIG) config?: AppConfig) {
     this.opts = { ...DEFAULT_HARBOR_HTTP_OPTIONS, ...(opts ?? {}) };
+    // Every connection to a Harbor endpoint is checked against the outbound policy on its resolved address.
+    const policy = config ? new OutboundPolicy(config.outbound) : OutboundPolicy.unconfigured();
+    this.agents = {
+      http: new GuardedHttpAgent(policy, { keepAlive: true, maxSockets: 32 }),
+      https: new GuardedHttpsAgent(policy, { keepAlive: true, maxSockets: 32 }),
+      httpsInsecure: new GuardedHttpsAgent(policy, { keepAlive: true, maxSockets: 32, rejectUnauthorized: false }),
+    };
   }
 
   onModuleDestroy(): void {
