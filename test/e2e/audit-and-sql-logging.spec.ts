@@ -35,6 +35,26 @@ describe('audit rows and SQL logging', () => {
     expect(row2.actor_name).toBe('admin');
   });
 
+  it('a success whose audit row cannot be written answers 503 (not_written), and says the change itself happened', async () => {
+    const victim = await userToken(t, admin, 'audit-victim', 'viewer');
+    // The audit insert of a logout hangs in Postgres past the statement timeout (a database too slow to take it).
+    await t.sql.query(`
+      CREATE FUNCTION refuse_logout_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(10); RETURN NEW; END $$;
+      CREATE TRIGGER refuse_logout_audit BEFORE INSERT ON audit_logs
+        FOR EACH ROW WHEN (NEW.path LIKE '%/auth/logout') EXECUTE FUNCTION refuse_logout_audit();`);
+    let out;
+    try {
+      out = await t.api('POST', '/api/v1/auth/logout', { token: victim });
+    } finally {
+      await t.sql.query('DROP TRIGGER refuse_logout_audit ON audit_logs; DROP FUNCTION refuse_logout_audit();');
+    }
+    expect(out.status).toBe(503);
+    expect(out.body).toMatchObject({ code: 50300, data: { audit: 'not_written', handler_status: 200, dependency: 'postgres' }, request_id: expect.any(String) });
+    // As the 503 says (README "Decisions"), the logout itself did happen: the token is revoked.
+    expect((await t.api('GET', '/api/v1/auth/me', { token: victim })).status).toBe(401);
+  });
+
   it('a failed query is logged through pino with its code, never with its parameters (no new password hash in any log)', async () => {
     const userTok = await userToken(t, admin, 'sqllog-victim', 'viewer');
     expect(userTok).toBeTruthy();

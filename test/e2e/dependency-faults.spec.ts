@@ -139,26 +139,27 @@ describe('dependency outages', () => {
     await recover('redis frozen', healthy);
   });
 
-  it('Postgres stopped: 503 naming Postgres, a logout whose audit row cannot be written is not a 200, recovery on start', async () => {
+  it('Postgres stopped: 503 naming Postgres (logout too: its revocation is durable), recovery on start', async () => {
     await mint(4);
     await pgServer.stop();
     const spent: string[] = [];
     try {
       for (let round = 0; round < 3; round++) {
         expectUnavailable(await timed('postgres stopped', 'GET /users', 'GET', '/api/v1/users', admin), 'postgres', PG_BOUND);
-        // Logout needs only Redis; its audit row cannot be written: it must not answer 200.
+        // Logout writes its revocation to Postgres (and its audit row): it must not answer 200.
+        // (A success whose audit row alone cannot be written: audit-and-sql-logging.spec.ts.)
         const token = tokens.pop()!;
         spent.push(token);
         const out = await timed('postgres stopped', 'POST /auth/logout', 'POST', '/api/v1/auth/logout', token);
         expectUnavailable(out, 'postgres', PG_BOUND);
-        expect(out.body.data).toMatchObject({ audit: 'not_written', handler_status: 200 });
         expectNotReady(await timed('postgres stopped', 'GET /readyz', 'GET', '/readyz'), 'postgres', 'redis');
       }
     } finally {
       await pgServer.start();
     }
     await recover('postgres stopped', healthy);
-    // As the 503 says, the logout itself did happen (README "Decisions"): the token is revoked.
+    // The refused logout can be sent again once Postgres is back, and then holds.
+    expect((await t.api('POST', '/api/v1/auth/logout', { token: spent[0] })).status).toBe(200);
     expect((await t.api('GET', '/api/v1/auth/me', { token: spent[0] })).status).toBe(401);
   });
 
