@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import { ClustersService } from '../../src/clusters/clusters.service.js';
 import { SecretBox } from '../../src/common/crypto/secret-box.js';
 import type { ClusterAccess } from '../../src/kube/client/cluster-access.js';
@@ -10,8 +11,49 @@ import { eventually, startTestApp, type TestApp } from '../helpers/test-app.js';
 import type { TestbedCluster } from '../testbed/state.js';
 
 const NS = `kh-${randomBytes(3).toString('hex')}`;
+const NS_CONCURRENT = `${NS}-c`;
 const CONFIGMAPS = 120;
+/** The cluster timeout of the concurrency test: ample for one list call, less than waiting behind 64 of them. */
+const TIGHT_TIMEOUT_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A TCP relay to a cluster that passes each answer's first bytes (TLS handshake flights, the response
+ * head) at once and holds the rest of the answer back until `delayMs` after its request was sent.
+ */
+function slowBodyProxy(host: string, port: number, delayMs: number): Promise<Server> {
+  const server = createServer((client) => {
+    const upstream = connect(port, host);
+    let passed = 0;
+    let releaseAt = 0;
+    client.on('data', (c) => {
+      passed = 0;
+      releaseAt = Date.now() + delayMs;
+      upstream.write(c);
+    });
+    upstream.on('data', (c) => {
+      if (passed < 8192) {
+        passed += c.length;
+        client.write(c);
+        return;
+      }
+      const wait = releaseAt - Date.now();
+      if (wait <= 0) return void client.write(c);
+      upstream.pause();
+      setTimeout(() => {
+        client.write(c);
+        upstream.resume();
+      }, wait);
+    });
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
 
 type AbortPoint = 'before-head' | 'at-head' | 'in-body';
 
@@ -39,10 +81,10 @@ function abandon(t: TestApp, token: string, path: string, point: AbortPoint, del
   });
 }
 
-function manifest(n: number): string {
+function manifest(n: number, ns = NS): string {
   const filler = 'x'.repeat(4000);
-  const docs = [`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${NS}}`];
-  for (let i = 0; i < n; i++) docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-${String(i).padStart(3, '0')}, namespace: ${NS}, labels: {app: kh}}\ndata: {filler: ${filler}}`);
+  const docs = [`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}`];
+  for (let i = 0; i < n; i++) docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-${String(i).padStart(3, '0')}, namespace: ${ns}, labels: {app: kh}}\ndata: {filler: ${filler}}`);
   return docs.join('\n---\n');
 }
 
@@ -122,14 +164,49 @@ describe('kube client: abandoned requests release their upstream connections (e2
     expect(await busyAfterwards()).toMatchObject({ busy: 0, queued: 0 });
     expect((await t.api('GET', path, { token: admin })).status).toBe(200);
   });
+});
 
-  it('100 concurrent clients of one cluster all get their page (waiting for a connection is not a timeout)', async () => {
-    const path = `/api/v1/clusters/${id}/resources/configmaps?namespace=${NS}&page_size=${CONFIGMAPS}`;
+describe('kube client: 100 concurrent clients of one cluster (e2e, real testbed cluster)', () => {
+  // Its own app: Nest apps in one process share passport's strategies, so apps must not overlap.
+  let t: TestApp;
+  let admin: string;
+  let tb: TestbedCluster[];
+  let seedId: string;
+  let proxy: Server;
+
+  beforeAll(async () => {
+    tb = testbed();
+    t = await startTestApp({ env: { BERTH_KUBE_TIMEOUT_MS: String(TIGHT_TIMEOUT_MS), BERTH_WORKERS: 'false' } });
+    admin = await t.login();
+    seedId = await importCluster(t, admin, tb[0], 'seed-alpha');
+    const applied = await t.api('POST', `/api/v1/clusters/${seedId}/apply`, { token: admin, body: { manifest: manifest(CONFIGMAPS, NS_CONCURRENT) } });
+    expect(applied.status).toBe(200);
+  });
+  afterAll(async () => {
+    await t.api('DELETE', `/api/v1/clusters/${seedId}/resources/namespaces/${NS_CONCURRENT}`, { token: admin }).catch(() => undefined);
+    proxy?.close();
+    await t.close();
+  });
+
+  it('all get their page: waiting for a free connection is not the cluster timing out', async () => {
+    // The cluster behind a link that holds each answer's body back (its head passes at once): every call
+    // keeps its connection ~2 s, so 64 calls fill the agent and the other 36 wait ~2 s for a connection.
+    // The cluster timeout (1 s) bounds the cluster's own answer — not that wait.
+    const target = new URL(tb[0].server);
+    proxy = await slowBodyProxy(target.hostname, Number(target.port), 2 * TIGHT_TIMEOUT_MS);
+    const server = `https://${target.hostname}:${(proxy.address() as AddressInfo).port}`;
+    const imported = await t.api('POST', '/api/v1/clusters/import', { token: admin, body: { name: 'slow-link', server, token: tb[0].token, ca_data: tb[0].ca_data } });
+    expect(imported.status).toBe(201);
+    await hundredClients(t, admin, imported.body.data.id as string);
+  });
+
+  const hundredClients = async (app: TestApp, token: string, clusterId: string) => {
+    const path = `/api/v1/clusters/${clusterId}/resources/configmaps?namespace=${NS_CONCURRENT}&page_size=${CONFIGMAPS}`;
     const started = performance.now();
     const results = await Promise.all(
       Array.from({ length: 100 }, async () => {
         const t0 = performance.now();
-        const res = await fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${admin}` } });
+        const res = await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
         const body = (await res.json()) as { code: number; message: string; data: { data?: unknown[] } };
         return { status: res.status, code: body.code, message: body.message, items: body.data?.data?.length ?? 0, ms: performance.now() - t0 };
       }),
@@ -139,8 +216,14 @@ describe('kube client: abandoned requests release their upstream connections (e2
     expect({ failed: failed.slice(0, 3), count: failed.length }).toEqual({ failed: [], count: 0 });
     expect(results.every((r) => r.items === CONFIGMAPS)).toBe(true);
     console.log(`100 concurrent lists of ${CONFIGMAPS} configmaps: all 200 in ${took} ms (slowest ${Math.round(Math.max(...results.map((r) => r.ms)))} ms)`);
-    expect(await busyAfterwards()).toMatchObject({ busy: 0, queued: 0 });
-  });
+    const appPool = app.app.get(ClusterClientPool);
+    const sockets = await eventually(async () => {
+      const c = await appPool.sockets(clusterId);
+      return c && c.busy === 0 ? c : null;
+    }, 5000).catch(() => appPool.sockets(clusterId));
+    expect(sockets).toMatchObject({ busy: 0, queued: 0 });
+  };
+
 });
 
 /** base64 of text, as kubeconfig *-data fields carry it. */
