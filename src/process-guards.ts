@@ -8,6 +8,12 @@ export interface ProcessGuardOptions {
   exit?: (code: number) => void;
 }
 
+export interface ProcessGuards {
+  onRejection: (reason: unknown) => void;
+  onException: (err: Error, origin: string) => void;
+  uninstall: () => void;
+}
+
 /**
  * Berth's last resort against errors that escaped every handler.
  *
@@ -23,7 +29,7 @@ export interface ProcessGuardOptions {
  *   of such throws (invalid credentials reaching Node's HTTP/TLS stack) are refused at the door and
  *   contained in the Kubernetes client, so a restart does not meet the same throw again.
  */
-export function installProcessGuards(log: Logger, opts: ProcessGuardOptions): () => void {
+export function installProcessGuards(log: Logger, opts: ProcessGuardOptions): ProcessGuards {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let dying = false;
   const onRejection = (reason: unknown) => {
@@ -46,9 +52,13 @@ export function installProcessGuards(log: Logger, opts: ProcessGuardOptions): ()
   };
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtException', onException);
-  return () => {
-    process.off('unhandledRejection', onRejection);
-    process.off('uncaughtException', onException);
+  return {
+    onRejection,
+    onException,
+    uninstall: () => {
+      process.off('unhandledRejection', onRejection);
+      process.off('uncaughtException', onException);
+    },
   };
 }
 
