@@ -86,8 +86,13 @@ export class KubeClient {
       throw unusable('server', 'is not a URL');
     }
     if (access.auth.type === 'token') {
-      const why = tokenProblem(access.auth.token);
-      if (why) throw unusable('token', why);
+      // Only what Node refuses is refused here (import and PATCH are stricter): a stored record that
+      // works today keeps working.
+      try {
+        validateHeaderValue('authorization', `Bearer ${access.auth.token}`);
+      } catch {
+        throw unusable('token', tokenProblem(access.auth.token) ?? 'is not a valid header value');
+      }
     } else {
       const problem = clientCertificateProblem(access.auth.cert_data, access.auth.key_data);
       if (problem) throw unusable(problem.part === 'cert' ? 'client-certificate-data' : 'client-key-data', problem.why);
