@@ -19,16 +19,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A TCP relay to a cluster that passes each answer's first bytes (TLS handshake flights, the response
- * head) at once and holds the rest of the answer back until `delayMs` after its request was sent.
+ * head) at once and holds the rest of the answer back until `delayMs` (settable) after its request was sent.
  */
-function slowBodyProxy(host: string, port: number, delayMs: number): Promise<Server> {
-  const server = createServer((client) => {
+function slowBodyProxy(host: string, port: number): Promise<Server & { delayMs: number }> {
+  const server = Object.assign(createServer((client) => {
     const upstream = connect(port, host);
     let passed = 0;
     let releaseAt = 0;
     client.on('data', (c) => {
       passed = 0;
-      releaseAt = Date.now() + delayMs;
+      releaseAt = Date.now() + server.delayMs;
       upstream.write(c);
     });
     upstream.on('data', (c) => {
@@ -51,7 +51,7 @@ function slowBodyProxy(host: string, port: number, delayMs: number): Promise<Ser
     };
     client.on('error', close).on('close', close);
     upstream.on('error', close).on('close', close);
-  });
+  }), { delayMs: 0 });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
@@ -172,7 +172,7 @@ describe('kube client: 100 concurrent clients of one cluster (e2e, real testbed 
   let admin: string;
   let tb: TestbedCluster[];
   let seedId: string;
-  let proxy: Server;
+  let proxy: Server & { delayMs: number };
 
   beforeAll(async () => {
     tb = testbed();
@@ -193,10 +193,11 @@ describe('kube client: 100 concurrent clients of one cluster (e2e, real testbed 
     // keeps its connection ~2 s, so 64 calls fill the agent and the other 36 wait ~2 s for a connection.
     // The cluster timeout (1 s) bounds the cluster's own answer — not that wait.
     const target = new URL(tb[0].server);
-    proxy = await slowBodyProxy(target.hostname, Number(target.port), 2 * TIGHT_TIMEOUT_MS);
+    proxy = await slowBodyProxy(target.hostname, Number(target.port));
     const server = `https://${target.hostname}:${(proxy.address() as AddressInfo).port}`;
     const imported = await t.api('POST', '/api/v1/clusters/import', { token: admin, body: { name: 'slow-link', server, token: tb[0].token, ca_data: tb[0].ca_data } });
     expect(imported.status).toBe(201);
+    proxy.delayMs = 2 * TIGHT_TIMEOUT_MS; // the import's probe went through undelayed
     await hundredClients(t, admin, imported.body.data.id as string);
   });
 
