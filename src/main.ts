@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory.js';
+import { createRootLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { installProcessGuards } from './process-guards.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,7 +16,12 @@ async function main(): Promise<void> {
     throw e;
   }
   const started = Date.now();
+  // Installed before the app boots: a stray rejection in a boot-time task (the first health sweep)
+  // is logged, not fatal. See process-guards.ts for why an uncaught exception still ends the process.
+  const booted: { app?: Awaited<ReturnType<typeof createApp>> } = {};
+  installProcessGuards(createRootLogger(config.log_level).child({ context: 'process' }), { shutdown: async () => booted.app?.close() });
   const app = await createApp(config);
+  booted.app = app;
   app.enableShutdownHooks();
   await app.listen({ port: config.port, host: config.host });
   app

@@ -12,6 +12,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { ClusterAccess } from '../kube/client/cluster-access.js';
 import { ClusterClientPool } from '../kube/client/cluster-client.pool.js';
 import type { KubeClient } from '../kube/client/kube-client.js';
+import { tokenProblem } from '../kube/client/credential-check.js';
 import { checkServer, parseKubeconfig } from '../kube/client/kubeconfig.js';
 import { ClusterEntity, ClusterProvider, ClusterStatus } from './cluster.entity.js';
 import { toClusterDto } from './cluster.mapper.js';
@@ -173,10 +174,17 @@ export class ClustersService implements OnModuleInit {
     const clusters = await this.repo.findReachable();
     const results = await mapLimit(clusters, this.config.kube.fanout_concurrency, async (c) => {
       await new Promise((r) => setTimeout(r, Math.random() * jitterMs));
-      const target = await this.target(c);
-      const probe: ProbeResult = target.client ? await this.prober.probe(target.client) : { ok: false, error: target.error!, latencyMs: 0 };
-      await this.record(c, probe);
-      return probe.ok;
+      // One cluster's failure (a poisoned record, a lost database write) is that cluster's: logged, and
+      // the sweep goes on with the others.
+      try {
+        const target = await this.target(c);
+        const probe: ProbeResult = target.client ? await this.prober.probe(target.client) : { ok: false, error: target.error!, latencyMs: 0 };
+        await this.record(c, probe);
+        return probe.ok;
+      } catch (e) {
+        this.logger.error(`health sweep: cluster ${c.name} (${c.id}) could not be probed: ${(e as Error)?.message ?? String(e)}`);
+        return false;
+      }
     });
     return { probed: results.length, active: results.filter(Boolean).length };
   }
@@ -297,7 +305,12 @@ export class ClustersService implements OnModuleInit {
     if (!dto.server || !dto.token) {
       throw AppError.validation([{ field: dto.server ? 'token' : 'server', errors: ['server and token go together'] }]);
     }
-    const access: ClusterAccess = { server: checkServer(dto.server), auth: { type: 'token', token: dto.token } };
+    // A token pasted with its trailing newline is the token; one with a line break, NUL or non-ASCII
+    // character inside cannot be sent as a header (Node throws) and is refused here, naming the field.
+    const token = dto.token.trim();
+    const why = tokenProblem(token);
+    if (why) throw new AppError(ErrorCode.UNPROCESSABLE, `token ${why}`, { field: 'token' });
+    const access: ClusterAccess = { server: checkServer(dto.server), auth: { type: 'token', token } };
     if (dto.ca_data) access.ca_data = dto.ca_data.replace(/\s+/g, '');
     if (dto.insecure_skip_tls_verify) access.insecure_skip_tls_verify = true;
     return access;

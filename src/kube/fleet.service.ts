@@ -76,14 +76,22 @@ export class FleetService {
     const timeout = q.timeout_ms ?? this.config.kube.timeout_ms;
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
     // Item boundaries are found while the bytes stream in, so slicing costs no extra pass afterwards.
-    const readPrefix = async (client: KubeClient, path: string, limit: number) => {
-      const list = await openList(await client.stream(path, { query: { ...selectors, limit }, timeoutMs: timeout }), limit, { slices: true });
-      const raw = await readItems(list);
-      return { raw, items: list.slices().map(([a, b]) => raw.subarray(a, b)), count: list.count(), more: Boolean(list.metadata().continue) };
+    const readPrefix = async (client: KubeClient, path: string, limit: number, signal: AbortSignal) => {
+      const list = await openList(await client.stream(path, { query: { ...selectors, limit }, timeoutMs: timeout, signal }), limit, { slices: true, timeoutMs: timeout });
+      // Abandoned (deadline passed, the cluster's part failed): the stream being read is released.
+      const release = () => list.close();
+      signal.addEventListener('abort', release, { once: true });
+      try {
+        const raw = await readItems(list);
+        return { raw, items: list.slices().map(([a, b]) => raw.subarray(a, b)), count: list.count(), more: Boolean(list.metadata().continue) };
+      } finally {
+        signal.removeEventListener('abort', release);
+        list.close();
+      }
     };
     // Phase 1: how many objects each cluster has. Without selectors one metadata-only call with limit=1
     // says it (remainingItemCount); with selectors Kubernetes cannot, so the items are read right away.
-    const outcomes = await this.fanOut.run(q.clusters, timeout, async (client, _cluster, position): Promise<ClusterShare> => {
+    const outcomes = await this.fanOut.run(q.clusters, timeout, async (client, _cluster, position, signal): Promise<ClusterShare> => {
       const resource = await client.discovery.resolve(name);
       if (q.namespace && !resource.namespaced) {
         throw new AppError(ErrorCode.VALIDATION_FAILED, `${resource.name} is cluster-scoped; drop namespace`);
@@ -92,9 +100,9 @@ export class FleetService {
       const kind = { apiVersion: apiVersionOf(resource), kind: resource.kind, redact: resource.group === '' && resource.name === 'secrets' && !q.show_secret_values };
       if (!q.label_selector && !q.field_selector) {
         // On page 1 the first cluster's items always lead the page: read them alongside its count.
-        const early = q.page === 1 && position === 0 ? readPrefix(client, path, Math.min(q.page_size, q.max_per_cluster)) : undefined;
+        const early = q.page === 1 && position === 0 ? readPrefix(client, path, Math.min(q.page_size, q.max_per_cluster), signal) : undefined;
         early?.catch(() => undefined);
-        const head = await client.json<KubeList>('GET', path, { accept: METADATA_ONLY, query: { limit: 1 }, timeoutMs: timeout });
+        const head = await client.json<KubeList>('GET', path, { accept: METADATA_ONLY, query: { limit: 1 }, timeoutMs: timeout, signal });
         const remaining = head.metadata.remainingItemCount;
         if (!head.metadata.continue || typeof remaining === 'number') {
           const total = itemsOf(head).length + (remaining ?? 0);
@@ -102,7 +110,7 @@ export class FleetService {
           return { client, path, ...kind, count, truncated: total > q.max_per_cluster, items: early ? (await early).items : undefined };
         }
       }
-      const read = await readPrefix(client, path, q.max_per_cluster);
+      const read = await readPrefix(client, path, q.max_per_cluster, signal);
       return { client, path, ...kind, count: read.count, truncated: read.more, items: read.items };
     });
     const summary: FleetClusterResult[] = [];
@@ -138,14 +146,17 @@ export class FleetService {
       if (!missing.length) break;
       await mapLimit(missing, this.config.kube.fanout_concurrency, async ({ a, at, hi }) => {
         const started = performance.now();
+        const done = new AbortController();
         try {
-          const read = await this.fanOut.withDeadline(readPrefix(a.value.client, a.value.path, hi - at), timeout, a.cluster_name);
+          const read = await this.fanOut.withDeadline(readPrefix(a.value.client, a.value.path, hi - at, done.signal), timeout, a.cluster_name, done);
           a.value.items = read.items;
           // Only a list that ended early says the cluster has fewer objects than phase 1 counted.
           if (!read.more) a.count = Math.min(a.count, read.count);
         } catch (e) {
           Object.assign(a, { ...classifyClusterError(e), count: 0 });
           a.value.items = [];
+        } finally {
+          done.abort();
         }
         a.latency_ms += Math.round(performance.now() - started);
       });

@@ -69,4 +69,24 @@ describe('openList', () => {
     await expect(openList(broken, 1)).rejects.toMatchObject({ code: 50201 });
     expect(broken.destroyed).toBe(true);
   });
+
+  it('close() releases an answer whose items were never read (a generator that never ran has no finally)', async () => {
+    const res = upstream(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items }), 4);
+    const list = await openList(res, 2);
+    list.close();
+    expect(res.destroyed).toBe(true);
+    // After a complete read there is nothing to release, and close() is harmless.
+    const whole = upstream(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items }));
+    const read = await openList(whole, 2);
+    await readItems(read);
+    read.close();
+    read.close();
+  });
+
+  it('an API server that sends a head and stalls before the items times out and is released', async () => {
+    const stalled = new PassThrough();
+    stalled.write('{"kind":"PodList","apiVersion":"v1","metadata":{}');
+    await expect(openList(stalled as unknown as IncomingMessage, 1, { timeoutMs: 50 })).rejects.toMatchObject({ code: 50400 });
+    expect(stalled.destroyed).toBe(true);
+  });
 });

@@ -26,6 +26,8 @@ async function* coalesced(res: IncomingMessage): AsyncGenerator<Buffer> {
 }
 const NULL = Buffer.from('null');
 const MAX_HEAD = 1024 * 1024;
+/** Bound on reading a list's head (up to its items) when the caller gives none. */
+const HEAD_TIMEOUT_MS = 30_000;
 const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 type Meta = KubeList['metadata'];
@@ -42,16 +44,31 @@ export interface OpenList {
    * unstructured ones (custom resources) after, so it is only certain once `items` is exhausted.
    */
   metadata(): Meta;
+  /**
+   * Releases the upstream answer unless it was read to its end. Safe to call any number of times; a
+   * consumer that may stop before `items` is exhausted (or before it starts) must call it.
+   */
+  close(): void;
 }
 
-function readHead(res: IncomingMessage): Promise<{ buf: Buffer; at: number }> {
+function readHead(res: IncomingMessage, timeoutMs: number): Promise<{ buf: Buffer; at: number }> {
   return new Promise((resolve, reject) => {
     let buf: Buffer = Buffer.alloc(0);
+    let finished = false;
     const done = (err: Error | null, at = -1) => {
-      res.off('data', onData).off('end', onEnd).off('error', onError);
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      res.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
       if (err) reject(err);
       else resolve({ buf, at });
     };
+    // An API server that sends the answer's head and then stalls must not hold the connection forever.
+    const timer = setTimeout(() => {
+      res.destroy();
+      done(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `The API server did not send the list within ${timeoutMs} ms`, { timeout_ms: timeoutMs }));
+    }, timeoutMs);
+    const onClose = () => done(new AppError(ErrorCode.CLUSTER_UNREACHABLE, 'The list stream broke: the connection closed'));
     const onData = (c: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, c]) : c;
       const at = buf.indexOf(ITEMS);
@@ -66,7 +83,8 @@ function readHead(res: IncomingMessage): Promise<{ buf: Buffer; at: number }> {
     };
     const onEnd = () => done(null, buf.indexOf(ITEMS));
     const onError = (e: Error) => done(new AppError(ErrorCode.CLUSTER_UNREACHABLE, `The list stream broke: ${e.message}`));
-    res.on('data', onData).on('end', onEnd).on('error', onError);
+    res.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    if (res.destroyed) onClose();
   });
 }
 
@@ -86,8 +104,8 @@ function parseFragment(text: string, part: 'head' | 'tail'): Partial<KubeList> {
  * on the way), and only the small rest of the list object (kind, apiVersion, metadata) is parsed — so
  * a list passes through Berth without being parsed or re-serialized.
  */
-export async function openList(res: IncomingMessage, limit: number, opts: { slices?: boolean } = {}): Promise<OpenList> {
-  const { buf, at } = await readHead(res);
+export async function openList(res: IncomingMessage, limit: number, opts: { slices?: boolean; timeoutMs?: number } = {}): Promise<OpenList> {
+  const { buf, at } = await readHead(res, opts.timeoutMs ?? HEAD_TIMEOUT_MS);
   let head: Partial<KubeList>;
   try {
     if (at < 0) throw new AppError(ErrorCode.CLUSTER_API_ERROR, 'The API server sent a list without items');
@@ -116,7 +134,7 @@ export async function openList(res: IncomingMessage, limit: number, opts: { slic
       finished = true;
     } finally {
       // The reader stopped early (client gone, error): release the upstream connection.
-      if (!finished) res.destroy();
+      if (!finished) close();
     }
   }
 
@@ -174,7 +192,12 @@ export async function openList(res: IncomingMessage, limit: number, opts: { slic
     yield pending.subarray(0, end);
   }
 
-  return { items: items(), count: () => (full ? limit : scanner.count), slices: () => bounds, metadata: () => meta };
+  // A paused answer that nobody reads holds its pooled connection: release it whenever the reader is
+  // done with it, including before `items` ever started (a generator that never ran has no `finally`).
+  const close = () => {
+    if (!res.complete) res.destroy();
+  };
+  return { items: items(), count: () => (full ? limit : scanner.count), slices: () => bounds, metadata: () => meta, close };
 }
 
 /** Reads an opened list's items completely (for fan-out, which merges several lists). */

@@ -54,9 +54,9 @@ export class LogsService {
     return { namespace, pod, container: o.container ?? null, lines, truncated: res.body.length >= limit };
   }
 
-  /** A live stream (follow): the caller pipes it to the client and destroys it when the client leaves. */
-  async follow(clusterId: string, namespace: string, pod: string, o: LogOptions): Promise<IncomingMessage> {
+  /** A live stream (follow): the caller pipes it to the client; `signal` (the client leaving) destroys it. */
+  async follow(clusterId: string, namespace: string, pod: string, o: LogOptions, signal?: AbortSignal): Promise<IncomingMessage> {
     const client = await this.clusters.client(clusterId);
-    return client.stream(this.path(namespace, pod), { accept: 'text/plain, */*', query: this.query(o, true) });
+    return client.stream(this.path(namespace, pod), { accept: 'text/plain, */*', query: this.query(o, true), signal });
   }
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/co
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import { type AuthUser, Role } from '../auth/role.js';
+import { ClientSignal } from '../common/client-signal.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
 import { ApplyService } from './apply.service.js';
@@ -42,8 +43,14 @@ export class ResourcesController {
   })
   @ApiKubePage()
   @ApiErrors(400, 403, 404, 502, 503, 504)
-  list(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('resource', 'resource') resource: string, @Query() q: ResourceListQueryDto) {
-    return this.resources.list(user, id, resource, q);
+  list(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @KubeParam('resource', 'resource') resource: string,
+    @Query() q: ResourceListQueryDto,
+    @ClientSignal() signal: AbortSignal,
+  ) {
+    return this.resources.list(user, id, resource, q, signal);
   }
 
   @Get('resources/:resource/:name')

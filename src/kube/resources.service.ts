@@ -72,10 +72,11 @@ export class ResourcesService {
     return { client, resource };
   }
 
-  async list(user: AuthUser, clusterId: string, name: string, q: ListOptions): Promise<KubePage | StreamableFile> {
+  /** `signal`: the client went away; the upstream call and stream are released at once. */
+  async list(user: AuthUser, clusterId: string, name: string, q: ListOptions, signal?: AbortSignal): Promise<KubePage | StreamableFile> {
     this.assertMayReveal(user, q.show_secret_values);
     const { client, resource } = await this.target(clusterId, name, 'list', q.namespace);
-    return this.listPage(client, resource, q);
+    return this.listPage(client, resource, q, { signal });
   }
 
   /** One page of a list as objects (for callers that change them before answering). */
@@ -89,7 +90,7 @@ export class ResourcesService {
    * One page of a list. Passed through as a stream (the API server's item bytes untouched) unless
    * Secret values must be redacted, which needs the objects parsed.
    */
-  async listPage(client: KubeClient, resource: ApiResource, q: ListOptions, opts: { parse?: boolean } = {}): Promise<KubePage | StreamableFile> {
+  async listPage(client: KubeClient, resource: ApiResource, q: ListOptions, opts: { parse?: boolean; signal?: AbortSignal } = {}): Promise<KubePage | StreamableFile> {
     const path = resourcePath(resource, q.namespace);
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
     const offset = (q.page - 1) * q.page_size;
@@ -106,14 +107,14 @@ export class ResourcesService {
         cont = found.token;
       }
       try {
-        res = await client.stream(path, { query: { ...selectors, limit: q.page_size, continue: cont } });
+        res = await client.stream(path, { query: { ...selectors, limit: q.page_size, continue: cont }, signal: opts.signal });
       } catch (e) {
         // 410 Gone: the continue token expired; walk again once from a fresh snapshot.
         if (!(e instanceof AppError && e.details?.kube_status === 410 && attempt === 0)) throw e;
         await this.redis.del(`${key}:${q.page}`);
       }
     }
-    const list = await openList(res!, q.page_size);
+    const list = await openList(res!, q.page_size, { timeoutMs: client.timeoutMs });
     /** Total and the next page's token, once the items have been read. */
     const finish = async (count: number): Promise<number> => {
       const meta = list.metadata();
@@ -124,7 +125,12 @@ export class ResourcesService {
       return offset + count + remaining;
     };
     if (parse) {
-      const items = (JSON.parse((await readItems(list)).toString('utf8')) ?? []) as KubeObject[];
+      let items: KubeObject[];
+      try {
+        items = (JSON.parse((await readItems(list)).toString('utf8')) ?? []) as KubeObject[];
+      } finally {
+        list.close();
+      }
       return { ...page(redact ? items.map(redactSecret) : items, await finish(items.length), q.page, q.page_size), ...kind };
     }
     const head = `{"code":0,"message":"ok","data":{"cur_page":${q.page},"cur_page_size":${q.page_size},"api_version":${JSON.stringify(kind.api_version)},"kind":${JSON.stringify(kind.kind)},"data":`;
@@ -134,7 +140,15 @@ export class ResourcesService {
       const total = await finish(list.count());
       yield Buffer.from(`,"total":${total},"total_page":${total === 0 ? 0 : Math.ceil(total / q.page_size)}}}`);
     }
-    return new StreamableFile(Readable.from(body(), { objectMode: false }), { type: 'application/json; charset=utf-8' });
+    const stream = Readable.from(body(), { objectMode: false });
+    // However the relay ends — read to the end, the client hanging up before or while the body flows
+    // (Fastify destroys the stream), an error — the upstream answer is released with it.
+    stream.once('close', () => list.close());
+    if (opts.signal) {
+      if (opts.signal.aborted) stream.destroy();
+      else opts.signal.addEventListener('abort', () => stream.destroy(), { once: true });
+    }
+    return new StreamableFile(stream, { type: 'application/json; charset=utf-8' });
   }
 
   async get(user: AuthUser, clusterId: string, name: string, objectName: string, q: { namespace?: string; show_secret_values?: boolean }): Promise<KubeObject> {

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { AppError } from '../common/app-error.js';
+import { ClientSignal, clientSignal } from '../common/client-signal.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope } from '../common/swagger.js';
 import { CreateNamespaceDto, LogLinesDto, LogsQueryDto, ScaleDto, UpdateNodeDto } from './dto/actions.dto.js';
@@ -34,8 +35,8 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'List namespaces' })
   @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
-  namespaces(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
-    return this.resources.list(user, id, 'namespaces', q);
+  namespaces(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto, @ClientSignal() signal: AbortSignal) {
+    return this.resources.list(user, id, 'namespaces', q, signal);
   }
 
   @Post('namespaces')
@@ -105,8 +106,8 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'List pods of a namespace' })
   @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
-  pods(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Query() q: SelectorQueryDto) {
-    return this.resources.list(user, id, 'pods', { ...q, namespace: ns });
+  pods(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Query() q: SelectorQueryDto, @ClientSignal() signal: AbortSignal) {
+    return this.resources.list(user, id, 'pods', { ...q, namespace: ns }, signal);
   }
 
   @Get('namespaces/:ns/pods/:name')
@@ -139,8 +140,9 @@ export class WorkloadsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (!q.follow) return this.logs.read(id, ns, name, q);
-    const stream = await this.logs.follow(id, ns, name, q);
-    reply.raw.on('close', () => stream.destroy());
+    // The signal also covers a client gone while the stream was being opened (a 'close' listener
+    // attached afterwards would never fire, and a followed log never ends by itself).
+    const stream = await this.logs.follow(id, ns, name, q, clientSignal(reply.raw));
     reply.header('cache-control', 'no-store');
     return new StreamableFile(stream, { type: 'text/plain; charset=utf-8' });
   }
@@ -152,8 +154,15 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'List deployments or statefulsets of a namespace' })
   @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
-  workloadList(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Param('kind') kind: string, @Query() q: SelectorQueryDto) {
-    return this.resources.list(user, id, `${kindParam(kind)}.apps`, { ...q, namespace: ns });
+  workloadList(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @KubeParam('ns', 'label') ns: string,
+    @Param('kind') kind: string,
+    @Query() q: SelectorQueryDto,
+    @ClientSignal() signal: AbortSignal,
+  ) {
+    return this.resources.list(user, id, `${kindParam(kind)}.apps`, { ...q, namespace: ns }, signal);
   }
 
   @Get('namespaces/:ns/:kind/:name')

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@ne
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import { type AuthUser, Role } from '../auth/role.js';
+import { ClientSignal } from '../common/client-signal.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
 import { ApiKubePage, SelectorQueryDto } from '../kube/dto/resource.dto.js';
@@ -25,8 +26,8 @@ export class NodePoolsController {
   @ApiOperation({ summary: 'List nodes', description: 'Vendor clusters: each node also carries `berth_node` (Berth’s record: instance_id, pool_id, provider, ip, state; null when Berth has none).' })
   @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
-  listNodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto) {
-    return this.nodes.list(user, id, q);
+  listNodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto, @ClientSignal() signal: AbortSignal) {
+    return this.nodes.list(user, id, q, signal);
   }
 
   @Get('node-pools')

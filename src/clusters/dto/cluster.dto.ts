@@ -62,7 +62,10 @@ class ClusterCredentialDto extends ClusterAttributesDto {
   @MaxLength(2048)
   server?: string;
 
-  @ApiPropertyOptional({ description: 'Bearer token (with server)', writeOnly: true })
+  @ApiPropertyOptional({
+    description: 'Bearer token (with server). Surrounding whitespace is trimmed; a line break, NUL, control or non-ASCII character inside is refused with 422.',
+    writeOnly: true,
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)

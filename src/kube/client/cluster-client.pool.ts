@@ -45,6 +45,17 @@ export class ClusterClientPool implements OnApplicationShutdown {
     if (entry) void entry.client.then((c) => c.close(), () => undefined);
   }
 
+  /** The connection pool of a cluster's cached client (busy/free sockets, queued calls); undefined without one. */
+  async sockets(clusterId: string): Promise<{ busy: number; free: number; queued: number } | undefined> {
+    const entry = this.entries.get(clusterId);
+    if (!entry) return undefined;
+    try {
+      return (await entry.client).sockets();
+    } catch {
+      return undefined;
+    }
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -1,12 +1,14 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Logger } from '@nestjs/common';
-import { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, validateHeaderValue } from 'node:http';
 import { type Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { GuardedHttpsAgent } from '../../common/outbound/guarded-agent.js';
 import type { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import type { ClusterAccess } from './cluster-access.js';
+import { clientCertificateProblem, tokenProblem } from './credential-check.js';
 import { Discovery } from './discovery.js';
 
 export interface KubeRequest {
@@ -16,6 +18,8 @@ export interface KubeRequest {
   accept?: string;
   /** Overrides the client's default timeout (ms). For streams it bounds the wait for the response head. */
   timeoutMs?: number;
+  /** Aborts the call (the caller went away); a streamed response is destroyed when it fires. */
+  signal?: AbortSignal;
 }
 
 export interface KubeResponse {
@@ -65,6 +69,11 @@ export interface ClusterRef {
   name: string;
 }
 
+/** Connections per cluster. Calls beyond it wait in the agent's queue. */
+const MAX_SOCKETS = 64;
+/** How long a call may wait for a free connection: generous, since waiting is not the cluster's fault, but bounded. */
+const queueBound = (timeoutMs: number) => Math.max(30_000, 10 * timeoutMs);
+
 /**
  * One cluster's API server: a keep-alive HTTPS agent built from the cluster's credential (through
  * @kubernetes/client-node's KubeConfig, fed only inline data), a timeout on every call, and errors
@@ -82,43 +91,95 @@ export class KubeClient {
     readonly timeoutMs: number,
   ) {}
 
-  /** Every connection the client opens is checked against `policy` on the resolved address. */
+  /**
+   * Builds the client. Credential material Node's HTTP/TLS stack would throw on later (a token that is
+   * not a valid header value, a certificate or key that is not PEM, a server that is not a URL) is
+   * refused here with a clear 422, so a stored record can never make a request throw.
+   */
   static async create(cluster: ClusterRef, access: ClusterAccess, timeoutMs: number, policy: OutboundPolicy): Promise<KubeClient> {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        {
-          name: 'cluster',
-          server: access.server,
-          caData: access.ca_data,
-          skipTLSVerify: access.insecure_skip_tls_verify ?? false,
-          tlsServerName: access.tls_server_name,
-        },
-      ],
-      users: [
-        access.auth.type === 'token'
-          ? { name: 'user', token: access.auth.token }
-          : { name: 'user', certData: access.auth.cert_data, keyData: access.auth.key_data },
-      ],
-      contexts: [{ name: 'berth', cluster: 'cluster', user: 'user' }],
-      currentContext: 'berth',
-    });
-    const opts: RequestOptions = {};
-    await kc.applyToHTTPSOptions(opts);
-    const agent = new GuardedHttpsAgent(policy, {
-      keepAlive: true,
-      keepAliveMsecs: 30_000,
-      maxSockets: 64,
-      maxFreeSockets: 16,
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      rejectUnauthorized: !access.insecure_skip_tls_verify,
-      servername: access.tls_server_name,
-    });
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k.toLowerCase()] = v;
-    return new KubeClient(cluster, new URL(access.server), agent, headers, timeoutMs);
+    const unusable = (field: string, why: string) =>
+      new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${cluster.name}: the credential's ${field} ${why}; update the cluster's credential`, {
+        cluster_id: cluster.id,
+        cluster_name: cluster.name,
+        field,
+      });
+    // The record was sealed by Berth, but may predate today's checks (or have been written by hand).
+    if (typeof access?.server !== 'string' || typeof access.auth !== 'object' || access.auth === null) throw unusable('access', 'is malformed');
+    if (access.auth.type === 'token' ? typeof access.auth.token !== 'string' : typeof access.auth.cert_data !== 'string' || typeof access.auth.key_data !== 'string') {
+      throw unusable('auth', 'is malformed');
+    }
+    let base: URL;
+    try {
+      base = new URL(access.server);
+    } catch {
+      throw unusable('server', 'is not a URL');
+    }
+    if (access.auth.type === 'token') {
+      // Only what Node refuses is refused here (import and PATCH are stricter): a stored record that
+      // works today keeps working.
+      try {
+        validateHeaderValue('authorization', `Bearer ${access.auth.token}`);
+      } catch {
+        throw unusable('token', tokenProblem(access.auth.token) ?? 'is not a valid header value');
+      }
+    } else {
+      const problem = clientCertificateProblem(access.auth.cert_data, access.auth.key_data);
+      if (problem) throw unusable(problem.part === 'cert' ? 'client-certificate-data' : 'client-key-data', problem.why);
+    }
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [
+          {
+            name: 'cluster',
+            server: access.server,
+            caData: access.ca_data,
+            skipTLSVerify: access.insecure_skip_tls_verify ?? false,
+            tlsServerName: access.tls_server_name,
+          },
+        ],
+        users: [
+          access.auth.type === 'token'
+            ? { name: 'user', token: access.auth.token }
+            : { name: 'user', certData: access.auth.cert_data, keyData: access.auth.key_data },
+        ],
+        contexts: [{ name: 'berth', cluster: 'cluster', user: 'user' }],
+        currentContext: 'berth',
+      });
+      const opts: RequestOptions = {};
+      await kc.applyToHTTPSOptions(opts);
+      // The agent builds its TLS context per connection, inside a request: build one now so bad
+      // material fails here, not in the middle of a call.
+      createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key });
+      // Every connection the client opens is checked against `policy` on the resolved address.
+      const agent = new GuardedHttpsAgent(policy, {
+        keepAlive: true,
+        keepAliveMsecs: 30_000,
+        maxSockets: MAX_SOCKETS,
+        maxFreeSockets: 16,
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        rejectUnauthorized: !access.insecure_skip_tls_verify,
+        servername: access.tls_server_name,
+      });
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(opts.headers ?? {})) {
+        if (typeof v !== 'string') continue;
+        validateHeaderValue(k, v);
+        headers[k.toLowerCase()] = v;
+      }
+      return new KubeClient(cluster, base, agent, headers, timeoutMs);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw unusable('TLS material', `cannot be used (${String((e as Error)?.message ?? e).split('\n')[0]})`);
+    }
+  }
+
+  /** The connection pool's state: sockets in use, idle sockets, and requests waiting for a socket. */
+  sockets(): { busy: number; free: number; queued: number } {
+    const count = (m: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
+    return { busy: count(this.agent.sockets), free: count(this.agent.freeSockets), queued: count(this.agent.requests) };
   }
 
   close(): void {
@@ -181,63 +242,111 @@ export class KubeClient {
     }
   }
 
+  /**
+   * The one place a request is sent. Every path settles the promise exactly once and releases the
+   * request (and, for buffered calls, the response); nothing here can throw outside the promise.
+   * - The deadline (`timeoutMs`) starts when the agent hands the request a socket: waiting in the
+   *   agent's queue behind other calls to the same cluster is not the cluster being slow. The queue
+   *   wait has its own, generous bound so a request can never wait forever.
+   * - `req.signal` (the caller went away) aborts the request, and destroys a streamed response.
+   */
   private open(method: string, path: string, req: KubeRequest, timeoutMs: number, buffer: boolean): Promise<KubeResponse | IncomingMessage> {
-    if (this.closed) throw new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${this.cluster.name}: client closed`);
-    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { ...this.headers, accept: req.accept ?? 'application/json', 'user-agent': 'berth' };
-    if (req.body !== undefined) {
-      headers['content-type'] = req.contentType ?? 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(req.body));
-    }
     const details = { cluster_id: this.cluster.id, cluster_name: this.cluster.name };
     return new Promise((resolve, reject) => {
       let settled = false;
-      const fail = (e: AppError) => {
-        if (!settled) {
-          settled = true;
-          reject(e);
-        }
-        r.destroy();
+      let r: ClientRequest | undefined;
+      let res: IncomingMessage | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let queueTimer: NodeJS.Timeout | undefined;
+      const signal = req.signal;
+      const clear = () => {
+        clearTimeout(timer);
+        clearTimeout(queueTimer);
+        signal?.removeEventListener('abort', onAbort);
       };
-      const timer = setTimeout(
-        () => fail(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${this.cluster.name} did not answer within ${timeoutMs} ms`, { ...details, timeout_ms: timeoutMs })),
-        timeoutMs,
-      );
-      const r = httpsRequest(url, { method, headers, agent: this.agent }, (res) => {
-        if (!buffer) {
-          clearTimeout(timer);
-          settled = true;
-          if ((res.statusCode ?? 500) >= 400) {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => reject(this.statusError({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) })));
-            res.on('error', () => reject(this.statusError({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.alloc(0) })));
+      const settle = (fn: () => void) => {
+        clear();
+        if (settled) return;
+        settled = true;
+        fn();
+      };
+      const fail = (e: AppError) => {
+        settle(() => reject(e));
+        res?.destroy();
+        r?.destroy();
+      };
+      const onAbort = () =>
+        fail(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${this.cluster.name}: the call was abandoned before it finished`, { ...details, aborted: true }));
+      try {
+        if (this.closed) throw new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${this.cluster.name}: client closed`, details);
+        if (signal?.aborted) return onAbort();
+        const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+        for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+        const headers: Record<string, string> = { ...this.headers, accept: req.accept ?? 'application/json', 'user-agent': 'berth' };
+        if (req.body !== undefined) {
+          headers['content-type'] = req.contentType ?? 'application/json';
+          headers['content-length'] = String(Buffer.byteLength(req.body));
+        }
+        const queueMs = queueBound(timeoutMs);
+        queueTimer = setTimeout(
+          () =>
+            fail(
+              new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${this.cluster.name}: no connection became free within ${queueMs} ms (${MAX_SOCKETS} calls in flight)`, {
+                ...details,
+                timeout_ms: queueMs,
+                queued: true,
+              }),
+            ),
+          queueMs,
+        );
+        signal?.addEventListener('abort', onAbort, { once: true });
+        r = httpsRequest(url, { method, headers, agent: this.agent }, (response) => {
+          res = response;
+          if (settled) return void response.destroy();
+          if (!buffer && (response.statusCode ?? 500) < 400) {
+            settle(() => resolve(response));
+            // The caller owns the stream now; the caller going away still destroys it.
+            if (signal) {
+              const gone = () => response.destroy();
+              signal.addEventListener('abort', gone, { once: true });
+              response.once('close', () => signal.removeEventListener('abort', gone));
+            }
             return;
           }
-          resolve(res);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          clearTimeout(timer);
-          if (!settled) {
-            settled = true;
-            resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) });
-          }
+          // Buffered calls and error answers of streams: read the body, still within the deadline.
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => {
+            const answer = { status: response.statusCode ?? 500, headers: response.headers, body: Buffer.concat(chunks) };
+            settle(() => (buffer ? resolve(answer) : reject(this.statusError(answer))));
+          });
+          response.on('error', (e) => fail(this.networkError(e)));
+          response.on('close', () => {
+            if (!response.complete) fail(this.networkError(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
+          });
         });
-        res.on('error', (e) => {
-          clearTimeout(timer);
-          fail(this.networkError(e));
+        r.once('socket', () => {
+          clearTimeout(queueTimer);
+          if (settled) return;
+          timer = setTimeout(
+            () => fail(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${this.cluster.name} did not answer within ${timeoutMs} ms`, { ...details, timeout_ms: timeoutMs })),
+            timeoutMs,
+          );
         });
-      });
-      r.on('error', (e) => {
-        clearTimeout(timer);
-        fail(this.networkError(e));
-      });
-      if (req.body !== undefined) r.write(req.body);
-      r.end();
+        r.on('error', (e) => fail(this.networkError(e)));
+        if (req.body !== undefined) r.write(req.body);
+        r.end();
+      } catch (e) {
+        // A synchronous throw (a header Node refuses, TLS material it cannot load): nothing was sent.
+        fail(
+          e instanceof AppError
+            ? e
+            : new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${this.cluster.name}: the request cannot be sent: ${String((e as Error)?.message ?? e).split('\n')[0]}`, {
+                ...details,
+                reason: (e as { code?: string })?.code ?? null,
+              }),
+        );
+      }
     });
   }
 

@@ -2,6 +2,7 @@ import { parse } from 'yaml';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import type { ClusterAccess } from './cluster-access.js';
+import { clientCertificateProblem, tokenProblem } from './credential-check.js';
 
 type Obj = Record<string, unknown>;
 
@@ -106,9 +107,16 @@ export function parseKubeconfig(text: string, opts: { context?: string; maxBytes
   const cert = user['client-certificate-data'];
   const key = user['client-key-data'];
   if (typeof token === 'string' && token.trim()) {
+    // Node refuses such a header value by throwing; refuse it here, naming the field.
+    const why = tokenProblem(token.trim());
+    if (why) throw refuse(`users[${userName}].user.token`, why);
     access.auth = { type: 'token', token: token.trim() };
   } else if (typeof cert === 'string' && typeof key === 'string') {
-    if (!isBase64(cert) || !isBase64(key)) throw refuse(`users[${userName}].user.client-certificate-data`, 'is not base64');
+    if (!isBase64(cert)) throw refuse(`users[${userName}].user.client-certificate-data`, 'is not base64');
+    if (!isBase64(key)) throw refuse(`users[${userName}].user.client-key-data`, 'is not base64');
+    // Node's TLS stack throws on material that is not PEM; check it now, naming the field.
+    const problem = clientCertificateProblem(cert, key);
+    if (problem) throw refuse(`users[${userName}].user.${problem.part === 'cert' ? 'client-certificate-data' : 'client-key-data'}`, problem.why);
     access.auth = { type: 'client-certificate', cert_data: cert.replace(/\s+/g, ''), key_data: key.replace(/\s+/g, '') };
   } else {
     throw refuse(`users[${userName}].user`, 'has no inline credential (token, or client-certificate-data with client-key-data)');
