@@ -38,6 +38,7 @@ export function renderError(err: unknown, logger: Logger, requestId: string): Re
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const code = BY_STATUS[status];
+    if (status === 415) return unsupportedMediaType();
     if (code !== undefined) {
       const res = err.getResponse();
       const message =
@@ -54,9 +55,7 @@ export function renderError(err: unknown, logger: Logger, requestId: string): Re
   const fst = err as { statusCode?: number; code?: string; message?: string };
   if (typeof fst?.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500 && BY_STATUS[fst.statusCode]) {
     const code = BY_STATUS[fst.statusCode];
-    if (fst.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return { status: 415, body: { code, message: 'Unsupported content type; send the body as application/json', data: { expected: 'application/json' } } };
-    }
+    if (fst.statusCode === 415) return unsupportedMediaType();
     return { status: fst.statusCode, body: { code, message: humanize(fst.message ?? '', code), data: null } };
   }
   const pg = err as { code?: string; constraint?: string; name?: string };
@@ -70,6 +69,14 @@ export function renderError(err: unknown, logger: Logger, requestId: string): Re
   return {
     status: 500,
     body: { code: ErrorCode.INTERNAL, message: `Internal error; quote request id ${requestId} when reporting it`, data: null },
+  };
+}
+
+/** Berth reads JSON bodies only (a form or text body is not "a field error"). */
+function unsupportedMediaType(): Rendered {
+  return {
+    status: 415,
+    body: { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'Unsupported content type: send the body as application/json', data: { expected: 'application/json' } },
   };
 }
 

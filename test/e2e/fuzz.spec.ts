@@ -103,6 +103,17 @@ function setAt(obj: unknown, path: string[], value: unknown): unknown {
   return copy;
 }
 
+function without(obj: unknown, path: string[]): unknown {
+  const copy = structuredClone(obj) as Record<string, any>;
+  let cur = copy;
+  for (const k of path.slice(0, -1)) {
+    if (typeof cur[k] !== 'object' || cur[k] === null) return copy;
+    cur = cur[k];
+  }
+  delete cur[path[path.length - 1]];
+  return copy;
+}
+
 function wrongType(s: Schema): unknown[] {
   switch (s.type) {
     case 'string':
@@ -200,6 +211,8 @@ function variantsOf(doc: Schema, op: Operation): Variant[] {
   out.push({ label: 'oversize body', method: op.method, path, headers: { ...json }, body: JSON.stringify({ a: 'x'.repeat(BODY_LIMIT + 10) }) });
   for (const f of fields(doc, op.body)) {
     const name = f.path.join('.');
+    // a required field left out is a validation error, never a 500 further in
+    if (f.required) out.push({ label: `missing ${name}`, method: op.method, path, headers: { ...json }, body: bodyOf(without(base, f.path)), expectAdmin: 400 });
     // null for an optional field is refused unless the document says the field is nullable ("clear it")
     if (!f.required) out.push({ label: `null ${name}`, method: op.method, path, headers: { ...json }, body: bodyOf(setAt(base, f.path, null)), expectAdmin: f.schema.nullable ? undefined : 400 });
     else out.push({ label: `null required ${name}`, method: op.method, path, headers: { ...json }, body: bodyOf(setAt(base, f.path, null)) });

@@ -5,8 +5,10 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
+  IsObject,
   IsString,
   IsUUID,
   Matches,
@@ -146,6 +148,8 @@ export class CreateClusterDto extends ClusterAttributesDto {
   region?: string;
 
   @ApiProperty({ type: ClusterSpecDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ClusterSpecDto)
   spec: ClusterSpecDto;
