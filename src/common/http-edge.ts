@@ -31,7 +31,8 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -56,20 +57,35 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
       return;
     }
     if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
-      done(AppError.validation([{ field: 'body', errors: [`body must not nest objects or arrays deeper than ${MAX_JSON_DEPTH} levels`] }]), undefined);
+      done(
+        AppError.validation([
+          {
+            field: 'body',
+            errors: [`body must not nest objects or arrays deeper than ${MAX_JSON_DEPTH} levels`],
+          },
+        ]),
+        undefined,
+      );
       return;
     }
     parse(req, text, done);
   });
 }
 
-function envelope(err: unknown, requestId: string): { status: number; body: ErrorEnvelope; headers?: Record<string, string> } {
+function envelope(
+  err: unknown,
+  requestId: string,
+): { status: number; body: ErrorEnvelope; headers?: Record<string, string> } {
   const { status, body, headers } = renderError(err, logger, requestId);
   return { status, body: { ...body, request_id: requestId }, headers };
 }
 
 /** Fastify's router refusals (400 bad percent-encoding, 414 over-long path parameter), enveloped. */
-export function frameworkErrors(error: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrors(
+  error: Error & { code?: string },
+  req: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const err =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? new AppError(ErrorCode.URI_TOO_LONG, 'A path parameter is longer than Berth accepts (100 characters)')
@@ -77,7 +93,10 @@ export function frameworkErrors(error: Error & { code?: string }, req: FastifyRe
         ? new AppError(ErrorCode.BAD_REQUEST, 'The URL is not validly percent-encoded')
         : error;
   const { status, body, headers } = envelope(err, req.id);
-  void reply.status(status).headers({ ...headers, 'x-request-id': req.id }).send(body);
+  void reply
+    .status(status)
+    .headers({ ...headers, 'x-request-id': req.id })
+    .send(body);
 }
 
 /**
