@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppError } from './app-error.js';
 import type { ErrorEnvelope } from './envelope.js';
@@ -113,14 +113,26 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Duple
         ? [408, ErrorCode.REQUEST_TIMEOUT, 'The request was not received in time']
         : [400, ErrorCode.BAD_REQUEST, 'The request is not valid HTTP'];
   logger.debug(`refused a malformed HTTP request (${err.code ?? err.message}), request id ${requestId}`);
-  if (!socket.writable) {
-    socket.destroy();
+  const body = JSON.stringify({ code, message, data: null, request_id: requestId } satisfies ErrorEnvelope);
+  const respond = () => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+    );
+    // a client that keeps its end open does not hold the socket: the answer has had its time to flush
+    setTimeout(() => socket.destroy(), 2_000).unref();
+  };
+  // bad bytes after a good request on a keep-alive socket: its answer goes out first, whole, then this one
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (inFlight && !inFlight.writableEnded) {
+    inFlight.once('finish', respond);
+    inFlight.once('close', () => setImmediate(() => socket.destroyed || respond()));
     return;
   }
-  const body = JSON.stringify({ code, message, data: null, request_id: requestId } satisfies ErrorEnvelope);
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-      `x-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
-  );
+  respond();
 }

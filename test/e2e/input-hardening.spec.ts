@@ -251,6 +251,30 @@ describe('Bad input answers 4xx with data.fields, never 500; every answer is env
         request_id: res.headers['x-request-id'],
       });
     }
+    // bad bytes after a good request on one connection: the good answer goes out whole, then the refusal
+    const both = await new Promise<string>((resolve, reject) => {
+      const { hostname, port } = new URL(t.url);
+      const socket = net.connect(Number(port), hostname);
+      const chunks: Buffer[] = [];
+      socket.on('data', (c) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      socket.setTimeout(5_000, () => socket.destroy());
+      socket.write(
+        `GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\n\r\n\x01\x02 garbage\r\n\r\n`,
+      );
+    });
+    const [first, second] = both.split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    expect(
+      JSON.parse(first.slice(first.indexOf('\r\n\r\n') + 4).replace(/^[0-9a-f]+\r\n|\r\n0\r\n\r\n$/g, '')),
+    ).toMatchObject({ code: 0, data: { username: 'admin' } });
+    expect(second).toMatch(/^HTTP\/1\.1 400 /);
+    expect(second).toMatch(/x-request-id: [0-9a-f-]{36}/);
+    expect(JSON.parse(second.slice(second.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      code: 40000,
+      data: null,
+    });
     expect((await t.api('GET', '/healthz')).status).toBe(200);
   });
 });
