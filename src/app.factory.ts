@@ -4,11 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
+import { clientErrorHandler, frameworkErrors, registerJsonBodyParser } from './common/http-edge.js';
 import { createRootLogger, NestPinoLogger } from './common/logger.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './swagger.setup.js';
 
 export const API_PREFIX = 'api/v1';
+const BODY_LIMIT = 4 * 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface RegisteredRoute {
@@ -32,8 +34,11 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    bodyLimit: 4 * 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
     keepAliveTimeout: 65_000,
+    // refusals before any hook runs (router, Node's HTTP parser) still answer the envelope with a request id
+    frameworkErrors,
+    clientErrorHandler,
   });
   const list: RegisteredRoute[] = [];
   const fastify = adapter.getInstance() as unknown as FastifyInstance;
@@ -43,9 +48,11 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  registerJsonBodyParser(fastify, BODY_LIMIT);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new NestPinoLogger(root),
+    bodyParser: false, // registerJsonBodyParser: JSON only, bounded depth, empty body = no body
   });
   routes.set(app, list);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });

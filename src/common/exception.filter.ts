@@ -13,12 +13,15 @@ const BY_STATUS: Record<number, ErrorCode> = {
   403: ErrorCode.FORBIDDEN,
   404: ErrorCode.NOT_FOUND,
   405: ErrorCode.METHOD_NOT_ALLOWED,
+  408: ErrorCode.REQUEST_TIMEOUT,
   409: ErrorCode.CONFLICT,
   412: ErrorCode.PRECONDITION_FAILED,
   413: ErrorCode.PAYLOAD_TOO_LARGE,
+  414: ErrorCode.URI_TOO_LONG,
   415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
   422: ErrorCode.UNPROCESSABLE,
   429: ErrorCode.RATE_LIMITED,
+  431: ErrorCode.HEADERS_TOO_LARGE,
   503: ErrorCode.DEPENDENCY_UNAVAILABLE,
   504: ErrorCode.UPSTREAM_TIMEOUT,
 };
@@ -39,6 +42,7 @@ export function renderError(err: unknown, logger: Logger, requestId: string, end
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const code = BY_STATUS[status];
+    if (status === 415) return unsupportedMediaType();
     if (code !== undefined) {
       const res = err.getResponse();
       const message =
@@ -55,6 +59,7 @@ export function renderError(err: unknown, logger: Logger, requestId: string, end
   const fst = err as { statusCode?: number; code?: string; message?: string };
   if (typeof fst?.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500 && BY_STATUS[fst.statusCode]) {
     const code = BY_STATUS[fst.statusCode];
+    if (fst.statusCode === 415) return unsupportedMediaType();
     return { status: fst.statusCode, body: { code, message: humanize(fst.message ?? '', code), data: null } };
   }
   const pg = err as { code?: string; constraint?: string; name?: string };
@@ -68,6 +73,14 @@ export function renderError(err: unknown, logger: Logger, requestId: string, end
   return {
     status: 500,
     body: { code: ErrorCode.INTERNAL, message: `Internal error; quote request id ${requestId} when reporting it`, data: null },
+  };
+}
+
+/** Berth reads JSON bodies only (a form or text body is not "a field error"). */
+function unsupportedMediaType(): Rendered {
+  return {
+    status: 415,
+    body: { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'Unsupported content type: send the body as application/json', data: { expected: 'application/json' } },
   };
 }
 

@@ -1,7 +1,16 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Matches, registerDecorator, type ValidationOptions } from 'class-validator';
+import { IsString, Matches, registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
+
+/**
+ * An optional field: it may be left out, but when given it is validated, `null` included (class-validator's
+ * `@IsOptional()` also skips `null`, which then reaches the service and the database). Fields where `null`
+ * means "clear it" keep `@IsOptional()` and say `nullable: true` in their documentation.
+ */
+export function OptionalNotNull(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_object, value: unknown) => value !== undefined, options);
+}
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
@@ -46,7 +55,7 @@ export function ResourceName(opts: { optional?: boolean; example?: string } = {}
   const doc = { example: opts.example, description: RESOURCE_NAME_MSG };
   return applyDecorators(
     opts.optional ? ApiPropertyOptional(doc) : ApiProperty(doc),
-    ...(opts.optional ? [IsOptional()] : []),
+    ...(opts.optional ? [OptionalNotNull()] : []),
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
     IsString(),
     Matches(RESOURCE_NAME, { message: RESOURCE_NAME_MSG }),

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { CredentialProvider } from './credential-provider.js';
+import { OptionalNotNull } from '../common/validators.js';
 
 const URL_OPTS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
 const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
@@ -12,13 +13,13 @@ export class RancherSettings {
   endpoint: string;
 
   @ApiPropertyOptional({ description: 'PEM CA of the Rancher server, base64 (for private CAs)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(65536)
   ca_data?: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   insecure_skip_tls_verify?: boolean;
 }
@@ -36,7 +37,7 @@ export class AckSettings {
   region_id: string;
 
   @ApiPropertyOptional({ example: 'https://cs.cn-hangzhou.aliyuncs.com', description: 'Override of the CS API endpoint' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsUrl(URL_OPTS)
   @MaxLength(2048)
   endpoint?: string;
@@ -60,7 +61,7 @@ export class TkeSettings {
   region: string;
 
   @ApiPropertyOptional({ example: 'https://tke.tencentcloudapi.com', description: 'Override of the TKE API endpoint' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsUrl(URL_OPTS)
   @MaxLength(2048)
   endpoint?: string;
@@ -91,7 +92,7 @@ export class HarborSettings {
   username: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   insecure_skip_tls_verify?: boolean;
 }

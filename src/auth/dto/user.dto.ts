@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEnum, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsEnum, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 import { Role } from '../role.js';
+import { OptionalNotNull } from '../../common/validators.js';
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}$/;
 const USERNAME_MSG = 'username must be 2-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
@@ -37,31 +38,31 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ minLength: 8, maxLength: 256, writeOnly: true })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MinLength(8)
   @MaxLength(256)
   password?: string;
 
   @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsEnum(Role)
   role?: Role;
 
   @ApiPropertyOptional({ description: 'A disabled user cannot log in; their tokens are revoked' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   disabled?: boolean;
 }
 
 export class UserListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsEnum(Role)
   role?: Role;
 
   @ApiPropertyOptional({ description: 'Substring of the username' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(63)
   q?: string;

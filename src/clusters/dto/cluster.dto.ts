@@ -1,40 +1,40 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsString, MaxLength, MinLength, IsOptional } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
-import { IsLabelMap, ResourceName } from '../../common/validators.js';
+import { IsLabelMap, ResourceName, OptionalNotNull } from '../../common/validators.js';
 import { ClusterProvider, ClusterStatus } from '../cluster.entity.js';
 
 
 /** Fields every cluster record has, whether imported or created at a vendor. */
 export class ClusterAttributesDto {
-  @ApiPropertyOptional({ maxLength: 200, example: 'Production (Hangzhou)' })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 200, example: 'Production (Hangzhou)', nullable: true, description: 'null clears it' })
+  @IsOptional() // null clears it
   @IsString()
   @MaxLength(200)
-  display_name?: string;
+  display_name?: string | null;
 
   @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(2000)
   description?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { env: 'prod', team: 'payments' } })
-  @IsOptional()
+  @OptionalNotNull()
   @IsLabelMap()
   labels?: Record<string, string>;
 
-  @ApiPropertyOptional({ maxLength: 100, example: 'Hangzhou' })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 100, example: 'Hangzhou', nullable: true, description: 'null clears it' })
+  @IsOptional() // null clears it
   @IsString()
   @MaxLength(100)
-  city?: string;
+  city?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 100, example: 'Xihu' })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 100, example: 'Xihu', nullable: true, description: 'null clears it' })
+  @IsOptional() // null clears it
   @IsString()
   @MaxLength(100)
-  district?: string;
+  district?: string | null;
 }
 
 /** A credential for the cluster: a kubeconfig, or server + token. */
@@ -45,19 +45,19 @@ class ClusterCredentialDto extends ClusterAttributesDto {
       'Give either kubeconfig or server + token.',
     writeOnly: true,
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(4 * 1024 * 1024)
   kubeconfig?: string;
 
   @ApiPropertyOptional({ description: 'Context to use; required when the kubeconfig has several' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(253)
   context?: string;
 
   @ApiPropertyOptional({ example: 'https://10.0.0.1:6443', description: 'API server URL (with token)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(2048)
   server?: string;
@@ -66,25 +66,25 @@ class ClusterCredentialDto extends ClusterAttributesDto {
     description: 'Bearer token (with server). Surrounding whitespace is trimmed; a line break, NUL, control or non-ASCII character inside is refused with 422.',
     writeOnly: true,
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(16384)
   token?: string;
 
   @ApiPropertyOptional({ description: 'base64 PEM CA of the API server (with server)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(65536)
   ca_data?: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   insecure_skip_tls_verify?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'Save even when the probe fails (status unavailable)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   force?: boolean;
 }
@@ -99,7 +99,7 @@ export class UpdateClusterDto extends ClusterCredentialDto {
   name?: string;
 
   @ApiPropertyOptional({ description: 'Vendor clusters whose provider supports it: deletion protection at the vendor (an operation)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   deletion_protection?: boolean;
 }
@@ -139,29 +139,29 @@ export class ClusterDto {
 
 export class ClusterQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ClusterProvider, enumName: 'ClusterProvider' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(Object.values(ClusterProvider))
   provider?: ClusterProvider;
 
   @ApiPropertyOptional({ enum: SHOWN_STATUSES })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(SHOWN_STATUSES)
   status?: ShownStatus;
 
   @ApiPropertyOptional({ description: 'Label filter "k=v,k2=v2" (all must match)', example: 'env=prod' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(1000)
   label?: string;
 
   @ApiPropertyOptional({ description: 'Substring of name or display name' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(100)
   q?: string;
 
   @ApiPropertyOptional({ enum: ['name', '-name', 'created_at', '-created_at', 'status', '-status', 'version', '-version'], default: 'name' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['name', '-name', 'created_at', '-created_at', 'status', '-status', 'version', '-version'])
   sort?: string;
 }

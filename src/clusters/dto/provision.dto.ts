@@ -5,9 +5,10 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
-  IsOptional,
+  IsObject,
   IsString,
   IsUUID,
   Matches,
@@ -16,7 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { ResourceName, toBool } from '../../common/validators.js';
+import { ResourceName, toBool, OptionalNotNull } from '../../common/validators.js';
 
 const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 const VENDOR_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -48,33 +49,33 @@ export class NodePoolSpecDto {
   desired_size: number;
 
   @ApiPropertyOptional({ type: [String], example: ['ecs.g7.xlarge'], description: 'Vendor instance types (machine sizes)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(10)
   @Matches(VENDOR_ID, { each: true })
   instance_types?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Subnets (ACK vSwitches, TKE subnets); default: the cluster’s' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(10)
   @Matches(VENDOR_ID, { each: true })
   subnet_ids?: string[];
 
   @ApiPropertyOptional({ type: AutoscalingDto })
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => AutoscalingDto)
   autoscaling?: AutoscalingDto;
 
   @ApiPropertyOptional({ enum: ['etcd', 'control-plane', 'worker'], isArray: true, description: 'Roles of the pool’s machines (Rancher); default worker' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @IsIn(['etcd', 'control-plane', 'worker'], { each: true })
   roles?: ('etcd' | 'control-plane' | 'worker')[];
 
   @ApiPropertyOptional({ type: MachineConfigDto, description: 'Machine template of the pool (Rancher)' })
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => MachineConfigDto)
   machine_config?: MachineConfigDto;
@@ -83,45 +84,45 @@ export class NodePoolSpecDto {
 /** A vendor-neutral cluster spec; each provider checks what it needs (422 names the field). */
 export class ClusterSpecDto {
   @ApiPropertyOptional({ example: '1.31.1-aliyun.1', description: 'Kubernetes version in the vendor’s spelling' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(64)
   kubernetes_version?: string;
 
   @ApiPropertyOptional({ example: 'vpc-bp1example' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(VENDOR_ID)
   vpc_id?: string;
 
   @ApiPropertyOptional({ type: [String], example: ['vsw-bp1example'] })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(10)
   @Matches(VENDOR_ID, { each: true })
   subnet_ids?: string[];
 
   @ApiPropertyOptional({ example: '172.16.0.0/16' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(CIDR, { message: 'service_cidr must be a CIDR like 172.16.0.0/16' })
   service_cidr?: string;
 
   @ApiPropertyOptional({ example: '10.0.0.0/8' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(CIDR, { message: 'pod_cidr must be a CIDR like 10.0.0.0/8' })
   pod_cidr?: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   deletion_protection?: boolean;
 
   @ApiPropertyOptional({ example: 'cattle-global-data:cc-abcde', description: 'Cloud credential the vendor provisions machines with (Rancher)' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[a-z0-9][-a-z0-9.:]{0,252}$/)
   cloud_credential?: string;
 
   @ApiPropertyOptional({ type: [NodePoolSpecDto] })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
@@ -142,11 +143,13 @@ export class CreateClusterDto extends ClusterAttributesDto {
   name: string;
 
   @ApiPropertyOptional({ example: 'cn-hangzhou', description: 'Default: the credential’s region' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[a-z]{2,}(-[a-z0-9]+)+$/, { message: 'region must look like "cn-hangzhou"' })
   region?: string;
 
   @ApiProperty({ type: ClusterSpecDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ClusterSpecDto)
   spec: ClusterSpecDto;
@@ -154,7 +157,7 @@ export class CreateClusterDto extends ClusterAttributesDto {
 
 export class DeleteClusterQueryDto {
   @ApiPropertyOptional({ default: false, description: 'Vendor clusters: destroy the cluster at the vendor (an operation), then remove the record. Without it the record is only detached.' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
   destroy?: boolean;

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsDate, IsIn, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../pagination.dto.js';
+import { OptionalNotNull } from '../validators.js';
 
 export class AuditLogDto {
   @ApiProperty() id: string;
@@ -23,42 +24,42 @@ export class AuditLogDto {
 
 export class AuditQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Actor username' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(63)
   actor?: string;
 
   @ApiPropertyOptional({ example: 'credentials.create' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(100)
   action?: string;
 
   @ApiPropertyOptional({ example: 'credentials' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(100)
   target_type?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(200)
   target_id?: string;
 
   @ApiPropertyOptional({ enum: ['success', 'failure'] })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['success', 'failure'])
   outcome?: 'success' | 'failure';
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or after this time' })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Date)
   @IsDate()
   since?: Date;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Entries at or before this time' })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Date)
   @IsDate()
   until?: Date;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { IsEnum, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsEnum, IsObject, IsString, MaxLength, IsOptional } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
-import { ResourceName } from '../../common/validators.js';
+import { ResourceName, OptionalNotNull } from '../../common/validators.js';
 import { CredentialProvider } from '../credential-provider.js';
 import { CREDENTIAL_SCHEMAS } from '../credential-schemas.js';
 
@@ -19,11 +19,11 @@ export class CreateCredentialDto {
   @IsEnum(CredentialProvider)
   provider: CredentialProvider;
 
-  @ApiPropertyOptional({ maxLength: 1000 })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 1000, nullable: true, description: 'null clears it' })
+  @IsOptional() // null clears it
   @IsString()
   @MaxLength(1000)
-  description?: string;
+  description?: string | null;
 
   @ApiProperty({ description: 'Non-secret settings; fields depend on the provider', ...oneOf('settings') })
   @IsObject()
@@ -38,19 +38,19 @@ export class UpdateCredentialDto {
   @ResourceName({ optional: true })
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 1000, nullable: true })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 1000, nullable: true  })
+  @IsOptional() // null clears it
   @IsString()
   @MaxLength(1000)
-  description?: string;
+  description?: string | null;
 
   @ApiPropertyOptional({ description: 'Settings to change (merged into the current ones)', ...oneOf('settings') })
-  @IsOptional()
+  @OptionalNotNull()
   @IsObject()
   settings?: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'Secret fields to replace (merged into the current ones)', writeOnly: true, ...oneOf('secrets') })
-  @IsOptional()
+  @OptionalNotNull()
   @IsObject()
   secrets?: Record<string, unknown>;
 }
@@ -75,12 +75,12 @@ export class CredentialDto {
 
 export class CredentialQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CredentialProvider, enumName: 'CredentialProvider' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsEnum(CredentialProvider)
   provider?: CredentialProvider;
 
   @ApiPropertyOptional({ description: 'Substring of the name' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(63)
   q?: string;

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
-import { IsLabelMap } from '../../common/validators.js';
+import { IsLabelMap, OptionalNotNull } from '../../common/validators.js';
 import { DNS_LABEL, SelectorQueryDto, toBool } from './resource.dto.js';
 
 export class ScaleDto {
@@ -20,7 +20,7 @@ export class TaintDto {
   key: string;
 
   @ApiPropertyOptional({ example: 'gpu' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(63)
   value?: string;
@@ -32,12 +32,12 @@ export class TaintDto {
 
 export class UpdateNodeDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', nullable: true }, description: 'Labels to set; null removes one', example: { 'node-role/gpu': 'true', old: null } })
-  @IsOptional()
+  @OptionalNotNull()
   @IsObject()
   labels?: Record<string, string | null>;
 
   @ApiPropertyOptional({ type: [TaintDto], description: 'The complete list of taints the node should have' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ValidateNested({ each: true })
   @Type(() => TaintDto)
@@ -50,7 +50,7 @@ export class CreateNamespaceDto {
   name: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
-  @IsOptional()
+  @OptionalNotNull()
   @IsLabelMap()
   labels?: Record<string, string>;
 }
@@ -62,17 +62,17 @@ export class ApplyDto {
   manifest: string;
 
   @ApiPropertyOptional({ default: false, description: 'Validate and compute the result without persisting (dryRun=All)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   dry_run?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'Take ownership of fields another field manager owns' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   force_conflicts?: boolean;
 
   @ApiPropertyOptional({ description: 'Namespace for namespaced objects that name none (default "default")' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(DNS_LABEL, { message: 'namespace must be a DNS label' })
   namespace?: string;
 }
@@ -99,12 +99,12 @@ export class ApplySummaryDto {
 
 export class LogsQueryDto {
   @ApiPropertyOptional({ description: 'Container (needed when the pod has several)' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(DNS_LABEL, { message: 'container must be a DNS label' })
   container?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100000 })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -112,32 +112,32 @@ export class LogsQueryDto {
   tail_lines?: number;
 
   @ApiPropertyOptional({ minimum: 1 })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   since_seconds?: number;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
   timestamps?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'Logs of the previous (crashed) container' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
   previous?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'Stream new lines as text/plain (chunked) until the client disconnects' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
   follow?: boolean;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 52428800, description: 'Byte cap (default 5 MiB without follow)' })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -155,39 +155,39 @@ export class LogLinesDto {
 
 export class EventsQueryDto extends PageQueryDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(DNS_LABEL, { message: 'namespace must be a DNS label' })
   namespace?: string;
 
   @ApiPropertyOptional({ example: 'Pod' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[A-Za-z][A-Za-z0-9]{0,62}$/, { message: 'involved_kind must be a kind name' })
   involved_kind?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, { message: 'involved_name must be an object name' })
   involved_name?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[0-9a-f-]{36}$/, { message: 'involved_uid must be a UID' })
   involved_uid?: string;
 
   @ApiPropertyOptional({ enum: ['Normal', 'Warning'] })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['Normal', 'Warning'])
   type?: string;
 }
 
 export class MetricsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Pods only: namespace' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(DNS_LABEL, { message: 'namespace must be a DNS label' })
   namespace?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(4096)
   label_selector?: string;
@@ -198,12 +198,12 @@ const UUID_LIST = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /** Which clusters a fan-out asks, and how long each may take. */
 export class FleetSummaryQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Comma-separated cluster ids (default: every cluster Berth can reach)' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(UUID_LIST, { message: 'clusters must be comma-separated UUIDs' })
   clusters?: string;
 
   @ApiPropertyOptional({ minimum: 100, maximum: 30000, description: 'Per-cluster deadline (default: the configured kube timeout)' })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(100)
@@ -213,12 +213,12 @@ export class FleetSummaryQueryDto extends PageQueryDto {
 
 export class FleetQueryDto extends IntersectionType(SelectorQueryDto, FleetSummaryQueryDto) {
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(DNS_LABEL, { message: 'namespace must be a DNS label' })
   namespace?: string;
 
   @ApiPropertyOptional({ default: 500, minimum: 1, maximum: 5000, description: 'Objects read per cluster' })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -226,7 +226,7 @@ export class FleetQueryDto extends IntersectionType(SelectorQueryDto, FleetSumma
   max_per_cluster: number = 500;
 
   @ApiPropertyOptional({ default: false, description: 'Show Secret values (admins only)' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
   show_secret_values?: boolean;

@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ApiPageEnvelope } from '../../common/swagger.js';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export { toBool } from '../../common/validators.js';
-import { toBool } from '../../common/validators.js';
+import { toBool, OptionalNotNull } from '../../common/validators.js';
 
 export class ApiResourceDto {
   @ApiProperty({ example: 'deployments' }) name: string;
@@ -22,19 +22,19 @@ export class ApiResourceDto {
 
 export class ApiResourceQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Only this API group ("" = core)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(253)
   group?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
   namespaced?: boolean;
 
   @ApiPropertyOptional({ description: 'Substring of name or kind' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(100)
   q?: string;
@@ -42,13 +42,13 @@ export class ApiResourceQueryDto extends PageQueryDto {
 
 export class SelectorQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'app=web,tier!=cache', description: 'Kubernetes label selector' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(4096)
   label_selector?: string;
 
   @ApiPropertyOptional({ example: 'status.phase=Running', description: 'Kubernetes field selector' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(4096)
   field_selector?: string;
@@ -56,12 +56,12 @@ export class SelectorQueryDto extends PageQueryDto {
 
 export class ResourceListQueryDto extends SelectorQueryDto {
   @ApiPropertyOptional({ description: 'Namespace (namespaced resources); omit for all namespaces' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(DNS_LABEL, { message: 'namespace must be a DNS label' })
   namespace?: string;
 
   @ApiPropertyOptional({ description: 'Show Secret values (admins only); redacted otherwise', default: false })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
   show_secret_values?: boolean;
@@ -69,12 +69,12 @@ export class ResourceListQueryDto extends SelectorQueryDto {
 
 export class ResourceGetQueryDto {
   @ApiPropertyOptional({ description: 'Namespace of a namespaced resource' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(DNS_LABEL, { message: 'namespace must be a DNS label' })
   namespace?: string;
 
   @ApiPropertyOptional({ description: 'Show Secret values (admins only)', default: false })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
   show_secret_values?: boolean;

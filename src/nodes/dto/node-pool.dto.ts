@@ -1,20 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsInt, Max, Min, ValidateNested } from 'class-validator';
 import { AutoscalingDto, NodePoolSpecDto } from '../../clusters/dto/provision.dto.js';
+import { OptionalNotNull } from '../../common/validators.js';
 
 export class CreateNodePoolDto extends NodePoolSpecDto {}
 
 export class UpdateNodePoolDto {
   @ApiPropertyOptional({ minimum: 0, maximum: 1000, description: 'Absolute number of nodes' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(1000)
   desired_size?: number;
 
   @ApiPropertyOptional({ type: AutoscalingDto, description: 'Autoscaling bounds (min/max size)' })
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => AutoscalingDto)
   autoscaling?: AutoscalingDto;

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsEnum, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 import { OperationStatus, OperationType } from '../operation-types.js';
+import { OptionalNotNull } from '../../common/validators.js';
 
 export class OperationErrorDto {
   @ApiProperty({ description: 'Berth error code (see ErrorCode)' }) code: number;
@@ -32,23 +33,23 @@ export class OperationDto {
 
 export class OperationQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: OperationType, enumName: 'OperationType' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsEnum(OperationType)
   type?: OperationType;
 
   @ApiPropertyOptional({ enum: OperationStatus, enumName: 'OperationStatus' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsEnum(OperationStatus)
   status?: OperationStatus;
 
   @ApiPropertyOptional({ example: 'clusters' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(64)
   target_type?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(200)
   target_id?: string;

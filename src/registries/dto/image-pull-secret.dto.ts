@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 import { PROJECT_NAME, PROJECT_NAME_MSG } from '../registry-params.js';
+import { OptionalNotNull } from '../../common/validators.js';
 
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
@@ -20,7 +21,7 @@ export class CreateImagePullSecretDto {
     example: 'harbor-team-a',
     description: 'Secret name (default "<registry>-<project>")',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(SECRET_NAME, { message: 'name must be a Kubernetes object name (lowercase DNS subdomain)' })
   @MaxLength(253)

@@ -1,10 +1,11 @@
 import type { FleetStatus } from '../../kube/cluster-fan-out.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 import { toBool } from '../../kube/dto/resource.dto.js';
 import { PROJECT_NAME, PROJECT_NAME_MSG, REPOSITORY_PATH, REPOSITORY_PATH_MSG } from '../registry-params.js';
+import { OptionalNotNull } from '../../common/validators.js';
 
 export class ProjectDto {
   @ApiProperty({ example: 'team-a' }) name: string;
@@ -17,7 +18,7 @@ export class ProjectDto {
 
 export class ProjectQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Substring of the project name' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(255)
   q?: string;
@@ -31,7 +32,7 @@ export class CreateProjectDto {
   name: string;
 
   @ApiPropertyOptional({ default: false, description: 'Anyone may pull from a public project' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   public?: boolean;
 }
@@ -47,7 +48,7 @@ export class DeleteProjectQueryDto {
     default: false,
     description: 'Delete the project’s repositories (and their artifacts) first',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
   force?: boolean;
@@ -91,7 +92,7 @@ export class ArtifactUsageQueryDto {
     description:
       'The artifact’s repository as "<project>/<repository>"; without it every repository of the registry is searched',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(REPOSITORY_PATH, { message: REPOSITORY_PATH_MSG })
   @MaxLength(512)
@@ -102,7 +103,7 @@ export class ArtifactUsageQueryDto {
     maximum: 30000,
     description: 'Per-cluster deadline (default: the configured kube timeout)',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(100)

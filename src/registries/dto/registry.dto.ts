@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsOptional, IsString, IsUrl, IsUUID, MaxLength } from 'class-validator';
+import { IsEnum, IsString, IsUrl, IsUUID, MaxLength, IsOptional } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
-import { ResourceName } from '../../common/validators.js';
+import { ResourceName, OptionalNotNull } from '../../common/validators.js';
 import { RegistryProviderName } from '../registry.entity.js';
 
 const URL_OPTS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
@@ -29,11 +29,11 @@ export class CreateRegistryDto {
   @IsUUID()
   credential_id: string;
 
-  @ApiPropertyOptional({ maxLength: 1000 })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 1000, nullable: true, description: 'null clears it' })
+  @IsOptional() // null clears it
   @IsString()
   @MaxLength(1000)
-  description?: string;
+  description?: string | null;
 }
 
 export class UpdateRegistryDto {
@@ -41,21 +41,21 @@ export class UpdateRegistryDto {
   name?: string;
 
   @ApiPropertyOptional({ example: 'https://harbor.example.com' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsUrl(URL_OPTS)
   @MaxLength(2048)
   endpoint?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsUUID()
   credential_id?: string;
 
-  @ApiPropertyOptional({ maxLength: 1000 })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 1000, nullable: true, description: 'null clears it' })
+  @IsOptional() // null clears it
   @IsString()
   @MaxLength(1000)
-  description?: string;
+  description?: string | null;
 }
 
 export class RegistryDto {
@@ -78,17 +78,17 @@ export class RegistryDto {
 
 export class RegistryQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: RegistryProviderName, enumName: 'RegistryProviderName' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsEnum(RegistryProviderName)
   provider?: RegistryProviderName;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsUUID()
   credential_id?: string;
 
   @ApiPropertyOptional({ description: 'Substring of the name' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(63)
   q?: string;
