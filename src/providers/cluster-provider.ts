@@ -1,5 +1,6 @@
 import type { OutboundPolicy } from '../common/outbound/outbound-policy.js';
 import type { FieldError } from '../common/app-error.js';
+import type { VendorRetryPolicy } from '../common/http/vendor-caller.js';
 
 /** Vendors Berth can create clusters at (imported clusters have no provider). */
 export type ProviderName = 'ack' | 'tke' | 'rancher';
@@ -120,13 +121,8 @@ export interface RevealedProviderCredential {
 /** Builds a provider from a revealed credential (the real SDK client). */
 export type ClusterProviderFactory = (credential: RevealedProviderCredential, opts: VendorCallOptions) => ClusterProvider;
 
-export interface VendorCallOptions {
+/** The deadline and retries of every call to the vendor (see common/http/vendor-caller), and its outbound policy. */
+export interface VendorCallOptions extends VendorRetryPolicy {
   /** Which addresses the vendor endpoint may resolve to; checked on every connection (see common/outbound). */
   outbound?: OutboundPolicy;
-  /** Per-call timeout. */
-  timeoutMs: number;
-  /** Attempts for idempotent calls on throttling, 5xx and network errors (1 = no retry). */
-  attempts: number;
-  /** First backoff; doubles per attempt (with jitter). */
-  backoffMs: number;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ClientError, ServerError, ThrottlingError } from '@alicloud/openapi-core';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
-import { toAppError, VendorCaller } from '../vendor-call.js';
+import { ProviderCaller, toAppError } from '../vendor-call.js';
 import { classifyAckError } from './ack-errors.js';
 
 const sdkError = (Cls: typeof ClientError, statusCode: number, code: string, message = 'm') =>
@@ -27,7 +27,7 @@ describe('ACK error mapping', () => {
   });
 
   it('retries idempotent calls on 5xx, non-idempotent calls only on throttling', async () => {
-    const caller = new VendorCaller('ack', { timeoutMs: 1000, attempts: 3, backoffMs: 1 }, classifyAckError);
+    const caller = new ProviderCaller('ack', { timeoutMs: 1000, attempts: 3, backoffMs: 1 }, classifyAckError);
     let n = 0;
     const flaky = (e: Error) => async () => {
       if (++n < 3) throw e;
@@ -48,7 +48,7 @@ describe('ACK error mapping', () => {
   });
 
   it('bounds every call with a deadline (504) and maps refused connections to 503', async () => {
-    const caller = new VendorCaller('ack', { timeoutMs: 50, attempts: 1, backoffMs: 1 }, classifyAckError);
+    const caller = new ProviderCaller('ack', { timeoutMs: 50, attempts: 1, backoffMs: 1 }, classifyAckError);
     const hung = await caller.call('DescribeTaskInfo', () => new Promise(() => undefined), { idempotent: true }).catch((e: unknown) => e);
     expect((hung as AppError).code).toBe(ErrorCode.UPSTREAM_TIMEOUT);
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });

@@ -18,7 +18,7 @@ import type {
   VendorNodePool,
   VendorPhase,
 } from '../cluster-provider.js';
-import { VendorCaller } from '../vendor-call.js';
+import { ProviderCaller } from '../vendor-call.js';
 import { classifyAckError } from './ack-errors.js';
 
 const Client = Cs.default;
@@ -63,14 +63,14 @@ const VERSION = /^1\.\d+\.\d+-aliyun\.\d+$/;
 export class AckClusterProvider implements ClusterProvider {
   readonly name = 'ack' as const;
   readonly capabilities = ACK_CAPABILITIES;
-  private readonly vendor: VendorCaller;
+  private readonly vendor: ProviderCaller;
 
   constructor(
     private readonly api: AckApi,
     readonly region: string,
     opts: VendorCallOptions,
   ) {
-    this.vendor = new VendorCaller('ack', opts, classifyAckError);
+    this.vendor = new ProviderCaller('ack', opts, classifyAckError);
   }
 
   validateSpec(spec: ClusterSpec): FieldError[] {

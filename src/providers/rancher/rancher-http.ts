@@ -1,8 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
-import { GuardedHttpAgent, GuardedHttpsAgent } from '../../common/outbound/guarded-agent.js';
+import type http from 'node:http';
+import type { VendorFailure } from '../../common/http/vendor-caller.js';
+import { guardedAgent, header, sendHttp } from '../../common/http/vendor-transport.js';
 import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
-import type { VendorFailure } from '../vendor-call.js';
 
 /** A Rancher error answer: `{type:"error", status, code, message}`. */
 export class RancherHttpError extends Error {
@@ -11,6 +10,7 @@ export class RancherHttpError extends Error {
     readonly code: string | null,
     message: string,
     readonly requestId: string | null,
+    readonly retryAfter: string | null = null,
   ) {
     super(message);
   }
@@ -21,14 +21,14 @@ export interface RancherHttpOptions {
   token: string;
   caData?: string;
   insecureSkipTlsVerify?: boolean;
-  timeoutMs: number;
   /** Checked on every connection (the resolved address); default: the built-in denials, loopback allowed. */
   outbound?: OutboundPolicy;
 }
 
 /**
  * Plain HTTP to Rancher with a bearer token and a keep-alive agent. Never a browser-like User-Agent
- * (Rancher enforces CSRF for those).
+ * (Rancher enforces CSRF for those). Deadline and retries are the caller's (ProviderCaller): `signal`
+ * ends the request.
  */
 export class RancherHttp {
   private readonly base: URL;
@@ -36,61 +36,47 @@ export class RancherHttp {
 
   constructor(private readonly opts: RancherHttpOptions) {
     this.base = new URL(opts.endpoint);
-    const policy = opts.outbound ?? OutboundPolicy.unconfigured();
-    this.agent =
-      this.base.protocol === 'https:'
-        ? new GuardedHttpsAgent(policy, { keepAlive: true, ca: opts.caData ? Buffer.from(opts.caData, 'base64') : undefined, rejectUnauthorized: !opts.insecureSkipTlsVerify })
-        : new GuardedHttpAgent(policy, { keepAlive: true });
+    this.agent = guardedAgent(opts.outbound ?? OutboundPolicy.unconfigured(), this.base.protocol, {
+      ca: opts.caData ? Buffer.from(opts.caData, 'base64') : undefined,
+      insecureSkipTlsVerify: opts.insecureSkipTlsVerify,
+    });
   }
 
-  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = new URL(path, this.base);
+  async json<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const lib = url.protocol === 'https:' ? https : http;
-    return new Promise<T>((resolve, reject) => {
-      const req = lib.request(
-        url,
-        {
-          method,
-          agent: this.agent,
-          timeout: this.opts.timeoutMs,
-          headers: {
-            authorization: `Bearer ${this.opts.token}`,
-            accept: 'application/json',
-            'user-agent': 'berth/0.1',
-            ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: Record<string, unknown> | undefined;
-            try {
-              parsed = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-            } catch {
-              parsed = undefined;
-            }
-            const status = res.statusCode ?? 0;
-            if (status >= 400) {
-              const rid = res.headers['x-api-request-id'] ?? res.headers['x-request-id'];
-              reject(new RancherHttpError(status, (parsed?.code as string) ?? null, typeof parsed?.message === 'string' ? parsed.message.slice(0, 1000) : `HTTP ${status}`, typeof rid === 'string' ? rid : null));
-            } else resolve(parsed as T);
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`Rancher did not answer within ${this.opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
-      req.end(payload);
+    const res = await sendHttp({
+      method,
+      url: new URL(path, this.base),
+      agent: this.agent,
+      signal,
+      body: payload,
+      headers: {
+        authorization: `Bearer ${this.opts.token}`,
+        accept: 'application/json',
+        'user-agent': 'berth/0.1',
+        ...(payload ? { 'content-type': 'application/json' } : {}),
+      },
     });
+    const text = res.body.toString('utf8');
+    let parsed: Record<string, unknown> | undefined;
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (res.status >= 400) {
+      const rid = header(res.headers, 'x-api-request-id') ?? header(res.headers, 'x-request-id');
+      const message = typeof parsed?.message === 'string' ? parsed.message.slice(0, 1000) : `HTTP ${res.status}`;
+      throw new RancherHttpError(res.status, typeof parsed?.code === 'string' ? parsed.code : null, message, rid, header(res.headers, 'retry-after'));
+    }
+    return parsed as T;
   }
 }
 
+/** Rancher's answers in Berth's terms (network failures are classified before, by the caller). */
 export function classifyRancherError(e: unknown): VendorFailure {
   if (!(e instanceof RancherHttpError)) return { kind: 'unavailable', vendor_code: null, vendor_status: null, request_id: null, message: (e as Error)?.message ?? String(e) };
-  const base = { vendor_code: e.code, vendor_status: e.status, request_id: e.requestId, message: e.message };
+  const base = { vendor_code: e.code, vendor_status: e.status, request_id: e.requestId, message: e.message, retry_after: e.retryAfter };
   if (e.status === 401) return { kind: 'credential', ...base };
   if (e.status === 429) return { kind: 'throttled', ...base };
   if (e.status === 404) return { kind: 'not_found', ...base };

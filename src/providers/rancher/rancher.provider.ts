@@ -15,7 +15,7 @@ import type {
   VendorNodePool,
   VendorPhase,
 } from '../cluster-provider.js';
-import { VendorCaller } from '../vendor-call.js';
+import { ProviderCaller } from '../vendor-call.js';
 import { classifyRancherError, RancherHttp } from './rancher-http.js';
 
 const PROV = '/v1/provisioning.cattle.io.clusters';
@@ -83,13 +83,13 @@ export class RancherClusterProvider implements ClusterProvider {
   readonly name = 'rancher' as const;
   readonly capabilities = RANCHER_CAPABILITIES;
   readonly region = '';
-  private readonly vendor: VendorCaller;
+  private readonly vendor: ProviderCaller;
 
   constructor(
     private readonly http: Pick<RancherHttp, 'json'>,
     opts: VendorCallOptions,
   ) {
-    this.vendor = new VendorCaller('rancher', opts, classifyRancherError);
+    this.vendor = new ProviderCaller('rancher', opts, classifyRancherError);
   }
 
   validateSpec(spec: ClusterSpec): FieldError[] {
@@ -120,7 +120,7 @@ export class RancherClusterProvider implements ClusterProvider {
         rkeConfig: { machinePools: (s.node_pools ?? []).map(machinePool) },
       },
     };
-    const created = await this.vendor.call('createCluster', () => this.http.json<ProvCluster>('POST', PROV, body), { idempotent: false });
+    const created = await this.vendor.call('createCluster', (signal) => this.http.json<ProvCluster>('POST', PROV, body, signal), { idempotent: false });
     const id = `${NS}/${created.metadata.name}`;
     return { id, change: { kind: 'settled', id, generation: created.metadata.generation ?? 1 } };
   }
@@ -140,7 +140,7 @@ export class RancherClusterProvider implements ClusterProvider {
 
   async deleteCluster(id: string): Promise<VendorChange> {
     try {
-      await this.vendor.call('deleteCluster', () => this.http.json('DELETE', `${PROV}/${id}`), { idempotent: true });
+      await this.vendor.call('deleteCluster', (signal) => this.http.json('DELETE', `${PROV}/${id}`, undefined, signal), { idempotent: true });
     } catch (e) {
       if ((e as { code?: number }).code !== ErrorCode.NOT_FOUND) throw e;
     }
@@ -163,7 +163,7 @@ export class RancherClusterProvider implements ClusterProvider {
     const c = await this.prov(id);
     const mgmt = c?.status?.clusterName;
     if (!mgmt) throw new AppError(ErrorCode.CONFLICT, `Rancher cluster ${id} has no management cluster yet`);
-    const out = await this.vendor.call('generateKubeconfig', () => this.http.json<{ config?: string }>('POST', `/v3/clusters/${encodeURIComponent(mgmt)}?action=generateKubeconfig`), {
+    const out = await this.vendor.call('generateKubeconfig', (signal) => this.http.json<{ config?: string }>('POST', `/v3/clusters/${encodeURIComponent(mgmt)}?action=generateKubeconfig`, undefined, signal), {
       idempotent: true,
     });
     return out.config ?? '';
@@ -219,7 +219,7 @@ export class RancherClusterProvider implements ClusterProvider {
     const out: VendorNode[] = [];
     let path: string | null = `/v3/nodes?clusterId=${encodeURIComponent(mgmt)}&limit=1000`;
     for (let i = 0; path && i < 100; i++) {
-      const page: { data?: V3Node[]; pagination?: { next?: string } } = await this.vendor.call('listNodes', () => this.http.json('GET', path!), { idempotent: true });
+      const page: { data?: V3Node[]; pagination?: { next?: string } } = await this.vendor.call('listNodes', (signal) => this.http.json('GET', path!, undefined, signal), { idempotent: true });
       for (const n of page.data ?? []) {
         const pool = n.labels?.['rke.cattle.io/rke-machine-pool-name'] ?? n.nodePoolId?.split(':').pop() ?? null;
         if (poolId && pool !== poolId) continue;
@@ -240,7 +240,7 @@ export class RancherClusterProvider implements ClusterProvider {
       const c = await this.mustProv(id);
       change(c);
       try {
-        const saved = await this.vendor.call('updateCluster', () => this.http.json<ProvCluster>('PUT', `${PROV}/${id}`, c), { idempotent: true });
+        const saved = await this.vendor.call('updateCluster', (signal) => this.http.json<ProvCluster>('PUT', `${PROV}/${id}`, c, signal), { idempotent: true });
         return { kind: 'settled', id, generation: saved.metadata.generation ?? 0 };
       } catch (e) {
         if (!(e instanceof AppError) || e.details?.vendor_status !== 409 || attempt >= 4) throw e;
@@ -250,7 +250,7 @@ export class RancherClusterProvider implements ClusterProvider {
 
   private async prov(id: string): Promise<ProvCluster | null> {
     try {
-      return await this.vendor.call('getCluster', () => this.http.json<ProvCluster>('GET', `${PROV}/${id}`), { idempotent: true });
+      return await this.vendor.call('getCluster', (signal) => this.http.json<ProvCluster>('GET', `${PROV}/${id}`, undefined, signal), { idempotent: true });
     } catch (e) {
       if (e instanceof AppError && e.code === ErrorCode.NOT_FOUND) return null;
       throw e;
@@ -296,7 +296,6 @@ export const rancherProviderFactory: ClusterProviderFactory = (credential, opts)
       token: credential.secrets.token,
       caData: typeof credential.settings.ca_data === 'string' ? credential.settings.ca_data : undefined,
       insecureSkipTlsVerify: credential.settings.insecure_skip_tls_verify === true,
-      timeoutMs: opts.timeoutMs,
       outbound: opts.outbound,
     }),
     opts,

@@ -17,7 +17,7 @@ import type {
   VendorNodePool,
   VendorPhase,
 } from '../cluster-provider.js';
-import { VendorCaller } from '../vendor-call.js';
+import { ProviderCaller } from '../vendor-call.js';
 import { classifyTkeError } from './tke-errors.js';
 
 const Client = tke.v20180525.Client;
@@ -47,14 +47,14 @@ export class TkeClusterProvider implements ClusterProvider {
   readonly capabilities = TKE_CAPABILITIES;
   /** TKE creates a cluster without pools; Berth adds the spec's pools once it runs. */
   readonly poolsAfterCreate = true;
-  private readonly vendor: VendorCaller;
+  private readonly vendor: ProviderCaller;
 
   constructor(
     private readonly api: TkeApi,
     readonly region: string,
     opts: VendorCallOptions,
   ) {
-    this.vendor = new VendorCaller('tke', opts, classifyTkeError);
+    this.vendor = new ProviderCaller('tke', opts, classifyTkeError);
   }
 
   validateSpec(spec: ClusterSpec): FieldError[] {

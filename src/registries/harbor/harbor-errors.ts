@@ -1,5 +1,6 @@
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
+import type { VendorErrorMapping, VendorFailure } from '../../common/http/vendor-caller.js';
 
 /** Who made a Harbor call: named in every error so the caller knows which registry and credential. */
 export interface HarborCallContext {
@@ -85,6 +86,47 @@ export function harborError(
     default:
       return new AppError(ErrorCode.VENDOR_API_ERROR, `${prefix} answered ${status}: ${said}`, details);
   }
+}
+
+/** An HTTP error answer of Harbor, as the attempt throws it to the vendor caller. */
+export class HarborStatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Buffer | string,
+    readonly requestId: string | null,
+    readonly retryAfter?: string,
+  ) {
+    super(`Harbor answered ${status}`);
+  }
+}
+
+/** What the vendor caller retries: 429 (any call), 500/502/503/504 (idempotent calls); nothing else. */
+function harborKind(status: number): VendorFailure['kind'] {
+  if (status === 429) return 'throttled';
+  if (status === 503) return 'unavailable';
+  if (status === 500 || status === 502 || status === 504) return 'server';
+  if (status === 401 || status === 403) return 'credential';
+  if (status === 404) return 'not_found';
+  return 'client';
+}
+
+/**
+ * Harbor's classifier and error mapping for the one vendor caller: answers keep Harbor's code, message
+ * and request id (harborError); a call past its deadline is 504, a refused or broken connection 503.
+ */
+export function harborErrorMapping(ctx: HarborCallContext, timeoutMs: number): VendorErrorMapping {
+  return {
+    classify(e) {
+      if (!(e instanceof HarborStatusError)) return { kind: 'unavailable', vendor_code: null, vendor_status: null, request_id: null, message: (e as Error)?.message ?? String(e) };
+      return { kind: harborKind(e.status), vendor_code: null, vendor_status: e.status, request_id: e.requestId, message: e.message, retry_after: e.retryAfter ?? null };
+    },
+    toError(f, _action, cause) {
+      if (cause instanceof HarborStatusError) return harborError(ctx, cause.status, cause.body, cause.requestId, cause.retryAfter);
+      if (f.kind === 'timeout') return harborTimeout(ctx, timeoutMs);
+      const err = cause as { code?: unknown; message?: unknown } | null;
+      return harborUnreachable(ctx, typeof err?.code === 'string' ? `${err.code}: ${String(err.message)}` : f.message);
+    },
+  };
 }
 
 export function harborUnreachable(ctx: HarborCallContext, reason: string): AppError {
