@@ -1,12 +1,10 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { JsonObject } from '../common/json.js';
+import { CLUSTER_PROVIDER_NAMES, enumOf } from '../providers/vendor-registry.js';
 
-export enum ClusterProvider {
-  IMPORTED = 'imported',
-  ACK = 'ack',
-  TKE = 'tke',
-  RANCHER = 'rancher',
-}
+/** Imported (attached by kubeconfig or token), or a cluster vendor of the vendor registry. */
+export const ClusterProvider = { IMPORTED: 'imported', ...enumOf(CLUSTER_PROVIDER_NAMES) } as const;
+export type ClusterProvider = (typeof ClusterProvider)[keyof typeof ClusterProvider];
 
 /** Stored status. What the API shows may also be "stale" (derived from last_probed_at). */
 export enum ClusterStatus {

@@ -1,9 +1,10 @@
 import type { OutboundPolicy } from '../common/outbound/outbound-policy.js';
 import type { FieldError } from '../common/app-error.js';
 import type { VendorRetryPolicy } from '../common/http/vendor-caller.js';
+import type { ClusterProviderName } from './vendor-registry.js';
 
-/** Vendors Berth can create clusters at (imported clusters have no provider). */
-export type ProviderName = 'ack' | 'tke' | 'rancher';
+/** Vendors Berth can create clusters at (imported clusters have no provider): from the vendor registry. */
+export type ProviderName = ClusterProviderName;
 
 /** What a provider can do; the API refuses what is not listed with a clear 422. */
 export interface ProviderCapabilities {

@@ -14,13 +14,14 @@ export const CLUSTER_PROVIDER_FACTORIES = Symbol('CLUSTER_PROVIDER_FACTORIES');
 
 export const DEFAULT_VENDOR_CALL_OPTIONS: VendorCallOptions = { timeoutMs: 10_000, attempts: 4, backoffMs: 250 };
 
-const FACTORIES: Partial<Record<ProviderName, ClusterProviderFactory>> = {
+/** One adapter per cluster vendor of the vendor registry (a vendor added there without one does not compile). */
+const FACTORIES: Record<ProviderName, ClusterProviderFactory> = {
   ack: ackProviderFactory,
   tke: tkeProviderFactory,
   rancher: rancherProviderFactory,
 };
 
-const CAPABILITIES: Partial<Record<ProviderName, ProviderCapabilities>> = {
+const CAPABILITIES: Record<ProviderName, ProviderCapabilities> = {
   ack: ACK_CAPABILITIES,
   tke: TKE_CAPABILITIES,
   rancher: RANCHER_CAPABILITIES,

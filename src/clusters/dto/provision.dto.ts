@@ -18,6 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ResourceName, toBool, OptionalNotNull } from '../../common/validators.js';
+import { CLUSTER_PROVIDER_NAMES, type ClusterProviderName } from '../../providers/vendor-registry.js';
 
 const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
 const VENDOR_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -131,9 +132,9 @@ export class ClusterSpecDto {
 }
 
 export class CreateClusterDto extends ClusterAttributesDto {
-  @ApiProperty({ enum: ['ack', 'tke', 'rancher'] })
-  @IsIn(['ack', 'tke', 'rancher'])
-  provider: 'ack' | 'tke' | 'rancher';
+  @ApiProperty({ enum: CLUSTER_PROVIDER_NAMES })
+  @IsIn(CLUSTER_PROVIDER_NAMES as string[])
+  provider: ClusterProviderName;
 
   @ApiProperty({ format: 'uuid', description: 'A credential of the same provider' })
   @IsUUID()
