@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiOkEnvelope } from '../common/swagger.js';
-import { AuditAction } from '../common/audit/audit.decorator.js';
+import { Audit } from '../common/audit/audit.decorator.js';
 import { AuthService } from './auth.service.js';
 import { Authenticated, CurrentUser, Public } from './authenticated.decorator.js';
 import { LoginDto, LoginResponseDto } from './dto/login.dto.js';
@@ -14,9 +14,9 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('login')
+  @Audit('auth.login', 'auth')
   @HttpCode(200)
   @Public()
-  @AuditAction('auth.login')
   @ApiOperation({ summary: 'Log in with username and password; returns a JWT. Failed attempts are rate-limited.' })
   @ApiOkEnvelope(LoginResponseDto)
   @ApiErrors(400, 401, 429, 503)
@@ -25,9 +25,9 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Audit('auth.logout', 'auth')
   @HttpCode(200)
   @Authenticated()
-  @AuditAction('auth.logout')
   @ApiOperation({ summary: 'Revoke the bearer token used for this call' })
   @ApiOkEnvelope(null)
   logout(@CurrentUser() user: AuthUser) {

@@ -6,6 +6,7 @@ import { Authenticated, CurrentUser } from './authenticated.decorator.js';
 import { CreateUserDto, UpdateUserDto, UserDto, UserListQueryDto } from './dto/user.dto.js';
 import { type AuthUser, Role } from './role.js';
 import { UsersService } from './users.service.js';
+import { Audit } from '../common/audit/audit.decorator.js';
 
 @ApiTags('users')
 @Controller('users')
@@ -22,6 +23,7 @@ export class UsersController {
   }
 
   @Post()
+  @Audit('user.create', 'users')
   @ApiOperation({ summary: 'Create a user' })
   @ApiOkEnvelope(UserDto, { status: 201 })
   @ApiErrors(400, 409)
@@ -39,6 +41,7 @@ export class UsersController {
   }
 
   @Patch(':id')
+  @Audit('user.update', 'users')
   @ApiUuidParam()
   @ApiOperation({ summary: 'Change a user’s password, role or disabled flag (ends their sessions)' })
   @ApiOkEnvelope(UserDto)
@@ -48,6 +51,7 @@ export class UsersController {
   }
 
   @Delete(':id')
+  @Audit('user.delete', 'users')
   @ApiUuidParam()
   @ApiOperation({ summary: 'Delete a user (not yourself, not the last admin)' })
   @ApiOkEnvelope(null)

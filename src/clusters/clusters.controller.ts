@@ -11,6 +11,8 @@ import { ClustersService } from './clusters.service.js';
 import { ClusterDto, ClusterHealthDto, ClusterQueryDto, ImportClusterDto, UpdateClusterDto } from './dto/cluster.dto.js';
 import { CreateClusterDto, DeleteClusterQueryDto } from './dto/provision.dto.js';
 import { type MaybeOperation, ProvisioningService } from './provisioning.service.js';
+import { Audit } from '../common/audit/audit.decorator.js';
+import { toBool } from '../common/validators.js';
 
 function answer<T>(reply: FastifyReply, r: MaybeOperation<T>) {
   reply.status(r.status);
@@ -36,6 +38,7 @@ export class ClustersController {
   }
 
   @Post()
+  @Audit('cluster.create', 'clusters')
   @HttpCode(202)
   @Authenticated({ role: Role.OPERATOR })
   @ApiIdempotencyKey()
@@ -52,6 +55,7 @@ export class ClustersController {
   }
 
   @Post('import')
+  @Audit('cluster.import', 'clusters')
   @Authenticated({ role: Role.OPERATOR })
   @ApiOperation({
     summary: 'Attach an existing cluster by kubeconfig or server + token',
@@ -77,6 +81,7 @@ export class ClustersController {
   }
 
   @Patch(':id')
+  @Audit('cluster.update', 'clusters')
   @Authenticated({ role: Role.OPERATOR })
   @ApiUuidParam()
   @ApiIdempotencyKey()
@@ -94,6 +99,7 @@ export class ClustersController {
   }
 
   @Delete(':id')
+  @Audit({ pick: (req) => (toBool({ value: (req.query as { destroy?: unknown }).destroy }) === true ? 'cluster.destroy' : 'cluster.detach'), among: ['cluster.detach', 'cluster.destroy'] }, 'clusters')
   @Authenticated({ role: Role.OPERATOR })
   @ApiUuidParam()
   @ApiIdempotencyKey()

@@ -7,6 +7,7 @@ import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js'
 import { CREDENTIAL_SCHEMA_MODELS } from './credential-schemas.js';
 import { CreateCredentialDto, CredentialDto, CredentialQueryDto, UpdateCredentialDto } from './dto/credential.dto.js';
 import { CredentialsService } from './credentials.service.js';
+import { Audit } from '../common/audit/audit.decorator.js';
 
 @ApiTags('credentials')
 @ApiExtraModels(...CREDENTIAL_SCHEMA_MODELS)
@@ -24,6 +25,7 @@ export class CredentialsController {
   }
 
   @Post()
+  @Audit('credential.create', 'credentials')
   @Authenticated({ role: Role.ADMIN })
   @ApiOperation({ summary: 'Store a vendor credential; secrets are encrypted at rest (AES-256-GCM)' })
   @ApiOkEnvelope(CredentialDto, { status: 201 })
@@ -43,6 +45,7 @@ export class CredentialsController {
   }
 
   @Patch(':id')
+  @Audit('credential.update', 'credentials')
   @Authenticated({ role: Role.ADMIN })
   @ApiUuidParam()
   @ApiOperation({ summary: 'Rename, change settings or replace secret fields (write-only)' })
@@ -53,6 +56,7 @@ export class CredentialsController {
   }
 
   @Delete(':id')
+  @Audit('credential.delete', 'credentials')
   @Authenticated({ role: Role.ADMIN })
   @ApiUuidParam()
   @ApiOperation({ summary: 'Delete a credential' })

@@ -20,14 +20,17 @@ export class FleetController {
   @ApiOperation({
     summary: 'List a resource type across clusters at once',
     description:
-      'Clusters are queried concurrently (bounded) with a per-cluster deadline. Each item carries its cluster; `clusters` reports every cluster’s status (ok, timeout, unreachable, forbidden, error), latency and count. Partial success is 200; only "every cluster failed" is an error.',
+      'Clusters are queried concurrently (bounded) with a per-cluster deadline. Each item carries its cluster; `clusters` reports every cluster’s status (ok, timeout, unreachable, forbidden, error, unknown_type, invalid), latency and count. ' +
+      'Each cluster’s (cached) discovery checks the query before the cluster is listed: a cluster that serves no such type is `unknown_type`, one where the query does not fit the type (namespace on a cluster-scoped type) is `invalid`. ' +
+      'When no cluster accepts the query it is answered as the single-cluster route answers it: unknown type 404 (40402), namespace on a cluster-scoped type 400 (40001), verb not served 405 (40500). ' +
+      'Partial success is 200; otherwise "every cluster failed" is an error.',
   })
   @ApiPageEnvelope(FleetItemDto, 'Merged page of objects across clusters', {
     name: 'clusters',
     model: FleetClusterResultDto,
     description: 'Outcome per cluster',
   })
-  @ApiErrors(400, 403, 404, 502, 503, 504)
+  @ApiErrors(400, 403, 404, 405, 502, 503, 504)
   resources(@CurrentUser() user: AuthUser, @KubeParam('resource', 'resource') resource: string, @Query() q: FleetQueryDto) {
     return this.fleet.resources(user, resource, { ...q, clusters: ids(q.clusters) });
   }

@@ -8,13 +8,14 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { apiVersionOf, resourcePath } from './client/discovery.js';
 import type { KubeClient } from './client/kube-client.js';
 import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
-import { assertSomeAnswered, classifyClusterError, ClusterFanOut, type FleetStatus } from './cluster-fan-out.js';
+import { classifyClusterError, ClusterFanOut, type FleetStatus } from './cluster-fan-out.js';
+import { FleetResourceCheck, type FleetResourceStatus } from './fleet-validation.js';
 import { openList, readItems } from './list-stream.js';
 
 export interface FleetClusterResult {
   cluster_id: string;
   cluster_name: string;
-  status: FleetStatus;
+  status: FleetResourceStatus;
   latency_ms: number;
   count: number;
   /** More objects exist than max_per_cluster. */
@@ -91,11 +92,10 @@ export class FleetService {
     };
     // Phase 1: how many objects each cluster has. Without selectors one metadata-only call with limit=1
     // says it (remainingItemCount); with selectors Kubernetes cannot, so the items are read right away.
+    // Each cluster's discovery judges the request first; a cluster that refuses it is asked for nothing.
+    const check = new FleetResourceCheck(name, q.namespace);
     const outcomes = await this.fanOut.run(q.clusters, timeout, async (client, _cluster, position, signal): Promise<ClusterShare> => {
-      const resource = await client.discovery.resolve(name);
-      if (q.namespace && !resource.namespaced) {
-        throw new AppError(ErrorCode.VALIDATION_FAILED, `${resource.name} is cluster-scoped; drop namespace`);
-      }
+      const resource = await check.resolve(client, signal);
       const path = resourcePath(resource, q.namespace);
       const kind = { apiVersion: apiVersionOf(resource), kind: resource.kind, redact: resource.group === '' && resource.name === 'secrets' && !q.show_secret_values };
       if (!q.label_selector && !q.field_selector) {
@@ -125,10 +125,10 @@ export class FleetService {
         );
         answered.push(Object.assign(row, { prefix, value: o.value }));
       } else {
-        summary.push({ ...base, status: o.status, count: 0, truncated: false, error: o.error });
+        summary.push({ ...base, status: check.status(o.cluster.id, o.status), count: 0, truncated: false, error: o.error });
       }
     }
-    assertSomeAnswered(summary);
+    check.settle(summary);
     // Items run cluster after cluster. Phase 2: read items only from the clusters the requested page
     // overlaps, and only as many as the page needs. A cluster failing now drops out and the page is laid out again.
     const from = (q.page - 1) * q.page_size;

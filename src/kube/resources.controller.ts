@@ -11,6 +11,7 @@ import { ApiKubePage, ApiResourceDto, ApiResourceQueryDto, KubeObjectDto, Resour
 import { EventsService } from './events.service.js';
 import { ResourceMetricsService } from './resource-metrics.service.js';
 import { ResourcesService } from './resources.service.js';
+import { Audit } from '../common/audit/audit.decorator.js';
 
 const LIVE = 'Read live from the cluster’s API server. Kubernetes errors keep their status (403, 404, 409); unreachable → 503, slow → 504.';
 
@@ -71,6 +72,7 @@ export class ResourcesController {
   }
 
   @Delete('resources/:resource/:name')
+  @Audit('resource.delete', 'clusters')
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('resource', 'resource')
   @ApiKubeParam('name', 'name')
@@ -91,6 +93,7 @@ export class ResourcesController {
   }
 
   @Post('apply')
+  @Audit('manifest.apply', 'clusters')
   @HttpCode(200)
   @Authenticated({ role: Role.OPERATOR })
   @ApiOperation({

@@ -12,6 +12,7 @@ import { REDIS } from '../redis/redis.module.js';
 import { type ApiResource, apiVersionOf, resourcePath } from './client/discovery.js';
 import type { KubeClient } from './client/kube-client.js';
 import type { ApiResourceDto, ApiResourceQueryDto } from './dto/resource.dto.js';
+import { checkResourceUse } from './fleet-validation.js';
 import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
 import { openList, readItems } from './list-stream.js';
 
@@ -63,12 +64,7 @@ export class ResourcesService {
   async target(clusterId: string, name: string, verb: string, namespace?: string): Promise<{ client: KubeClient; resource: ApiResource }> {
     const client = await this.clusters.client(clusterId);
     const resource = await client.discovery.resolve(name);
-    if (!resource.verbs.includes(verb)) {
-      throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, `${resource.name} does not support "${verb}"`, { resource: resource.name, verbs: resource.verbs });
-    }
-    if (namespace && !resource.namespaced) {
-      throw AppError.validation([{ field: 'namespace', errors: [`${resource.name} is cluster-scoped; drop namespace`] }]);
-    }
+    checkResourceUse(resource, verb, namespace);
     return { client, resource };
   }
 

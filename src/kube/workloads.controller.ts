@@ -12,6 +12,7 @@ import { ApiKubePage, KubeObjectDto, ResourceGetQueryDto, SelectorQueryDto } fro
 import { LogsService } from './logs.service.js';
 import { ResourcesService } from './resources.service.js';
 import { type ScalableKind, WorkloadsService } from './workloads.service.js';
+import { Audit } from '../common/audit/audit.decorator.js';
 
 const KINDS = ['deployments', 'statefulsets'];
 const kindParam = (kind: string): ScalableKind => {
@@ -40,6 +41,7 @@ export class WorkloadsController {
   }
 
   @Post('namespaces')
+  @Audit('namespace.create', 'clusters')
   @Authenticated({ role: Role.OPERATOR })
   @ApiOperation({ summary: 'Create a namespace' })
   @ApiOkEnvelope(KubeObjectDto, { status: 201 })
@@ -69,6 +71,7 @@ export class WorkloadsController {
   }
 
   @Post('nodes/:name/cordon')
+  @Audit('node.cordon', 'clusters')
   @HttpCode(200)
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('name', 'name')
@@ -80,6 +83,7 @@ export class WorkloadsController {
   }
 
   @Post('nodes/:name/uncordon')
+  @Audit('node.uncordon', 'clusters')
   @HttpCode(200)
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('name', 'name')
@@ -91,6 +95,7 @@ export class WorkloadsController {
   }
 
   @Patch('nodes/:name')
+  @Audit('node.update', 'clusters')
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Set or remove node labels, and/or replace its taints' })
@@ -178,6 +183,7 @@ export class WorkloadsController {
   }
 
   @Post('namespaces/:ns/:kind/:name/scale')
+  @Audit('workload.scale', 'clusters')
   @HttpCode(200)
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('ns', 'label')
@@ -191,6 +197,7 @@ export class WorkloadsController {
   }
 
   @Post('namespaces/:ns/:kind/:name/restart')
+  @Audit('workload.restart', 'clusters')
   @HttpCode(200)
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('ns', 'label')

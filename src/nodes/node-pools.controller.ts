@@ -11,6 +11,7 @@ import { NodeListMerger } from './node-list.merger.js';
 import { ApiIdempotencyKey, IdempotencyKey } from '../operations/idempotency-key.decorator.js';
 import { CreateNodePoolDto, NodePoolDto, UpdateNodePoolDto } from './dto/node-pool.dto.js';
 import { NodePoolsService } from './node-pools.service.js';
+import { Audit } from '../common/audit/audit.decorator.js';
 
 @ApiTags('node pools')
 @Controller('clusters/:id')
@@ -40,6 +41,7 @@ export class NodePoolsController {
   }
 
   @Post('node-pools')
+  @Audit('node-pool.create', 'clusters')
   @HttpCode(202)
   @Authenticated({ role: Role.OPERATOR })
   @ApiIdempotencyKey()
@@ -51,6 +53,7 @@ export class NodePoolsController {
   }
 
   @Patch('node-pools/:pool_id')
+  @Audit('node-pool.resize', 'clusters')
   @HttpCode(202)
   @Authenticated({ role: Role.OPERATOR })
   @ApiUuidParam('pool_id', 'Node pool id')
@@ -63,6 +66,7 @@ export class NodePoolsController {
   }
 
   @Delete('node-pools/:pool_id')
+  @Audit('node-pool.delete', 'clusters')
   @HttpCode(202)
   @Authenticated({ role: Role.OPERATOR })
   @ApiUuidParam('pool_id', 'Node pool id')
@@ -75,6 +79,7 @@ export class NodePoolsController {
   }
 
   @Delete('nodes/:name')
+  @Audit('node.remove', 'clusters')
   @HttpCode(202)
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('name', 'name')

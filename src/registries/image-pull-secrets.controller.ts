@@ -10,6 +10,7 @@ import {
   ImagePullSecretQueryDto,
 } from './dto/image-pull-secret.dto.js';
 import { ImagePullSecretsService } from './image-pull-secrets.service.js';
+import { Audit } from '../common/audit/audit.decorator.js';
 
 @ApiTags('image pull secrets')
 @Controller('clusters/:id')
@@ -37,6 +38,7 @@ export class ImagePullSecretsController {
   }
 
   @Post('namespaces/:ns/image-pull-secrets')
+  @Audit('image-pull-secret.create', 'clusters')
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('ns', 'label')
   @ApiOperation({
@@ -57,6 +59,7 @@ export class ImagePullSecretsController {
   }
 
   @Delete('namespaces/:ns/image-pull-secrets/:name')
+  @Audit('image-pull-secret.delete', 'clusters')
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('ns', 'label')
   @ApiKubeParam('name', 'name')

@@ -12,6 +12,7 @@ import {
   UpdateRegistryDto,
 } from './dto/registry.dto.js';
 import { RegistriesService } from './registries.service.js';
+import { Audit } from '../common/audit/audit.decorator.js';
 
 @ApiTags('registries')
 @Controller('registries')
@@ -28,6 +29,7 @@ export class RegistriesController {
   }
 
   @Post()
+  @Audit('registry.create', 'registries')
   @Authenticated({ role: Role.ADMIN })
   @ApiOperation({
     summary: 'Add an image registry (credential_id must be a credential of the same provider)',
@@ -49,6 +51,7 @@ export class RegistriesController {
   }
 
   @Patch(':id')
+  @Audit('registry.update', 'registries')
   @Authenticated({ role: Role.ADMIN })
   @ApiUuidParam()
   @ApiOperation({ summary: 'Rename, move or re-credential a registry record' })
@@ -59,6 +62,7 @@ export class RegistriesController {
   }
 
   @Delete(':id')
+  @Audit('registry.delete', 'registries')
   @Authenticated({ role: Role.ADMIN })
   @ApiUuidParam()
   @ApiOperation({

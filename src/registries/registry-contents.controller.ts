@@ -20,6 +20,7 @@ import {
 } from './dto/registry-contents.dto.js';
 import { ApiRegistryParam, RegistryParam } from './registry-params.js';
 import { RegistryContentsService } from './registry-contents.service.js';
+import { Audit } from '../common/audit/audit.decorator.js';
 
 const LIVE =
   'Asked of the registry on every call. Registry errors: 404, 409 and 412 keep their meaning; other vendor errors (and a refused stored credential) are 502, unreachable 503, slow 504.';
@@ -43,6 +44,7 @@ export class RegistryContentsController {
   }
 
   @Post('projects')
+  @Audit('project.create', 'registries')
   @Authenticated({ role: Role.OPERATOR })
   @ApiOperation({ summary: 'Create a project', description: LIVE })
   @ApiOkEnvelope(ProjectDto, { status: 201 })
@@ -62,6 +64,7 @@ export class RegistryContentsController {
   }
 
   @Patch('projects/:project')
+  @Audit('project.update', 'registries')
   @Authenticated({ role: Role.OPERATOR })
   @ApiRegistryParam('project', 'project')
   @ApiOperation({ summary: 'Make a project public or private', description: LIVE })
@@ -76,6 +79,7 @@ export class RegistryContentsController {
   }
 
   @Delete('projects/:project')
+  @Audit('project.delete', 'registries')
   @Authenticated({ role: Role.OPERATOR })
   @ApiRegistryParam('project', 'project')
   @ApiOperation({
@@ -108,6 +112,7 @@ export class RegistryContentsController {
   }
 
   @Delete('projects/:project/repositories/:repository')
+  @Audit('repository.delete', 'registries')
   @Authenticated({ role: Role.OPERATOR })
   @ApiRegistryParam('project', 'project')
   @ApiRegistryParam('repository', 'repository')
@@ -142,6 +147,7 @@ export class RegistryContentsController {
   }
 
   @Delete('projects/:project/repositories/:repository/artifacts/:reference')
+  @Audit('artifact.delete', 'registries')
   @Authenticated({ role: Role.OPERATOR })
   @ApiRegistryParam('project', 'project')
   @ApiRegistryParam('repository', 'repository')

@@ -121,10 +121,10 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
     expect(res.status).toBe(200);
     const rows = res.body.data.data as Array<Record<string, unknown>>;
     expect(rows.map((r) => [r.action, r.actor_name, r.outcome, r.status_code])).toEqual([
-      ['credentials.remove', 'admin', 'success', 200],
-      ['DELETE /api/v1/credentials/:id', 'anonymous', 'failure', 401],
-      ['DELETE /api/v1/credentials/:id', 'auditee', 'failure', 403],
-      ['credentials.create', 'admin', 'success', 201],
+      ['credential.delete', 'admin', 'success', 200],
+      ['credential.delete', 'anonymous', 'failure', 401],
+      ['credential.delete', 'auditee', 'failure', 403],
+      ['credential.create', 'admin', 'success', 201],
     ]);
     expect(rows[0]).toMatchObject({ target_type: 'credentials', request_id: expect.any(String), method: 'DELETE' });
     expect(JSON.stringify(rows)).not.toContain('pw-audit');

@@ -9,6 +9,7 @@ import type { AuthUser } from '../../auth/role.js';
 import { page, type Page } from '../envelope.js';
 import type { AuditLogDto, AuditQueryDto } from './audit.dto.js';
 import type { AuditLogEntity } from './audit-log.entity.js';
+import { auditDeclarationOf, declaredAction } from './audit.decorator.js';
 import { AuditRepository } from './audit.repository.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -89,14 +90,16 @@ export class AuditService implements OnModuleInit {
     const ctx = req.audit ?? {};
     const route = req.routeOptions?.url ?? req.url.split('?')[0];
     const params = (req.params ?? {}) as Record<string, string>;
+    const declared = auditDeclarationOf(req);
     try {
       await this.repo.insert({
         actorId: user?.id ?? null,
         actorName: auditText(user?.username ?? ctx.actorName ?? 'anonymous', 64),
-        action: auditText(ctx.action ?? `${req.method} ${route}`, 160),
+        // Routes declare their action (@Audit); only requests no route took (404, refused at the edge) fall back.
+        action: auditText(declared ? declaredAction(declared, req) : (ctx.action ?? `${req.method} ${route}`), 160),
         method: auditText(req.method, 16),
         path: auditText(route, 512),
-        targetType: auditText(ctx.targetType ?? route.replace(/^\/api\/v1\//, '').split('/')[0] ?? null, 64),
+        targetType: auditText(declared?.targetType ?? ctx.targetType ?? route.replace(/^\/api\/v1\//, '').split('/')[0] ?? null, 64),
         targetId: auditText(ctx.targetId ?? params.id ?? null, 256),
         outcome: status < 400 ? 'success' : 'failure',
         statusCode: status,

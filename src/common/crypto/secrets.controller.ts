@@ -6,7 +6,7 @@ import { OperationDto } from '../../operations/dto/operation.dto.js';
 import { ApiIdempotencyKey, IdempotencyKey } from '../../operations/idempotency-key.decorator.js';
 import { OperationType } from '../../operations/operation-types.js';
 import { OperationsService } from '../../operations/operations.service.js';
-import { AuditAction } from '../audit/audit.decorator.js';
+import { Audit } from '../audit/audit.decorator.js';
 import { ApiErrors, ApiOkEnvelope } from '../swagger.js';
 import { KeyRotationService } from './key-rotation.service.js';
 
@@ -43,8 +43,8 @@ export class SecretsController {
   }
 
   @Post('reencrypt')
+  @Audit('secrets.reencrypt', 'secrets')
   @HttpCode(202)
-  @AuditAction('secrets.reencrypt')
   @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Re-encrypt every stored secret under the active key (key rotation); returns the operation' })
   @ApiOkEnvelope(OperationDto, { status: 202 })

@@ -235,7 +235,7 @@ export class FleetQueryDto extends IntersectionType(SelectorQueryDto, FleetSumma
 export class FleetClusterResultDto {
   @ApiProperty({ format: 'uuid' }) cluster_id: string;
   @ApiProperty() cluster_name: string;
-  @ApiProperty({ enum: ['ok', 'timeout', 'unreachable', 'forbidden', 'error'] }) status: string;
+  @ApiProperty({ enum: ['ok', 'timeout', 'unreachable', 'forbidden', 'error', 'unknown_type', 'invalid'], description: 'unknown_type: the cluster serves no such type; invalid: the query does not fit the type there (namespace on a cluster-scoped type, verb not served). Neither fails the request while another cluster accepts it.' }) status: string;
   @ApiProperty() latency_ms: number;
   @ApiProperty() count: number;
   @ApiProperty() truncated: boolean;
