@@ -8,7 +8,7 @@ import { ClusterStatus } from '../cluster.entity.js';
 import { ClustersRepository } from '../clusters.repository.js';
 import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
 import { ProvisioningService } from '../provisioning.service.js';
-import { waitForChange } from './vendor-wait.js';
+import { waitForChange } from '../../providers/vendor-wait.js';
 
 interface Checkpoint {
   vendor_id?: string;

@@ -5,7 +5,7 @@ import type { VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterStatus } from '../cluster.entity.js';
 import { ClustersRepository } from '../clusters.repository.js';
 import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
-import { VendorChangeFailed, waitForChange } from './vendor-wait.js';
+import { VendorChangeFailed, waitForChange } from '../../providers/vendor-wait.js';
 
 interface Payload {
   cluster_id: string;

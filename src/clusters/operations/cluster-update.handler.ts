@@ -8,7 +8,7 @@ import type { VendorChange } from '../../providers/cluster-provider.js';
 import type { ClusterEntity } from '../cluster.entity.js';
 import { ClustersRepository } from '../clusters.repository.js';
 import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
-import { waitForChange } from './vendor-wait.js';
+import { waitForChange } from '../../providers/vendor-wait.js';
 
 interface Payload {
   cluster_id: string;

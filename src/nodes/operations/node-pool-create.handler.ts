@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
-import { waitForChange } from '../../clusters/operations/vendor-wait.js';
+import { waitForChange } from '../../providers/vendor-wait.js';
 import { ClustersService } from '../../clusters/clusters.service.js';
 import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
