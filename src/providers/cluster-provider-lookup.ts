@@ -33,7 +33,11 @@ export class ClusterProviderLookup {
   /** The adapter of a vendor cluster, with its stored credential; an imported cluster has none (422). */
   async providerOf(c: VendorClusterRef): Promise<ClusterProvider> {
     if (c.provider === 'imported' || !c.credentialId) {
-      throw new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${c.name} is imported: Berth does not manage it at a vendor`, { provider: c.provider });
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Cluster ${c.name} is imported: Berth does not manage it at a vendor`,
+        { provider: c.provider },
+      );
     }
     return this.providers.forCredential(c.provider, c.credentialId);
   }

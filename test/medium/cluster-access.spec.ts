@@ -40,11 +40,23 @@ describe('cluster access (medium: real Postgres, no HTTP)', () => {
   let verifier: ClusterAccessVerifier;
   let clusters: ClustersRepository;
 
-  const access = (token = 'tok-123'): ClusterAccess => ({ server: 'https://127.0.0.1:1', auth: { type: 'token', token } });
+  const access = (token = 'tok-123'): ClusterAccess => ({
+    server: 'https://127.0.0.1:1',
+    auth: { type: 'token', token },
+  });
   const ok: ProbeResult = { ok: true, version: 'v1.36.3', nodeCount: 3, readyNodeCount: 2, latencyMs: 7 };
-  const down: ProbeResult = { ok: false, error: new AppError(ErrorCode.CLUSTER_UNREACHABLE, 'Cluster x is unreachable'), latencyMs: 5 };
+  const down: ProbeResult = {
+    ok: false,
+    error: new AppError(ErrorCode.CLUSTER_UNREACHABLE, 'Cluster x is unreachable'),
+    latencyMs: 5,
+  };
   const row = async (id: string) =>
-    (await ds.query('SELECT name, status, server, auth_type, access_sealed, access_version, version, node_count, ready_node_count, last_error FROM clusters WHERE id = $1', [id]))[0] as Record<string, unknown>;
+    (
+      await ds.query(
+        'SELECT name, status, server, auth_type, access_sealed, access_version, version, node_count, ready_node_count, last_error FROM clusters WHERE id = $1',
+        [id],
+      )
+    )[0] as Record<string, unknown>;
 
   /** A record inserted through ClustersRepository, its access sealed by the store. */
   async function insert(name: string, withAccess = true): Promise<string> {
@@ -101,12 +113,29 @@ describe('cluster access (medium: real Postgres, no HTTP)', () => {
   it('replace bumps the access version and writes status and probe columns from the probe', async () => {
     const id = await insert('replace-a');
     await store.replace(id, access('tok-2'), ok);
-    expect(await row(id)).toMatchObject({ status: 'active', access_version: 2, version: 'v1.36.3', node_count: 3, ready_node_count: 2, last_error: null });
+    expect(await row(id)).toMatchObject({
+      status: 'active',
+      access_version: 2,
+      version: 'v1.36.3',
+      node_count: 3,
+      ready_node_count: 2,
+      last_error: null,
+    });
     await store.replace(id, { ...access('tok-3'), server: 'https://127.0.0.2:1' }, down);
     const r = await row(id);
     // A failed probe keeps the last known version and node counts.
-    expect(r).toMatchObject({ status: 'unavailable', access_version: 3, server: 'https://127.0.0.2:1', version: 'v1.36.3', node_count: 3, last_error: 'Cluster x is unreachable' });
-    expect(store.open({ id, accessSealed: String(r.access_sealed) }).auth).toEqual({ type: 'token', token: 'tok-3' });
+    expect(r).toMatchObject({
+      status: 'unavailable',
+      access_version: 3,
+      server: 'https://127.0.0.2:1',
+      version: 'v1.36.3',
+      node_count: 3,
+      last_error: 'Cluster x is unreachable',
+    });
+    expect(store.open({ id, accessSealed: String(r.access_sealed) }).auth).toEqual({
+      type: 'token',
+      token: 'tok-3',
+    });
   });
 
   it('record copies are reused briefly, and every write through a repository invalidates them', async () => {
@@ -140,7 +169,10 @@ describe('cluster access (medium: real Postgres, no HTTP)', () => {
     expect(before).not.toContain(provisioning);
     const added = await insert('reach-new');
     expect((await clients.targets()).map((t) => t.cluster.id)).toContain(added);
-    await expect(clients.targets([provisioning])).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND, details: { missing: [provisioning] } });
+    await expect(clients.targets([provisioning])).rejects.toMatchObject({
+      code: ErrorCode.NOT_FOUND,
+      details: { missing: [provisioning] },
+    });
     // A record without an access has no client: 409, not a crash.
     await expect(clients.client(provisioning)).rejects.toMatchObject({ code: ErrorCode.CONFLICT });
   });
@@ -148,7 +180,10 @@ describe('cluster access (medium: real Postgres, no HTTP)', () => {
   it('a record whose sealed access cannot be opened fails alone, as unreadable', async () => {
     const id = await insert('unreadable-a');
     const sealedForOther = store.seal(randomUUID(), access()).accessSealed;
-    await ds.query('UPDATE clusters SET access_sealed = $2, access_version = access_version + 1 WHERE id = $1', [id, sealedForOther]);
+    await ds.query(
+      'UPDATE clusters SET access_sealed = $2, access_version = access_version + 1 WHERE id = $1',
+      [id, sealedForOther],
+    );
     store.changed(id);
     await expect(clients.client(id)).rejects.toMatchObject({ code: ErrorCode.SECRET_UNREADABLE });
     const target = (await clients.targets()).find((t) => t.cluster.id === id);
@@ -160,38 +195,75 @@ describe('cluster access (medium: real Postgres, no HTTP)', () => {
 
     it('reads kubeconfig or server + token, refusing what Node cannot send', () => {
       expect(verifier.fromInput({})).toBeUndefined();
-      expect(verifier.fromInput({ server: 'https://k.example:6443', token: ' abc\n', ca_data: 'AA BB' })).toEqual({
+      expect(
+        verifier.fromInput({ server: 'https://k.example:6443', token: ' abc\n', ca_data: 'AA BB' }),
+      ).toEqual({
         server: 'https://k.example:6443',
         auth: { type: 'token', token: 'abc' },
         ca_data: 'AABB',
       });
-      expect(() => verifier.fromInput({ server: 'https://k.example:6443', token: 'a\u0000b' })).toThrow(expect.objectContaining({ code: ErrorCode.UNPROCESSABLE, details: { field: 'token' } }));
-      expect(() => verifier.fromInput({ server: 'https://k.example:6443' })).toThrow(expect.objectContaining({ code: ErrorCode.VALIDATION_FAILED }));
-      expect(() => verifier.fromInput({ kubeconfig: 'x', token: 't' })).toThrow(expect.objectContaining({ code: ErrorCode.VALIDATION_FAILED }));
+      expect(() => verifier.fromInput({ server: 'https://k.example:6443', token: 'a\u0000b' })).toThrow(
+        expect.objectContaining({ code: ErrorCode.UNPROCESSABLE, details: { field: 'token' } }),
+      );
+      expect(() => verifier.fromInput({ server: 'https://k.example:6443' })).toThrow(
+        expect.objectContaining({ code: ErrorCode.VALIDATION_FAILED }),
+      );
+      expect(() => verifier.fromInput({ kubeconfig: 'x', token: 't' })).toThrow(
+        expect.objectContaining({ code: ErrorCode.VALIDATION_FAILED }),
+      );
     });
 
     it('only an admin may turn off TLS verification; refused before any connection', async () => {
       const insecure = { ...access(), insecure_skip_tls_verify: true };
-      await expect(verifier.verify(ref, insecure, { server: insecure.server, token: 't' }, { role: Role.OPERATOR, force: true })).rejects.toMatchObject({
+      await expect(
+        verifier.verify(
+          ref,
+          insecure,
+          { server: insecure.server, token: 't' },
+          { role: Role.OPERATOR, force: true },
+        ),
+      ).rejects.toMatchObject({
         code: ErrorCode.FORBIDDEN,
         details: { field: 'insecure_skip_tls_verify', required_role: Role.ADMIN },
       });
     });
 
     it('a server the outbound policy denies is refused naming the field, even with force', async () => {
-      const metadata = { server: 'https://169.254.169.254', auth: { type: 'token', token: 't' } } as ClusterAccess;
-      await expect(verifier.verify(ref, metadata, { server: metadata.server, token: 't' }, { role: Role.ADMIN, force: true })).rejects.toMatchObject({
+      const metadata = {
+        server: 'https://169.254.169.254',
+        auth: { type: 'token', token: 't' },
+      } as ClusterAccess;
+      await expect(
+        verifier.verify(
+          ref,
+          metadata,
+          { server: metadata.server, token: 't' },
+          { role: Role.ADMIN, force: true },
+        ),
+      ).rejects.toMatchObject({
         code: ErrorCode.OUTBOUND_ADDRESS_REFUSED,
         details: { field: 'server' },
       });
     });
 
     it('an unreachable server is refused unless force, and with force comes back as a failed probe to save as unavailable', async () => {
-      await expect(verifier.verify(ref, access(), { server: 'https://127.0.0.1:1', token: 't' }, { role: Role.ADMIN, force: false })).rejects.toMatchObject({
+      await expect(
+        verifier.verify(
+          ref,
+          access(),
+          { server: 'https://127.0.0.1:1', token: 't' },
+          { role: Role.ADMIN, force: false },
+        ),
+      ).rejects.toMatchObject({
         code: ErrorCode.CLUSTER_UNREACHABLE,
         message: expect.stringContaining('pass force=true'),
       });
-      const forced = await verifier.verify(ref, access(), { server: 'https://127.0.0.1:1', token: 't' }, { role: Role.ADMIN, force: true });
+      const forced = await verifier.verify(
+        ref,
+        access(),
+        { server: 'https://127.0.0.1:1', token: 't' },
+        { role: Role.ADMIN, force: true },
+      );
       expect(forced.ok).toBe(false);
     });
 
@@ -204,13 +276,17 @@ describe('cluster access (medium: real Postgres, no HTTP)', () => {
         'contexts: [{name: x, context: {cluster: c, user: u}}]',
         'current-context: x',
       ].join('\n');
-      await expect(verifier.verifyVendorKubeconfig({ ...ref, provider: 'ack' }, kubeconfig)).rejects.toMatchObject({
+      await expect(
+        verifier.verifyVendorKubeconfig({ ...ref, provider: 'ack' }, kubeconfig),
+      ).rejects.toMatchObject({
         code: ErrorCode.CLUSTER_UNREACHABLE,
         message: expect.stringContaining('runs at ack, but Berth cannot reach its API server'),
       });
       // An exec kubeconfig is refused like any untrusted one.
       const exec = kubeconfig.replace('{token: abc}', '{exec: {command: /bin/sh}}');
-      await expect(verifier.verifyVendorKubeconfig({ ...ref, provider: 'ack' }, exec)).rejects.toMatchObject({ code: ErrorCode.KUBECONFIG_REFUSED });
+      await expect(verifier.verifyVendorKubeconfig({ ...ref, provider: 'ack' }, exec)).rejects.toMatchObject({
+        code: ErrorCode.KUBECONFIG_REFUSED,
+      });
     });
   });
 });

@@ -13,7 +13,14 @@ import { ClusterProber } from './cluster-prober.js';
  */
 @Global()
 @Module({
-  providers: [ClusterClientPool, ClusterAccessRepository, ClusterAccessStore, ClusterAccessVerifier, ClusterClients, ClusterProber],
+  providers: [
+    ClusterClientPool,
+    ClusterAccessRepository,
+    ClusterAccessStore,
+    ClusterAccessVerifier,
+    ClusterClients,
+    ClusterProber,
+  ],
   exports: [ClusterClientPool, ClusterAccessStore, ClusterAccessVerifier, ClusterClients, ClusterProber],
 })
 export class ClusterAccessModule {}

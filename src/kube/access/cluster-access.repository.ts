@@ -46,7 +46,9 @@ export class ClusterAccessRepository {
 
   /** Clusters Berth can reach (an access is stored), in name order. */
   async findReachable(): Promise<ClusterRecord[]> {
-    const rows = (await this.ds.query(`SELECT ${COLUMNS} FROM clusters WHERE access_sealed IS NOT NULL ORDER BY name ASC`)) as Row[];
+    const rows = (await this.ds.query(
+      `SELECT ${COLUMNS} FROM clusters WHERE access_sealed IS NOT NULL ORDER BY name ASC`,
+    )) as Row[];
     return rows.map(toRecord);
   }
 
@@ -65,9 +67,9 @@ export class ClusterAccessRepository {
     if (probe.nodeCount !== undefined) set.push(['node_count', probe.nodeCount]);
     if (probe.readyNodeCount !== undefined) set.push(['ready_node_count', probe.readyNodeCount]);
     const assignments = set.map(([column], i) => `${column} = $${i + 2}`).join(', ');
-    await this.ds.query(`UPDATE clusters SET ${assignments}, access_version = access_version + 1, updated_at = now() WHERE id = $1`, [
-      id,
-      ...set.map(([, value]) => value),
-    ]);
+    await this.ds.query(
+      `UPDATE clusters SET ${assignments}, access_version = access_version + 1, updated_at = now() WHERE id = $1`,
+      [id, ...set.map(([, value]) => value)],
+    );
   }
 }

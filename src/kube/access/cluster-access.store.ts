@@ -60,14 +60,21 @@ export class ClusterAccessStore implements OnModuleInit {
 
   /** The sealed columns of a new record's access (a record inserted with them starts at access version 1). */
   seal(id: string, access: ClusterAccess): AccessColumns {
-    return { accessSealed: this.box.sealJson(access, sealContext(id)), server: access.server, authType: access.auth.type };
+    return {
+      accessSealed: this.box.sealJson(access, sealContext(id)),
+      server: access.server,
+      authType: access.auth.type,
+    };
   }
 
   open(record: Pick<ClusterRecord, 'id'> & { accessSealed: string }): ClusterAccess {
     try {
       return this.box.openJson<ClusterAccess>(record.accessSealed, sealContext(record.id));
     } catch (e) {
-      throw new AppError(ErrorCode.SECRET_UNREADABLE, `The credential of cluster ${record.id} cannot be decrypted: ${(e as Error).message}`);
+      throw new AppError(
+        ErrorCode.SECRET_UNREADABLE,
+        `The credential of cluster ${record.id} cannot be decrypted: ${(e as Error).message}`,
+      );
     }
   }
 
@@ -76,7 +83,12 @@ export class ClusterAccessStore implements OnModuleInit {
    * bumped, status and probe columns from the probe. Clients of the old access are dropped.
    */
   async replace(id: string, access: ClusterAccess, probe: ProbeResult): Promise<void> {
-    await this.repo.replace(id, this.seal(id, access), probe.ok ? PROBED_STATUS.ok : PROBED_STATUS.failed, probeColumns(probe));
+    await this.repo.replace(
+      id,
+      this.seal(id, access),
+      probe.ok ? PROBED_STATUS.ok : PROBED_STATUS.failed,
+      probeColumns(probe),
+    );
     this.removed(id);
   }
 

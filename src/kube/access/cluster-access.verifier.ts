@@ -46,12 +46,20 @@ export class ClusterAccessVerifier {
     const hasKubeconfig = input.kubeconfig !== undefined;
     const hasToken = input.server !== undefined || input.token !== undefined;
     if (hasKubeconfig && hasToken) {
-      throw AppError.validation([{ field: 'kubeconfig', errors: ['give either kubeconfig, or server and token, not both'] }]);
+      throw AppError.validation([
+        { field: 'kubeconfig', errors: ['give either kubeconfig, or server and token, not both'] },
+      ]);
     }
-    if (hasKubeconfig) return parseKubeconfig(input.kubeconfig!, { context: input.context, maxBytes: this.config.kube.max_kubeconfig_bytes });
+    if (hasKubeconfig)
+      return parseKubeconfig(input.kubeconfig!, {
+        context: input.context,
+        maxBytes: this.config.kube.max_kubeconfig_bytes,
+      });
     if (!hasToken) return undefined;
     if (!input.server || !input.token) {
-      throw AppError.validation([{ field: input.server ? 'token' : 'server', errors: ['server and token go together'] }]);
+      throw AppError.validation([
+        { field: input.server ? 'token' : 'server', errors: ['server and token go together'] },
+      ]);
     }
     // A token pasted with its trailing newline is the token; one with a line break, NUL or non-ASCII
     // character inside cannot be sent as a header (Node throws) and is refused here, naming the field.
@@ -68,7 +76,12 @@ export class ClusterAccessVerifier {
    * Verifies an access given by a caller (import, PATCH) before it is saved: vetted, then probed;
    * refused unless it answers as Kubernetes, or `force` saves an unreachable one (as unavailable).
    */
-  async verify(ref: ClusterRef, access: ClusterAccess, input: AccessInput, o: VerifyOptions): Promise<ProbeResult> {
+  async verify(
+    ref: ClusterRef,
+    access: ClusterAccess,
+    input: AccessInput,
+    o: VerifyOptions,
+  ): Promise<ProbeResult> {
     await this.vet(access, input.kubeconfig !== undefined ? 'kubeconfig' : 'server', o.role);
     const probe = await this.probe(ref, access);
     if (probe.ok) return probe;
@@ -76,7 +89,11 @@ export class ClusterAccessVerifier {
     if (o.force) return probe;
     const e = probe.error;
     if (e.details?.kube_status === 401) {
-      throw new AppError(ErrorCode.CLUSTER_CREDENTIAL_REJECTED, `Cluster ${ref.name} rejected the credential (401)`, e.details);
+      throw new AppError(
+        ErrorCode.CLUSTER_CREDENTIAL_REJECTED,
+        `Cluster ${ref.name} rejected the credential (401)`,
+        e.details,
+      );
     }
     throw new AppError(e.code, `${e.message}; pass force=true to save it as unavailable`, e.details);
   }
@@ -85,11 +102,18 @@ export class ClusterAccessVerifier {
    * Verifies the kubeconfig a vendor handed out for a cluster it created (checked like any untrusted
    * kubeconfig): it must answer now; there is no `force`.
    */
-  async verifyVendorKubeconfig(ref: ClusterRef & { provider: string }, kubeconfig: string): Promise<{ access: ClusterAccess; probe: ProbeResult & { ok: true } }> {
+  async verifyVendorKubeconfig(
+    ref: ClusterRef & { provider: string },
+    kubeconfig: string,
+  ): Promise<{ access: ClusterAccess; probe: ProbeResult & { ok: true } }> {
     const access = parseKubeconfig(kubeconfig, { maxBytes: this.config.kube.max_kubeconfig_bytes });
     const probe = await this.probe(ref, access);
     if (!probe.ok) {
-      throw new AppError(probe.error.code, `Cluster ${ref.name} runs at ${ref.provider}, but Berth cannot reach its API server: ${probe.error.message}`, probe.error.details);
+      throw new AppError(
+        probe.error.code,
+        `Cluster ${ref.name} runs at ${ref.provider}, but Berth cannot reach its API server: ${probe.error.message}`,
+        probe.error.details,
+      );
     }
     return { access, probe };
   }
@@ -109,7 +133,10 @@ export class ClusterAccessVerifier {
     }
     const refused = await this.pool.policy.checkUrl(access.server);
     if (refused) {
-      throw new AppError(ErrorCode.OUTBOUND_ADDRESS_REFUSED, `${field} refused: ${refused.message}`, { field, reason: refused.reason });
+      throw new AppError(ErrorCode.OUTBOUND_ADDRESS_REFUSED, `${field} refused: ${refused.message}`, {
+        field,
+        reason: refused.reason,
+      });
     }
   }
 

@@ -38,7 +38,12 @@ export class ClusterClients {
     const clusters = ids?.length ? all.filter((c) => ids.includes(c.id)) : all;
     if (ids?.length) {
       const missing = ids.filter((id) => !clusters.some((c) => c.id === id));
-      if (missing.length) throw new AppError(ErrorCode.NOT_FOUND, `clusters not found or not reachable: ${missing.join(', ')}`, { missing });
+      if (missing.length)
+        throw new AppError(
+          ErrorCode.NOT_FOUND,
+          `clusters not found or not reachable: ${missing.join(', ')}`,
+          { missing },
+        );
     }
     return Promise.all(clusters.map((c) => this.target(c)));
   }
@@ -46,14 +51,27 @@ export class ClusterClients {
   /** The client of one record, or why it has none (no access yet, an unreadable or unusable credential). */
   async target(cluster: ClusterRecord): Promise<ClusterTarget> {
     if (!cluster.accessSealed) {
-      return { cluster, error: new AppError(ErrorCode.CONFLICT, `Cluster ${cluster.name} has no API access yet (status ${cluster.status})`) };
+      return {
+        cluster,
+        error: new AppError(
+          ErrorCode.CONFLICT,
+          `Cluster ${cluster.name} has no API access yet (status ${cluster.status})`,
+        ),
+      };
     }
     try {
       const sealed = cluster.accessSealed;
-      const client = await this.pool.get({ id: cluster.id, name: cluster.name }, String(cluster.accessVersion), () => this.store.open({ id: cluster.id, accessSealed: sealed }));
+      const client = await this.pool.get(
+        { id: cluster.id, name: cluster.name },
+        String(cluster.accessVersion),
+        () => this.store.open({ id: cluster.id, accessSealed: sealed }),
+      );
       return { cluster, client };
     } catch (e) {
-      const error = e instanceof AppError ? e : new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${cluster.name}: ${(e as Error).message}`);
+      const error =
+        e instanceof AppError
+          ? e
+          : new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${cluster.name}: ${(e as Error).message}`);
       return { cluster, error };
     }
   }

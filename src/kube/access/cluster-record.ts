@@ -42,6 +42,13 @@ export interface ProbeColumns {
 
 export function probeColumns(probe: ProbeResult): ProbeColumns {
   return probe.ok
-    ? { version: probe.version, nodeCount: probe.nodeCount, readyNodeCount: probe.readyNodeCount, latencyMs: probe.latencyMs, lastProbedAt: new Date(), lastError: null }
+    ? {
+        version: probe.version,
+        nodeCount: probe.nodeCount,
+        readyNodeCount: probe.readyNodeCount,
+        latencyMs: probe.latencyMs,
+        lastProbedAt: new Date(),
+        lastError: null,
+      }
     : { latencyMs: probe.latencyMs, lastProbedAt: new Date(), lastError: probe.error.message };
 }

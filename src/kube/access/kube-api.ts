@@ -1,7 +1,8 @@
 import type { ClusterRef, KubeClient, KubeRequest } from '../client/kube-client.js';
 
 const seg = encodeURIComponent;
-const namespaced = (ns: string, resource: string, name?: string) => `/api/v1/namespaces/${seg(ns)}/${resource}${name !== undefined ? `/${seg(name)}` : ''}`;
+const namespaced = (ns: string, resource: string, name?: string) =>
+  `/api/v1/namespaces/${seg(ns)}/${resource}${name !== undefined ? `/${seg(name)}` : ''}`;
 
 /** The few core objects other modules read and write, typed as loosely as Kubernetes allows. */
 export interface KubeMeta {
@@ -40,7 +41,9 @@ export class KubeApi {
   }
 
   createSecret<T = KubeSecret>(namespace: string, secret: KubeSecret): Promise<T> {
-    return this.client.json<T>('POST', namespaced(namespace, 'secrets'), { body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', ...secret }) });
+    return this.client.json<T>('POST', namespaced(namespace, 'secrets'), {
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', ...secret }),
+    });
   }
 
   deleteSecret(namespace: string, name: string): Promise<unknown> {
@@ -49,12 +52,23 @@ export class KubeApi {
 
   /** The pods scheduled on a node, in every namespace. */
   podsOnNode<P = { metadata: KubeMeta }>(node: string): Promise<KubePodList<P>> {
-    return this.client.json<KubePodList<P>>('GET', '/api/v1/pods', { query: { fieldSelector: `spec.nodeName=${node}` } });
+    return this.client.json<KubePodList<P>>('GET', '/api/v1/pods', {
+      query: { fieldSelector: `spec.nodeName=${node}` },
+    });
   }
 
   /** One page of the pods of every namespace (`continue` from the previous page). */
-  podsPage<P>(o: { limit: number; continue?: string; timeoutMs?: number; signal?: AbortSignal }): Promise<KubePodList<P>> {
-    return this.client.json<KubePodList<P>>('GET', '/api/v1/pods', { query: { limit: o.limit, continue: o.continue }, timeoutMs: o.timeoutMs, signal: o.signal });
+  podsPage<P>(o: {
+    limit: number;
+    continue?: string;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  }): Promise<KubePodList<P>> {
+    return this.client.json<KubePodList<P>>('GET', '/api/v1/pods', {
+      query: { limit: o.limit, continue: o.continue },
+      timeoutMs: o.timeoutMs,
+      signal: o.signal,
+    });
   }
 
   /** Asks to evict a pod through the Eviction API (PodDisruptionBudgets are honoured: 429 means not now). */
@@ -65,12 +79,21 @@ export class KubeApi {
   }
 
   /** Patches a node (merge patch unless told otherwise). */
-  patchNode<T = unknown>(name: string, patch: Record<string, unknown>, contentType = MERGE_PATCH): Promise<T> {
-    return this.client.json<T>('PATCH', `/api/v1/nodes/${seg(name)}`, { contentType, body: JSON.stringify(patch) });
+  patchNode<T = unknown>(
+    name: string,
+    patch: Record<string, unknown>,
+    contentType = MERGE_PATCH,
+  ): Promise<T> {
+    return this.client.json<T>('PATCH', `/api/v1/nodes/${seg(name)}`, {
+      contentType,
+      body: JSON.stringify(patch),
+    });
   }
 
   /** The API server's version.Info. */
-  version(req: Pick<KubeRequest, 'timeoutMs' | 'signal'> = {}): Promise<{ gitVersion: string; major?: string; minor?: string }> {
+  version(
+    req: Pick<KubeRequest, 'timeoutMs' | 'signal'> = {},
+  ): Promise<{ gitVersion: string; major?: string; minor?: string }> {
     return this.client.json('GET', '/version', { accept: 'application/json', ...req });
   }
 }
