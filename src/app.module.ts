@@ -12,7 +12,7 @@ import { ConfigModule } from './config/config.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { OperationsModule } from './operations/operations.module.js';
-import { KubeClientModule } from './kube/client/kube-client.module.js';
+import { ClusterAccessModule } from './kube/access/cluster-access.module.js';
 import { KubeModule } from './kube/kube.module.js';
 import { NodesModule } from './nodes/nodes.module.js';
 import { OpsModule } from './ops.module.js';
@@ -33,7 +33,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         CredentialsModule,
-        KubeClientModule,
+        ClusterAccessModule,
         ClustersModule,
         KubeModule,
         NodesModule,

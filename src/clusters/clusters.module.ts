@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { ClusterHealthSweeper } from './cluster-health.sweeper.js';
-import { ClusterProber } from './cluster-prober.js';
 import { ClustersController } from './clusters.controller.js';
 import { ClustersRepository } from './clusters.repository.js';
 import { ClustersService } from './clusters.service.js';
@@ -16,7 +15,6 @@ import { ProvisioningService } from './provisioning.service.js';
   providers: [
     ClustersService,
     ClustersRepository,
-    ClusterProber,
     ClusterHealthSweeper,
     ProvisioningService,
     ClusterCreateHandler,

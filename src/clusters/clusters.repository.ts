@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type Repository } from 'typeorm';
 import { escapeLike } from '../common/sql.js';
+import { ClusterAccessStore } from '../kube/access/cluster-access.store.js';
+import type { ProbeColumns } from '../kube/access/cluster-record.js';
 import { type ClusterEntity as Cluster, ClusterEntity, type ClusterProvider, ClusterStatus } from './cluster.entity.js';
 
 export type ClusterStatusFilter = ClusterStatus | 'stale';
@@ -10,23 +12,29 @@ export interface ClusterFilter {
   status?: ClusterStatusFilter;
   labels?: Record<string, string>;
   q?: string;
-  ids?: string[];
   sort: { field: 'name' | 'created_at' | 'status' | 'version'; desc: boolean };
   staleBefore: Date;
   offset: number;
   limit: number;
 }
 
-export type ProbeUpdate = Pick<Cluster, 'status' | 'version' | 'nodeCount' | 'readyNodeCount' | 'latencyMs' | 'lastProbedAt' | 'lastError'>;
+export type ProbeUpdate = ProbeColumns & { status: ClusterStatus };
 
 const SORT_COLUMNS = { name: 'c.name', created_at: 'c.created_at', status: 'c.status', version: 'c.version' } as const;
 const PROBED = [ClusterStatus.ACTIVE, ClusterStatus.UNAVAILABLE];
 
+/**
+ * SQL for cluster records. The access columns are written by ClusterAccessStore (src/kube/access);
+ * every write here tells that store, so this instance's reused copies and pooled clients follow.
+ */
 @Injectable()
 export class ClustersRepository {
   private readonly repo: Repository<ClusterEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    dataSource: DataSource,
+    private readonly access: ClusterAccessStore,
+  ) {
     this.repo = dataSource.getRepository(ClusterEntity);
   }
 
@@ -41,7 +49,6 @@ export class ClustersRepository {
   async list(f: ClusterFilter): Promise<[Cluster[], number]> {
     const q = this.repo.createQueryBuilder('c');
     if (f.provider) q.andWhere('c.provider = :provider', { provider: f.provider });
-    if (f.ids?.length) q.andWhere('c.id IN (:...ids)', { ids: f.ids });
     if (f.labels && Object.keys(f.labels).length) q.andWhere('c.labels @> :labels::jsonb', { labels: JSON.stringify(f.labels) });
     if (f.q) {
       const like = `%${escapeLike(f.q)}%`;
@@ -60,24 +67,22 @@ export class ClustersRepository {
     return q.skip(f.offset).take(f.limit).getManyAndCount();
   }
 
-  /** Clusters Berth can reach (an access is stored), optionally only the given ids, in name order. */
-  findReachable(ids?: string[]): Promise<Cluster[]> {
-    const q = this.repo.createQueryBuilder('c').where('c.access_sealed IS NOT NULL');
-    if (ids?.length) q.andWhere('c.id IN (:...ids)', { ids });
-    return q.orderBy('c.name', 'ASC').getMany();
+  /** Clusters Berth can reach (an access is stored), in name order (the health sweep). */
+  findReachable(): Promise<Cluster[]> {
+    return this.repo.createQueryBuilder('c').where('c.access_sealed IS NOT NULL').orderBy('c.name', 'ASC').getMany();
   }
 
-  insert(row: Partial<Cluster> & Pick<Cluster, 'id' | 'name' | 'provider' | 'status'>): Promise<Cluster> {
-    return this.repo.save(this.repo.create(row));
+  /** A new record; its access, if any, comes sealed from ClusterAccessStore.seal. */
+  async insert(row: Partial<Cluster> & Pick<Cluster, 'id' | 'name' | 'provider' | 'status'>): Promise<Cluster> {
+    const saved = await this.repo.save(this.repo.create(row));
+    this.access.changed(row.id);
+    return saved;
   }
 
-  async update(id: string, patch: Partial<Omit<Cluster, 'id' | 'createdAt' | 'updatedAt'>>): Promise<void> {
+  /** Changes record fields (never the access: see ClusterAccessStore.replace). */
+  async update(id: string, patch: Partial<Omit<Cluster, 'id' | 'createdAt' | 'updatedAt' | 'accessSealed' | 'accessVersion' | 'authType'>>): Promise<void> {
     await this.repo.update({ id }, patch);
-  }
-
-  /** Stores a new access and bumps its version (cached clients of the old one are dropped). */
-  async replaceAccess(id: string, patch: Pick<Cluster, 'accessSealed' | 'server' | 'authType'> & Partial<ProbeUpdate>): Promise<void> {
-    await this.repo.update({ id }, { ...patch, accessVersion: () => 'access_version + 1' } as never);
+    this.access.changed(id);
   }
 
   async recordProbe(id: string, probe: ProbeUpdate): Promise<void> {
@@ -86,6 +91,7 @@ export class ClustersRepository {
 
   async delete(id: string): Promise<boolean> {
     const res = await this.repo.delete({ id });
+    this.access.removed(id);
     return (res.affected ?? 0) > 0;
   }
 }

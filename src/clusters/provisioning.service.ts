@@ -1,21 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { Role } from '../auth/role.js';
 import { AppError } from '../common/app-error.js';
-import { SecretBox } from '../common/crypto/secret-box.js';
 import { ErrorCode } from '../common/error-codes.js';
 import type { JsonObject } from '../common/json.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import type { ClusterAccess } from '../kube/client/cluster-access.js';
-import { ClusterClientPool } from '../kube/client/cluster-client.pool.js';
-import { parseKubeconfig } from '../kube/client/kubeconfig.js';
+import { ClusterAccessStore } from '../kube/access/cluster-access.store.js';
+import { ClusterAccessVerifier } from '../kube/access/cluster-access.verifier.js';
 import type { OperationDto } from '../operations/dto/operation.dto.js';
-import { OperationStatus, OperationType } from '../operations/operation-types.js';
-import { OperationsService } from '../operations/operations.service.js';
-import type { ClusterProvider as VendorProvider, ClusterSpec, ProviderCapabilities } from '../providers/cluster-provider.js';
+import { OperationType } from '../operations/operation-types.js';
+import { operationInProgress, OperationsService } from '../operations/operations.service.js';
+import type { ClusterSpec } from '../providers/cluster-provider.js';
+import { ClusterProviderLookup } from '../providers/cluster-provider-lookup.js';
 import { ClusterProviders } from '../providers/cluster-providers.js';
 import { type ClusterEntity, ClusterProvider, ClusterStatus } from './cluster.entity.js';
-import { ClusterProber } from './cluster-prober.js';
 import { ClustersRepository } from './clusters.repository.js';
 import { ClustersService } from './clusters.service.js';
 import type { ClusterDto, UpdateClusterDto } from './dto/cluster.dto.js';
@@ -24,13 +21,6 @@ import type { CreateClusterDto } from './dto/provision.dto.js';
 /** An answer that is either the record (done now, 200) or the operation doing it (202). */
 export type MaybeOperation<T> = { status: 200; body: T } | { status: 202; body: OperationDto };
 
-const NO_CAPABILITIES: ProviderCapabilities = {
-  create: false,
-  destroy: false,
-  update: [],
-  node_pools: { list: false, create: false, resize: false, delete: false, autoscaling: false },
-  remove_nodes: false,
-};
 const VENDOR_FIELDS = ['name', 'description', 'deletion_protection'] as const;
 const ACCESS_FIELDS = ['kubeconfig', 'context', 'server', 'token', 'ca_data', 'insecure_skip_tls_verify', 'force'] as const;
 
@@ -45,20 +35,11 @@ export class ProvisioningService {
     private readonly repo: ClustersRepository,
     private readonly clusters: ClustersService,
     private readonly providers: ClusterProviders,
+    private readonly lookup: ClusterProviderLookup,
     private readonly operations: OperationsService,
-    private readonly pool: ClusterClientPool,
-    private readonly prober: ClusterProber,
-    private readonly box: SecretBox,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly verifier: ClusterAccessVerifier,
+    private readonly store: ClusterAccessStore,
   ) {}
-
-  /** The adapter of a vendor cluster (with its stored credential). */
-  async providerOf(c: ClusterEntity): Promise<VendorProvider> {
-    if (c.provider === ClusterProvider.IMPORTED || !c.credentialId) {
-      throw new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${c.name} is imported: Berth does not manage it at a vendor`, { provider: c.provider });
-    }
-    return this.providers.forCredential(c.provider, c.credentialId);
-  }
 
   async create(dto: CreateClusterDto, actorId: string, idempotencyKey?: string): Promise<OperationDto> {
     const provider = await this.providers.forCredential(dto.provider, dto.credential_id);
@@ -102,7 +83,7 @@ export class ProvisioningService {
 
   /** Imported clusters change at once; vendor-side fields of vendor clusters change through an operation. */
   async update(id: string, dto: UpdateClusterDto, actorId: string, idempotencyKey?: string, actorRole: Role = Role.VIEWER): Promise<MaybeOperation<ClusterDto>> {
-    const c = await this.mustFind(id);
+    const c = await this.clusters.record(id);
     if (c.provider === ClusterProvider.IMPORTED) {
       if (dto.deletion_protection !== undefined) {
         throw AppError.validation([{ field: 'deletion_protection', errors: ['imported clusters have no vendor-side deletion protection'] }]);
@@ -113,12 +94,12 @@ export class ProvisioningService {
     if (access.length) {
       throw AppError.validation(access.map((f) => ({ field: f, errors: ['a vendor cluster’s access comes from its vendor and cannot be replaced'] })));
     }
-    const caps = this.providers.capabilities(c.provider);
+    const caps = this.lookup.capabilitiesOf(c);
     const change: Record<string, unknown> = {};
     if (dto.name !== undefined && dto.name !== c.name) change.name = dto.name;
     if (dto.deletion_protection !== undefined) change.deletion_protection = dto.deletion_protection;
-    if (dto.description !== undefined && caps?.update.includes('description')) change.description = dto.description;
-    const unsupported = VENDOR_FIELDS.filter((f) => change[f] !== undefined && !caps?.update.includes(f));
+    if (dto.description !== undefined && caps.update.includes('description')) change.description = dto.description;
+    const unsupported = VENDOR_FIELDS.filter((f) => change[f] !== undefined && !caps.update.includes(f));
     if (unsupported.length) {
       throw AppError.validation(unsupported.map((f) => ({ field: f, errors: [`${c.provider} clusters cannot change ${f} at the vendor`] })));
     }
@@ -130,9 +111,9 @@ export class ProvisioningService {
       throw AppError.conflict(`cluster ${c.name} is ${c.status}; vendor-side changes need it active`, { status: c.status });
     }
     if (change.name && (await this.repo.findByName(change.name as string))) throw AppError.conflict(`cluster ${String(change.name)} already exists`);
-    const busy = await this.activeOperation(id);
+    const busy = await this.operations.findActive('clusters', id);
     if (busy && idempotencyKey && busy.idempotency_key === idempotencyKey) return { status: 202, body: busy };
-    if (busy) throw AppError.conflict(`cluster ${c.name} has operation ${busy.id} (${busy.type}) in progress`, { operation_id: busy.id });
+    if (busy) throw operationInProgress(`cluster ${c.name}`, busy);
     if (Object.values(local).some((v) => v !== undefined)) await this.clusters.update(id, local);
     const op = await this.operations.start({
       type: OperationType.CLUSTER_UPDATE,
@@ -147,10 +128,10 @@ export class ProvisioningService {
 
   /** Without `destroy`: detach (the record goes, the cluster stays). With it: destroy at the vendor first. */
   async remove(id: string, destroy: boolean, actorId: string, idempotencyKey?: string): Promise<MaybeOperation<null>> {
-    const c = await this.mustFind(id);
-    const busy = await this.activeOperation(id);
+    const c = await this.clusters.record(id);
+    const busy = await this.operations.findActive('clusters', id);
     if (!destroy) {
-      if (busy) throw AppError.conflict(`cluster ${c.name} has operation ${busy.id} (${busy.type}) in progress`, { operation_id: busy.id });
+      if (busy) throw operationInProgress(`cluster ${c.name}`, busy);
       await this.clusters.detach(id);
       return { status: 200, body: null };
     }
@@ -158,9 +139,7 @@ export class ProvisioningService {
       throw new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${c.name} is imported: Berth cannot destroy it; DELETE without destroy detaches it`);
     }
     if (busy && busy.type === OperationType.CLUSTER_DESTROY && (!idempotencyKey || busy.idempotency_key === idempotencyKey)) return { status: 202, body: busy };
-    if (busy && busy.type !== OperationType.CLUSTER_DESTROY) {
-      throw AppError.conflict(`cluster ${c.name} has operation ${busy.id} (${busy.type}) in progress`, { operation_id: busy.id });
-    }
+    if (busy && busy.type !== OperationType.CLUSTER_DESTROY) throw operationInProgress(`cluster ${c.name}`, busy);
     await this.repo.update(id, { status: ClusterStatus.DELETING });
     const op = await this.operations.start({
       type: OperationType.CLUSTER_DESTROY,
@@ -173,52 +152,10 @@ export class ProvisioningService {
     return { status: 202, body: op };
   }
 
-  /** Stores the vendor's kubeconfig (checked like any untrusted kubeconfig) after probing it; the cluster becomes active. */
+  /** Stores the vendor's kubeconfig once it is verified (checked like any untrusted kubeconfig, probed): the cluster becomes active. */
   async activate(c: ClusterEntity, kubeconfig: string): Promise<void> {
-    const access: ClusterAccess = parseKubeconfig(kubeconfig, { maxBytes: this.config.kube.max_kubeconfig_bytes });
-    const client = await this.pool.transient({ id: c.id, name: c.name }, access);
-    let probe;
-    try {
-      probe = await this.prober.probe(client);
-    } finally {
-      client.close();
-    }
-    if (!probe.ok) {
-      throw new AppError(probe.error.code, `Cluster ${c.name} runs at ${c.provider}, but Berth cannot reach its API server: ${probe.error.message}`, probe.error.details);
-    }
-    await this.repo.replaceAccess(c.id, {
-      accessSealed: this.box.sealJson(access, `clusters:${c.id}`),
-      server: access.server,
-      authType: access.auth.type,
-      status: ClusterStatus.ACTIVE,
-      version: probe.version,
-      nodeCount: probe.nodeCount,
-      readyNodeCount: probe.readyNodeCount,
-      latencyMs: probe.latencyMs,
-      lastProbedAt: new Date(),
-      lastError: null,
-    });
-    this.pool.drop(c.id);
-    this.clusters.forget(c.id);
-  }
-
-  /** What the cluster's provider can do (nothing for imported clusters). */
-  capabilitiesOf(c: ClusterEntity): ProviderCapabilities {
-    return this.providers.capabilities(c.provider) ?? NO_CAPABILITIES;
-  }
-
-  async mustFind(id: string): Promise<ClusterEntity> {
-    const c = await this.repo.findById(id);
-    if (!c) throw AppError.notFound('cluster', id);
-    return c;
-  }
-
-  private async activeOperation(id: string): Promise<OperationDto | null> {
-    for (const status of [OperationStatus.RUNNING, OperationStatus.QUEUED]) {
-      const page = await this.operations.list({ target_type: 'clusters', target_id: id, status, page: 1, page_size: 1, offset: 0 } as never);
-      if (page.data.length) return page.data[0];
-    }
-    return null;
+    const { access, probe } = await this.verifier.verifyVendorKubeconfig(c, kubeconfig);
+    await this.store.replace(c.id, access, probe);
   }
 }
 

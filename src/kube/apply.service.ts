@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { parseAllDocuments } from 'yaml';
-import { ClustersService } from '../clusters/clusters.service.js';
+import { ClusterClients } from './access/cluster-clients.js';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { resourcePath } from './client/discovery.js';
@@ -72,11 +72,11 @@ function isList(d: unknown): d is { items: unknown[] } {
  */
 @Injectable()
 export class ApplyService {
-  constructor(private readonly clusters: ClustersService) {}
+  constructor(private readonly clients: ClusterClients) {}
 
   async apply(clusterId: string, manifest: string, opts: { dry_run?: boolean; force_conflicts?: boolean; namespace?: string }): Promise<ApplySummary> {
     const objects = parseManifest(manifest);
-    const client = await this.clusters.client(clusterId);
+    const client = await this.clients.client(clusterId);
     const results: ApplyResult[] = [];
     for (const [index, raw] of objects.entries()) {
       const o = raw as Partial<KubeObject>;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ClusterEntity } from '../clusters/cluster.entity.js';
-import { ClustersService } from '../clusters/clusters.service.js';
+import type { ClusterRecord } from './access/cluster-record.js';
+import { ClusterClients } from './access/cluster-clients.js';
 import { AppError } from '../common/app-error.js';
 import { mapLimit } from '../common/concurrency.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -15,7 +15,7 @@ export interface ClusterFailure {
 }
 
 /** One cluster's part of a fan-out: its value, or how it failed. */
-export type FanOutResult<T> = { cluster: ClusterEntity; latency_ms: number } & ({ value: T } | ClusterFailure);
+export type FanOutResult<T> = { cluster: ClusterRecord; latency_ms: number } & ({ value: T } | ClusterFailure);
 
 /** Maps a cluster's error to a status. Programming errors are not a cluster's fault: they are rethrown. */
 export function classifyClusterError(e: unknown): ClusterFailure {
@@ -51,7 +51,7 @@ export function assertSomeAnswered(summary: { status: FleetStatus }[]): void {
 @Injectable()
 export class ClusterFanOut {
   constructor(
-    private readonly clusters: ClustersService,
+    private readonly clients: ClusterClients,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -59,9 +59,9 @@ export class ClusterFanOut {
   async run<T>(
     ids: string[] | undefined,
     timeoutMs: number,
-    fn: (client: KubeClient, cluster: ClusterEntity, position: number, signal: AbortSignal) => Promise<T>,
+    fn: (client: KubeClient, cluster: ClusterRecord, position: number, signal: AbortSignal) => Promise<T>,
   ): Promise<FanOutResult<T>[]> {
-    const targets = await this.clusters.targets(ids);
+    const targets = await this.clients.targets(ids);
     return mapLimit(targets, this.config.kube.fanout_concurrency, async ({ cluster, client, error }, position): Promise<FanOutResult<T>> => {
       if (!client) return { cluster, latency_ms: 0, ...classifyClusterError(error) };
       const started = performance.now();

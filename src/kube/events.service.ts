@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClustersService } from '../clusters/clusters.service.js';
+import { ClusterClients } from './access/cluster-clients.js';
 import { page, type Page } from '../common/envelope.js';
 import type { KubeList, KubeObject } from './kube-list.js';
 
@@ -35,10 +35,10 @@ export function eventTime(e: KubeEvent): number {
  */
 @Injectable()
 export class EventsService {
-  constructor(private readonly clusters: ClustersService) {}
+  constructor(private readonly clients: ClusterClients) {}
 
   async list(clusterId: string, q: EventQuery): Promise<Page<KubeEvent>> {
-    const client = await this.clusters.client(clusterId);
+    const client = await this.clients.client(clusterId);
     const fields = [
       q.involved_kind && `involvedObject.kind=${q.involved_kind}`,
       q.involved_name && `involvedObject.name=${q.involved_name}`,

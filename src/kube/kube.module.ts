@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ClustersModule } from '../clusters/clusters.module.js';
 import { ApplyService } from './apply.service.js';
 import { ClusterFanOut } from './cluster-fan-out.js';
 import { EventsService } from './events.service.js';
@@ -14,7 +13,6 @@ import { WorkloadsService } from './workloads.service.js';
 
 /** Live reads and writes, straight to each cluster's API server. */
 @Module({
-  imports: [ClustersModule],
   controllers: [ResourcesController, WorkloadsController, FleetController],
   providers: [ClusterFanOut, ResourcesService, WorkloadsService, LogsService, EventsService, ApplyService, ResourceMetricsService, FleetService],
   exports: [ResourcesService, WorkloadsService, FleetService, ClusterFanOut],

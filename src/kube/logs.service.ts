@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { ClustersService } from '../clusters/clusters.service.js';
+import { ClusterClients } from './access/cluster-clients.js';
 
 export interface LogOptions {
   container?: string;
@@ -25,7 +25,7 @@ const DEFAULT_LIMIT_BYTES = 5 * 1024 * 1024;
 /** Pod logs, straight from the kubelet through the API server. */
 @Injectable()
 export class LogsService {
-  constructor(private readonly clusters: ClustersService) {}
+  constructor(private readonly clients: ClusterClients) {}
 
   private path(namespace: string, pod: string) {
     return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`;
@@ -44,7 +44,7 @@ export class LogsService {
   }
 
   async read(clusterId: string, namespace: string, pod: string, o: LogOptions): Promise<LogLines> {
-    const client = await this.clusters.client(clusterId);
+    const client = await this.clients.client(clusterId);
     const res = await client.request('GET', this.path(namespace, pod), { accept: 'text/plain, */*', query: this.query(o, false) });
     if (res.status >= 400) throw client.statusError(res);
     const text = res.body.toString('utf8');
@@ -56,7 +56,7 @@ export class LogsService {
 
   /** A live stream (follow): the caller pipes it to the client; `signal` (the client leaving) destroys it. */
   async follow(clusterId: string, namespace: string, pod: string, o: LogOptions, signal?: AbortSignal): Promise<IncomingMessage> {
-    const client = await this.clusters.client(clusterId);
+    const client = await this.clients.client(clusterId);
     return client.stream(this.path(namespace, pod), { accept: 'text/plain, */*', query: this.query(o, true), signal });
   }
 }

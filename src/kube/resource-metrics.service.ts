@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClustersService } from '../clusters/clusters.service.js';
+import { ClusterClients } from './access/cluster-clients.js';
 import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -44,7 +44,7 @@ const sum = (list: UsageDto[]): Usage => ({
 /** Node and pod usage from metrics.k8s.io, when the cluster serves it (metrics-server). */
 @Injectable()
 export class ResourceMetricsService {
-  constructor(private readonly clusters: ClustersService) {}
+  constructor(private readonly clients: ClusterClients) {}
 
   async nodes(clusterId: string, q: { page: number; page_size: number; label_selector?: string }): Promise<Page<ResourceMetricsDto>> {
     return this.read(clusterId, '/apis/metrics.k8s.io/v1beta1/nodes', q);
@@ -56,7 +56,7 @@ export class ResourceMetricsService {
   }
 
   private async read(clusterId: string, path: string, q: { page: number; page_size: number; label_selector?: string }) {
-    const client = await this.clusters.client(clusterId);
+    const client = await this.clients.client(clusterId);
     await this.assertServed(client);
     let list: KubeList<MetricsItem>;
     try {

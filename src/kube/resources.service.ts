@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { type AuthUser, Role, roleAllows } from '../auth/role.js';
-import { ClustersService } from '../clusters/clusters.service.js';
+import { ClusterClients } from './access/cluster-clients.js';
 import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -43,12 +43,12 @@ const isSecret = (r: ApiResource) => r.group === '' && r.name === 'secrets';
 @Injectable()
 export class ResourcesService {
   constructor(
-    private readonly clusters: ClustersService,
+    private readonly clients: ClusterClients,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   async apiResources(clusterId: string, q: ApiResourceQueryDto): Promise<Page<ApiResourceDto>> {
-    const client = await this.clusters.client(clusterId);
+    const client = await this.clients.client(clusterId);
     const needle = q.q?.toLowerCase();
     const all = (await client.discovery.resources()).filter(
       (r) =>
@@ -62,7 +62,7 @@ export class ResourcesService {
 
   /** Resolves a resource name on a cluster and checks the verb and scope. */
   async target(clusterId: string, name: string, verb: string, namespace?: string): Promise<{ client: KubeClient; resource: ApiResource }> {
-    const client = await this.clusters.client(clusterId);
+    const client = await this.clients.client(clusterId);
     const resource = await client.discovery.resolve(name);
     checkResourceUse(resource, verb, namespace);
     return { client, resource };

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
-import { ClustersService } from '../clusters/clusters.service.js';
+import { ClusterClients } from '../kube/access/cluster-clients.js';
+import type { KubeMeta } from '../kube/access/kube-api.js';
 import { WorkloadsService } from '../kube/workloads.service.js';
 
 interface Pod {
-  metadata: { name: string; namespace: string; ownerReferences?: { kind: string }[]; annotations?: Record<string, string> };
+  metadata: KubeMeta & { namespace: string };
 }
 
 export interface DrainResult {
@@ -18,12 +19,12 @@ export interface DrainResult {
 @Injectable()
 export class NodeDrainer {
   constructor(
-    private readonly clusters: ClustersService,
+    private readonly clients: ClusterClients,
     private readonly workloads: WorkloadsService,
   ) {}
 
   async drain(clusterId: string, node: string, deadlineMs = 5 * 60_000): Promise<DrainResult> {
-    const client = await this.clusters.client(clusterId);
+    const kube = await this.clients.api(clusterId);
     try {
       await this.workloads.cordon(clusterId, node, true);
     } catch (e) {
@@ -35,7 +36,7 @@ export class NodeDrainer {
     let evicted = 0;
     let skipped = 0;
     for (;;) {
-      const pods = await client.json<{ items: Pod[] }>('GET', '/api/v1/pods', { query: { fieldSelector: `spec.nodeName=${node}` } });
+      const pods = await kube.podsOnNode<Pod>(node);
       // DaemonSet pods come back at once and mirror pods cannot be evicted: leave them, like kubectl drain.
       const movable = pods.items.filter((p) => !p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet') && !p.metadata.annotations?.['kubernetes.io/config.mirror']);
       skipped = pods.items.length - movable.length;
@@ -43,9 +44,7 @@ export class NodeDrainer {
       if (Date.now() > deadline) throw new AppError(ErrorCode.UPSTREAM_TIMEOUT, `node ${node} still runs ${movable.length} pod(s) after the drain deadline`);
       for (const p of movable) {
         try {
-          await client.json('POST', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}/eviction`, {
-            body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata.name, namespace: p.metadata.namespace } }),
-          });
+          await kube.evict(p.metadata.namespace, p.metadata.name);
           evicted++;
         } catch (e) {
           // 429: a PodDisruptionBudget says not now; 404: already gone. Try again on the next round.

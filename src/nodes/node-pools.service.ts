@@ -4,13 +4,14 @@ import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { type ClusterEntity, ClusterProvider, ClusterStatus } from '../clusters/cluster.entity.js';
-import { ProvisioningService } from '../clusters/provisioning.service.js';
+import { ClustersService } from '../clusters/clusters.service.js';
 import type { OperationDto } from '../operations/dto/operation.dto.js';
 import { OperationType } from '../operations/operation-types.js';
 import { OperationsService } from '../operations/operations.service.js';
+import { ClusterProviderLookup } from '../providers/cluster-provider-lookup.js';
 import type { ClusterProvider as VendorProvider } from '../providers/cluster-provider.js';
-import type { CreateNodePoolDto, NodePoolDto, NodeRecordDto, UpdateNodePoolDto } from './dto/node-pool.dto.js';
-import { toNodePoolDto, toNodeRecordDto } from './node-pool.mapper.js';
+import type { CreateNodePoolDto, NodePoolDto, UpdateNodePoolDto } from './dto/node-pool.dto.js';
+import { toNodePoolDto } from './node-pool.mapper.js';
 import { NodePoolsRepository } from './node-pools.repository.js';
 
 /** Node pools and vendor nodes of vendor clusters: reads refresh the records from the vendor; changes are operations. */
@@ -18,13 +19,14 @@ import { NodePoolsRepository } from './node-pools.repository.js';
 export class NodePoolsService {
   constructor(
     private readonly repo: NodePoolsRepository,
-    private readonly provisioning: ProvisioningService,
+    private readonly clusters: ClustersService,
+    private readonly providers: ClusterProviderLookup,
     private readonly operations: OperationsService,
   ) {}
 
   /** Asks the vendor for pools and nodes and writes them to the records (the vendor is the truth for sizes). */
   async refresh(c: ClusterEntity, provider?: VendorProvider): Promise<void> {
-    const p = provider ?? (await this.provisioning.providerOf(c));
+    const p = provider ?? (await this.providers.providerOf(c));
     const [pools, nodes] = await Promise.all([p.listNodePools(c.vendorClusterId!), p.listNodes(c.vendorClusterId!)]);
     await this.repo.sync(c.id, c.provider, pools, nodes);
   }
@@ -34,12 +36,6 @@ export class NodePoolsService {
     await this.refresh(c);
     const pools = await this.repo.listPools(clusterId);
     return page(pools.map(toNodePoolDto), pools.length, 1, Math.max(pools.length, 1));
-  }
-
-  /** Berth's records of a cluster's vendor nodes, by Kubernetes node name (imported clusters have none). */
-  async nodeRecords(clusterId: string): Promise<Map<string, NodeRecordDto>> {
-    const rows = await this.repo.listNodes(clusterId);
-    return new Map(rows.filter((n) => n.nodeName).map((n) => [n.nodeName!, toNodeRecordDto(n)]));
   }
 
   async create(clusterId: string, dto: CreateNodePoolDto, actorId: string, key?: string): Promise<OperationDto> {
@@ -56,7 +52,7 @@ export class NodePoolsService {
     const c = await this.vendorCluster(clusterId, 'resize');
     const pool = await this.mustFindPool(clusterId, poolId);
     if (dto.desired_size === undefined && !dto.autoscaling) throw AppError.validation([{ field: 'desired_size', errors: ['give desired_size and/or autoscaling'] }]);
-    if (dto.autoscaling && !this.provisioning.capabilitiesOf(c).node_pools.autoscaling) {
+    if (dto.autoscaling && !this.providers.capabilitiesOf(c).node_pools.autoscaling) {
       throw AppError.validation([{ field: 'autoscaling', errors: [`${c.provider} node pools cannot change autoscaling through Berth; set desired_size`] }]);
     }
     if (dto.autoscaling && dto.autoscaling.min_size > dto.autoscaling.max_size) throw AppError.validation([{ field: 'autoscaling', errors: ['min_size must not exceed max_size'] }]);
@@ -95,9 +91,9 @@ export class NodePoolsService {
   }
 
   private async vendorCluster(id: string, need?: 'create' | 'resize' | 'delete' | 'remove_nodes'): Promise<ClusterEntity> {
-    const c = await this.provisioning.mustFind(id);
+    const c = await this.clusters.record(id);
     if (c.provider === ClusterProvider.IMPORTED) throw new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${c.name} is imported: its node pools are not managed by Berth`);
-    const caps = this.provisioning.capabilitiesOf(c);
+    const caps = this.providers.capabilitiesOf(c);
     if (need === 'remove_nodes' ? !caps.remove_nodes : need ? !caps.node_pools[need] : !caps.node_pools.list) {
       throw new AppError(ErrorCode.UNPROCESSABLE, `${c.provider} node pools cannot ${need ?? 'be listed'} through Berth`, { provider: c.provider });
     }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClustersModule } from '../clusters/clusters.module.js';
 import { KubeModule } from '../kube/kube.module.js';
+import { ProvidersModule } from '../providers/providers.module.js';
 import { NodeDrainer } from './node-drainer.js';
 import { NodeListMerger } from './node-list.merger.js';
 import { NodePoolsController } from './node-pools.controller.js';
@@ -13,7 +14,7 @@ import { NodeRemoveHandler } from './operations/node-remove.handler.js';
 
 /** Node pools and vendor nodes: records kept in step with the vendor, changes as operations. */
 @Module({
-  imports: [ClustersModule, KubeModule],
+  imports: [ClustersModule, KubeModule, ProvidersModule],
   controllers: [NodePoolsController],
   providers: [NodePoolsService, NodePoolsRepository, NodeDrainer, NodeListMerger, NodePoolCreateHandler, NodePoolResizeHandler, NodePoolDeleteHandler, NodeRemoveHandler],
   exports: [NodePoolsService],

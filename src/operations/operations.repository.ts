@@ -42,6 +42,15 @@ export class OperationsRepository {
     return this.repo.findAndCount({ where, order: { createdAt: 'DESC', id: 'ASC' }, skip: f.offset, take: f.limit });
   }
 
+  /** The newest unfinished operation on a target: a running one before a queued one. */
+  async findActive(targetType: string, targetId: string): Promise<Op | null> {
+    for (const status of [OperationStatus.RUNNING, OperationStatus.QUEUED]) {
+      const op = await this.repo.findOne({ where: { targetType, targetId, status }, order: { createdAt: 'DESC', id: 'ASC' } });
+      if (op) return op;
+    }
+    return null;
+  }
+
   /** Operations not finished and not touched since `before`: candidates for recovery. */
   findUnfinished(before: Date): Promise<Op[]> {
     return this.repo.find({ where: { status: In(ACTIVE_STATUSES), updatedAt: LessThan(before) }, order: { createdAt: 'ASC' } });
@@ -64,10 +73,6 @@ export class OperationsRepository {
 
   async saveCheckpoint(id: string, checkpoint: JsonObject): Promise<void> {
     await this.repo.update({ id }, { checkpoint });
-  }
-
-  async touch(id: string): Promise<void> {
-    await this.repo.update({ id }, { updatedAt: () => 'now()' } as never);
   }
 
   async succeed(id: string, result: JsonObject | null): Promise<void> {

@@ -18,6 +18,11 @@ export interface StartOperation {
   idempotencyKey?: string;
 }
 
+/** The 409 for a change refused because `subject` (e.g. "cluster alpha") has an unfinished operation. */
+export function operationInProgress(subject: string, op: Pick<OperationDto, 'id' | 'type'>): AppError {
+  return AppError.conflict(`${subject} has operation ${op.id} (${op.type}) in progress`, { operation_id: op.id });
+}
+
 /** The one entry point for starting long-running work. Services call `start`, answer 202 with its result. */
 @Injectable()
 export class OperationsService {
@@ -77,6 +82,12 @@ export class OperationsService {
     const op = await this.repo.findById(id);
     if (!op) throw AppError.notFound('operation', id);
     return toOperationDto(op);
+  }
+
+  /** The unfinished operation on a target (a running one before a queued one), or null. */
+  async findActive(targetType: string, targetId: string): Promise<OperationDto | null> {
+    const op = await this.repo.findActive(targetType, targetId);
+    return op ? toOperationDto(op) : null;
   }
 
   async list(q: OperationQueryDto): Promise<Page<OperationDto>> {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleI
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
+import type { JsonObject } from '../common/json.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { OPERATION_HANDLER, type OperationContext, type OperationHandler } from './operation-handler.js';
 import type { OperationError } from './operation.entity.js';
@@ -89,16 +90,23 @@ export class OperationsWorker implements OnModuleInit, OnApplicationBootstrap {
     if (!(await this.repo.markRunning(operationId))) return;
     const op = (await this.repo.findById(operationId))!;
     const handler = this.handlers.get(op.type);
-    const checkpoint = { ...op.checkpoint };
+    const checkpoint: Record<string, unknown> = { ...op.checkpoint };
+    const saveCheckpoint = async (patch: Record<string, unknown>) => {
+      Object.assign(checkpoint, patch);
+      await this.repo.saveCheckpoint(op.id, checkpoint as JsonObject);
+    };
     const ctx: OperationContext = {
       operation: op,
       payload: op.payload,
       checkpoint,
       progress: (percent, message) =>
         this.repo.setProgress(op.id, Math.max(0, Math.min(99, Math.round(percent))), message ?? null),
-      saveCheckpoint: async (patch) => {
-        Object.assign(checkpoint, patch);
-        await this.repo.saveCheckpoint(op.id, checkpoint);
+      saveCheckpoint,
+      step: async (key, fn) => {
+        if (key in checkpoint) return checkpoint[key];
+        const value = await fn();
+        await saveCheckpoint({ [key]: value });
+        return value;
       },
     };
     try {

@@ -3,6 +3,7 @@ import { AppError } from '../common/app-error.js';
 import { mapLimit } from '../common/concurrency.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { KubeApi, type KubePodList } from '../kube/access/kube-api.js';
 import { assertSomeAnswered, ClusterFanOut } from '../kube/cluster-fan-out.js';
 import type {
   ArtifactUsageDto,
@@ -42,10 +43,7 @@ interface Pod {
     ephemeralContainerStatuses?: ContainerStatus[];
   };
 }
-interface PodList {
-  items: Pod[];
-  metadata: { continue?: string };
-}
+type PodList = KubePodList<Pod>;
 
 /** The containers of a pod running the artifact: by resolved image id (digest) or by a matching image reference. */
 export function matchingContainers(pod: Pod, digest: string, references: Set<string>): string[] {
@@ -91,10 +89,11 @@ export class ArtifactUsageService {
     const refSet = new Set(references);
     const timeoutMs = q.timeout_ms ?? this.config.kube.timeout_ms;
     const outcomes = await this.fanOut.run(undefined, timeoutMs, async (client, cluster) => {
+      const kube = new KubeApi(client);
       const pods: UsagePodDto[] = [];
       let cont: string | undefined;
       do {
-        const list = await client.json<PodList>('GET', '/api/v1/pods', { query: { limit: POD_PAGE, continue: cont }, timeoutMs });
+        const list: PodList = await kube.podsPage<Pod>({ limit: POD_PAGE, continue: cont, timeoutMs });
         for (const pod of list.items ?? []) {
           const containers = matchingContainers(pod, digest, refSet);
           if (containers.length) {

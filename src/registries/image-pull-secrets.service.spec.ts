@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ClustersService } from '../clusters/clusters.service.js';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
+import type { ClusterClients } from '../kube/access/cluster-clients.js';
+import { KubeApi } from '../kube/access/kube-api.js';
 import type { KubeClient } from '../kube/client/kube-client.js';
 import type { ImagePullSecretsRepository } from './image-pull-secrets.repository.js';
 import { dockerConfigJson, ImagePullSecretsService } from './image-pull-secrets.service.js';
@@ -35,7 +36,7 @@ function setup(opts: { secretFails?: AppError; insertFails?: Error } = {}) {
       conn: {},
     }),
   } as unknown as RegistriesService;
-  const clusters = { client: async () => client } as unknown as ClustersService;
+  const clusters = { api: async () => new KubeApi(client) } as unknown as ClusterClients;
   const repo = {
     find: async () => null,
     insert: async (row: Record<string, unknown>) => {

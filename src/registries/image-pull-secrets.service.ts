@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ClustersService } from '../clusters/clusters.service.js';
 import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
-import type { KubeClient } from '../kube/client/kube-client.js';
+import { ClusterClients } from '../kube/access/cluster-clients.js';
+import type { KubeApi } from '../kube/access/kube-api.js';
 import type {
   CreateImagePullSecretDto,
   ImagePullSecretDto,
@@ -14,9 +14,6 @@ import type { ImagePullSecretEntity } from './image-pull-secret.entity.js';
 import { ImagePullSecretsRepository } from './image-pull-secrets.repository.js';
 import { RegistriesService } from './registries.service.js';
 import { registryHost, toImagePullSecretDto } from './registry.mapper.js';
-
-const secretPath = (ns: string, name?: string) =>
-  `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets${name ? `/${encodeURIComponent(name)}` : ''}`;
 
 /** `.dockerconfigjson` for one registry host. */
 export function dockerConfigJson(host: string, username: string, password: string): string {
@@ -39,7 +36,7 @@ export class ImagePullSecretsService {
   constructor(
     private readonly repo: ImagePullSecretsRepository,
     private readonly registries: RegistriesService,
-    private readonly clusters: ClustersService,
+    private readonly clients: ClusterClients,
   ) {}
 
   async list(
@@ -47,7 +44,7 @@ export class ImagePullSecretsService {
     namespace: string | undefined,
     q: ImagePullSecretQueryDto,
   ): Promise<Page<ImagePullSecretDto>> {
-    await this.clusters.get(clusterId);
+    await this.clients.record(clusterId);
     const [rows, total] = await this.repo.list({
       clusterId,
       namespace,
@@ -63,7 +60,7 @@ export class ImagePullSecretsService {
     dto: CreateImagePullSecretDto,
     actorId: string,
   ): Promise<ImagePullSecretDto> {
-    const client = await this.clusters.client(clusterId);
+    const kube = await this.clients.api(clusterId);
     const { registry, provider, conn } = await this.registries.open(dto.registry_id);
     const name = dto.name ?? defaultSecretName(registry.name, dto.project);
     if (await this.repo.find(clusterId, namespace, name)) {
@@ -73,7 +70,7 @@ export class ImagePullSecretsService {
       conn,
       dto.project,
       `berth-${randomBytes(6).toString('hex')}`,
-      `Berth image pull secret ${namespace}/${name} in cluster ${client.cluster.name}`,
+      `Berth image pull secret ${namespace}/${name} in cluster ${kube.cluster.name}`,
     );
     const undoRobot = async (why: unknown) => {
       await provider.deleteRobot(conn, robot.id).catch((e: unknown) => {
@@ -83,27 +80,23 @@ export class ImagePullSecretsService {
       });
     };
     try {
-      await client.json('POST', secretPath(namespace), {
-        body: JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Secret',
-          type: 'kubernetes.io/dockerconfigjson',
-          metadata: {
-            name,
-            namespace,
-            labels: { 'app.kubernetes.io/managed-by': 'berth' },
-            annotations: {
-              'berth.io/registry-id': registry.id,
-              'berth.io/registry-project': dto.project,
-              'berth.io/robot-name': robot.name,
-            },
+      await kube.createSecret(namespace, {
+        type: 'kubernetes.io/dockerconfigjson',
+        metadata: {
+          name,
+          namespace,
+          labels: { 'app.kubernetes.io/managed-by': 'berth' },
+          annotations: {
+            'berth.io/registry-id': registry.id,
+            'berth.io/registry-project': dto.project,
+            'berth.io/robot-name': robot.name,
           },
-          data: {
-            '.dockerconfigjson': Buffer.from(
-              dockerConfigJson(registryHost(registry.endpoint), robot.name, robot.secret),
-            ).toString('base64'),
-          },
-        }),
+        },
+        data: {
+          '.dockerconfigjson': Buffer.from(
+            dockerConfigJson(registryHost(registry.endpoint), robot.name, robot.secret),
+          ).toString('base64'),
+        },
       });
     } catch (e) {
       await undoRobot(e);
@@ -123,7 +116,7 @@ export class ImagePullSecretsService {
       });
       return toImagePullSecretDto(row);
     } catch (e) {
-      await this.deleteSecret(client, namespace, name).catch((err: unknown) =>
+      await this.deleteSecret(kube, namespace, name).catch((err: unknown) =>
         this.logger.error(
           `could not delete Secret ${namespace}/${name} after a failed insert: ${String(err)}`,
         ),
@@ -136,8 +129,8 @@ export class ImagePullSecretsService {
   /** Removes the Secret, then the robot, then the record; a retry after a partial failure finishes the job. */
   async remove(clusterId: string, namespace: string, name: string): Promise<void> {
     const row = await this.mustFind(clusterId, namespace, name);
-    const client = await this.clusters.client(clusterId);
-    await this.deleteSecret(client, namespace, name);
+    const kube = await this.clients.api(clusterId);
+    await this.deleteSecret(kube, namespace, name);
     const { provider, conn } = await this.registries.open(row.registryId);
     await provider.deleteRobot(conn, row.robotId).catch((e: unknown) => {
       if (!(e instanceof AppError && e.code === ErrorCode.NOT_FOUND)) throw e;
@@ -145,8 +138,8 @@ export class ImagePullSecretsService {
     await this.repo.delete(row.id);
   }
 
-  private async deleteSecret(client: KubeClient, namespace: string, name: string): Promise<void> {
-    await client.json('DELETE', secretPath(namespace, name)).catch((e: unknown) => {
+  private async deleteSecret(kube: KubeApi, namespace: string, name: string): Promise<void> {
+    await kube.deleteSecret(namespace, name).catch((e: unknown) => {
       if (!(e instanceof AppError && e.code === ErrorCode.NOT_FOUND)) throw e;
     });
   }

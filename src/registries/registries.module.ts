@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { KubeModule } from '../kube/kube.module.js';
-import { ClustersModule } from '../clusters/clusters.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { ArtifactUsageService } from './artifact-usage.service.js';
 import { HarborHttpClient } from './harbor/harbor-http.client.js';
@@ -17,7 +16,7 @@ import { RegistryProviders } from './registry-providers.js';
 
 /** Image registries: records in Postgres, contents and robot accounts at the registry through a RegistryProvider. */
 @Module({
-  imports: [CredentialsModule, ClustersModule, KubeModule],
+  imports: [CredentialsModule, KubeModule],
   controllers: [RegistriesController, RegistryContentsController, ImagePullSecretsController],
   providers: [
     RegistriesService,

@@ -6,8 +6,9 @@ import { OperationType } from '../../operations/operation-types.js';
 import type { ClusterSpec, VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterStatus } from '../cluster.entity.js';
 import { ClustersRepository } from '../clusters.repository.js';
+import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
 import { ProvisioningService } from '../provisioning.service.js';
-import { waitForChange } from './vendor-wait.js';
+import { waitForChange } from '../../providers/vendor-wait.js';
 
 interface Checkpoint {
   vendor_id?: string;
@@ -23,21 +24,22 @@ interface Checkpoint {
  */
 @Injectable()
 @HandlesOperation(OperationType.CLUSTER_CREATE)
-export class ClusterCreateHandler implements OperationHandler<{ cluster_id: string }> {
+export class ClusterCreateHandler implements OperationHandler<{ cluster_id: string }, Record<string, unknown>, Checkpoint> {
   private readonly logger = new Logger(ClusterCreateHandler.name);
 
   constructor(
     private readonly provisioning: ProvisioningService,
+    private readonly providers: ClusterProviderLookup,
     private readonly repo: ClustersRepository,
   ) {}
 
-  async run(ctx: OperationContext<{ cluster_id: string }>) {
+  async run(ctx: OperationContext<{ cluster_id: string }, Checkpoint>) {
     const id = ctx.payload.cluster_id;
-    const cp = ctx.checkpoint as Checkpoint;
+    const cp = ctx.checkpoint;
     const c = await this.repo.findById(id);
     if (!c) throw new AppError(ErrorCode.NOT_FOUND, `cluster ${id} was removed before it was created`);
     try {
-      const provider = await this.provisioning.providerOf(c);
+      const provider = await this.providers.providerOf(c);
       let vendorId = cp.vendor_id ?? c.vendorClusterId ?? undefined;
       if (!vendorId) {
         await ctx.progress(5, `looking for ${c.name} at ${c.provider}`);

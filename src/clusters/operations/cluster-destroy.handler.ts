@@ -1,46 +1,48 @@
 import { Injectable } from '@nestjs/common';
-import { ClusterClientPool } from '../../kube/client/cluster-client.pool.js';
 import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import type { VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterStatus } from '../cluster.entity.js';
-import { ClustersService } from '../clusters.service.js';
 import { ClustersRepository } from '../clusters.repository.js';
-import { ProvisioningService } from '../provisioning.service.js';
-import { VendorChangeFailed, waitForChange } from './vendor-wait.js';
+import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
+import { VendorChangeFailed, waitForChange } from '../../providers/vendor-wait.js';
+
+interface Payload {
+  cluster_id: string;
+  previous_status?: ClusterStatus;
+}
+
+interface Checkpoint {
+  change: VendorChange;
+}
 
 /** clusters.destroy: delete at the vendor, wait until the vendor no longer knows it, then remove the record. */
 @Injectable()
 @HandlesOperation(OperationType.CLUSTER_DESTROY)
-export class ClusterDestroyHandler implements OperationHandler<{ cluster_id: string; previous_status?: ClusterStatus }> {
+export class ClusterDestroyHandler implements OperationHandler<Payload, Record<string, unknown>, Checkpoint> {
   constructor(
-    private readonly provisioning: ProvisioningService,
+    private readonly providers: ClusterProviderLookup,
     private readonly repo: ClustersRepository,
-    private readonly pool: ClusterClientPool,
-    private readonly clusters: ClustersService,
   ) {}
 
-  async run(ctx: OperationContext<{ cluster_id: string; previous_status?: ClusterStatus }>) {
+  async run(ctx: OperationContext<Payload, Checkpoint>) {
     const id = ctx.payload.cluster_id;
     const c = await this.repo.findById(id);
     if (!c) return { cluster_id: id, removed: true };
     try {
-      const provider = await this.provisioning.providerOf(c);
+      const provider = await this.providers.providerOf(c);
       let vendorId = c.vendorClusterId;
       if (!vendorId) vendorId = (await provider.findClusterByName(c.name))?.id ?? null;
       if (vendorId) {
-        let change = ctx.checkpoint.change as VendorChange | undefined;
-        if (!change) {
-          await ctx.progress(5, `deleting ${c.name} at ${c.provider}`);
-          change = await provider.deleteCluster(vendorId);
-          await ctx.saveCheckpoint({ change });
-        }
         const vid = vendorId;
+        const change = await ctx.step('change', async () => {
+          await ctx.progress(5, `deleting ${c.name} at ${c.provider}`);
+          return provider.deleteCluster(vid);
+        });
         await waitForChange(ctx, provider, change, { from: 10, to: 90, what: `deleting ${c.name}`, until: async () => (await provider.getCluster(vid)) === null });
       }
+      // The record goes, and with it (ClusterAccessStore) this instance's client and copies.
       await this.repo.delete(id);
-      this.pool.drop(id);
-      this.clusters.forget(id);
       await ctx.progress(100, 'destroyed');
       return { cluster_id: id, vendor_cluster_id: vendorId, removed: true };
     } catch (e) {

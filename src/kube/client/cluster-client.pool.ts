@@ -10,8 +10,9 @@ interface Entry {
 }
 
 /**
- * One KubeClient (and so one keep-alive connection pool) per cluster, rebuilt when the cluster record
- * changes (its version is the record's updated_at) and dropped when the cluster is detached.
+ * One KubeClient (and so one keep-alive connection pool) per cluster, rebuilt when the cluster's access
+ * changes (its version is the record's access_version) and dropped when the record goes or its access is
+ * replaced (ClusterAccessStore does both; nothing else calls `drop`).
  */
 @Injectable()
 export class ClusterClientPool implements OnApplicationShutdown {

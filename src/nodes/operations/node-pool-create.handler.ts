@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
-import { waitForChange } from '../../clusters/operations/vendor-wait.js';
-import { ProvisioningService } from '../../clusters/provisioning.service.js';
+import { waitForChange } from '../../providers/vendor-wait.js';
+import { ClustersService } from '../../clusters/clusters.service.js';
 import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import type { NodePoolSpec, VendorChange } from '../../providers/cluster-provider.js';
+import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
 import { NodePoolsRepository } from '../node-pools.repository.js';
 import { NodePoolsService } from '../node-pools.service.js';
 
@@ -15,23 +16,29 @@ interface Payload {
   spec: NodePoolSpec;
 }
 
+interface Checkpoint {
+  vendor_pool_id: string;
+  change: VendorChange | null;
+}
+
 /** node-pools.create: look the name up, create at the vendor (once), wait, then sync the records. */
 @Injectable()
 @HandlesOperation(OperationType.NODE_POOL_CREATE)
-export class NodePoolCreateHandler implements OperationHandler<Payload> {
+export class NodePoolCreateHandler implements OperationHandler<Payload, Record<string, unknown>, Checkpoint> {
   constructor(
-    private readonly provisioning: ProvisioningService,
+    private readonly clusters: ClustersService,
+    private readonly providers: ClusterProviderLookup,
     private readonly pools: NodePoolsService,
     private readonly repo: NodePoolsRepository,
   ) {}
 
-  async run(ctx: OperationContext<Payload>) {
+  async run(ctx: OperationContext<Payload, Checkpoint>) {
     const { cluster_id, pool_id, spec } = ctx.payload;
-    const c = await this.provisioning.mustFind(cluster_id);
-    const provider = await this.provisioning.providerOf(c);
+    const c = await this.clusters.record(cluster_id);
+    const provider = await this.providers.providerOf(c);
     const vid = c.vendorClusterId!;
     try {
-      let vendorPoolId = ctx.checkpoint.vendor_pool_id as string | undefined;
+      let vendorPoolId = ctx.checkpoint.vendor_pool_id;
       if (!vendorPoolId) {
         const existing = (await provider.listNodePools(vid)).find((p) => p.name === spec.name);
         let change: VendorChange | null = null;
@@ -41,7 +48,7 @@ export class NodePoolCreateHandler implements OperationHandler<Payload> {
         await this.repo.updatePool(pool_id, { vendorPoolId });
       }
       const poolId = vendorPoolId;
-      await waitForChange(ctx, provider, (ctx.checkpoint.change as VendorChange | null) ?? {}, {
+      await waitForChange(ctx, provider, ctx.checkpoint.change ?? {}, {
         from: 10,
         to: 90,
         what: `creating node pool ${spec.name}`,

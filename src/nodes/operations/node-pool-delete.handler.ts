@@ -1,36 +1,36 @@
 import { Injectable } from '@nestjs/common';
-import { waitForChange } from '../../clusters/operations/vendor-wait.js';
-import { ProvisioningService } from '../../clusters/provisioning.service.js';
+import { waitForChange } from '../../providers/vendor-wait.js';
+import { ClustersService } from '../../clusters/clusters.service.js';
 import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import type { VendorChange } from '../../providers/cluster-provider.js';
+import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
 import { NodePoolsRepository } from '../node-pools.repository.js';
 import { NodePoolsService } from '../node-pools.service.js';
 
 /** node-pools.delete: delete at the vendor (its nodes with it), wait, then drop the records. */
 @Injectable()
 @HandlesOperation(OperationType.NODE_POOL_DELETE)
-export class NodePoolDeleteHandler implements OperationHandler<{ cluster_id: string; pool_id: string }> {
+export class NodePoolDeleteHandler implements OperationHandler<{ cluster_id: string; pool_id: string }, Record<string, unknown>, { change: VendorChange }> {
   constructor(
-    private readonly provisioning: ProvisioningService,
+    private readonly clusters: ClustersService,
+    private readonly providers: ClusterProviderLookup,
     private readonly pools: NodePoolsService,
     private readonly repo: NodePoolsRepository,
   ) {}
 
-  async run(ctx: OperationContext<{ cluster_id: string; pool_id: string }>) {
+  async run(ctx: OperationContext<{ cluster_id: string; pool_id: string }, { change: VendorChange }>) {
     const { cluster_id, pool_id } = ctx.payload;
-    const c = await this.provisioning.mustFind(cluster_id);
+    const c = await this.clusters.record(cluster_id);
     const pool = await this.repo.findPool(cluster_id, pool_id);
     if (!pool) return { pool_id, removed: true };
-    const provider = await this.provisioning.providerOf(c);
+    const provider = await this.providers.providerOf(c);
     if (pool.vendorPoolId) {
-      let change = ctx.checkpoint.change as VendorChange | undefined;
-      if (!change) {
-        await ctx.progress(5, `deleting node pool ${pool.name}`);
-        change = await provider.deleteNodePool(c.vendorClusterId!, pool.vendorPoolId);
-        await ctx.saveCheckpoint({ change });
-      }
       const vendorPoolId = pool.vendorPoolId;
+      const change = await ctx.step('change', async () => {
+        await ctx.progress(5, `deleting node pool ${pool.name}`);
+        return provider.deleteNodePool(c.vendorClusterId!, vendorPoolId);
+      });
       await waitForChange(ctx, provider, change, {
         from: 10,
         to: 90,

@@ -1,7 +1,11 @@
-import { AppError } from '../../common/app-error.js';
-import { ErrorCode } from '../../common/error-codes.js';
-import type { OperationContext } from '../../operations/operation-handler.js';
-import type { ChangeState, ClusterProvider, VendorChange } from '../../providers/cluster-provider.js';
+import { AppError } from '../common/app-error.js';
+import { ErrorCode } from '../common/error-codes.js';
+import type { ChangeState, ClusterProvider, VendorChange } from './cluster-provider.js';
+
+/** Where a wait reports how far it got (an operation's context). */
+export interface ProgressSink {
+  progress(percent: number, message?: string): Promise<void>;
+}
 
 /** A vendor reported that the change failed: the operation fails with the vendor's reason. */
 export class VendorChangeFailed extends AppError {
@@ -24,7 +28,7 @@ export interface WaitOptions {
  * Polls a vendor change until it is done: fast at first, then backing off to 10 s (vendor APIs are
  * rate-limited; a long create is polled rarely). Progress creeps towards `to` so clients see movement.
  */
-export async function waitForChange(ctx: Pick<OperationContext, 'progress'>, provider: ClusterProvider, change: VendorChange, o: WaitOptions): Promise<void> {
+export async function waitForChange(ctx: ProgressSink, provider: ClusterProvider, change: VendorChange, o: WaitOptions): Promise<void> {
   const deadline = Date.now() + (o.deadlineMs ?? 60 * 60_000);
   let delay = 200;
   let polls = 0;

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppError } from '../common/app-error.js';
-import { ErrorCode } from '../common/error-codes.js';
-import { type KubeClient, type KubeResponse, kubeStatusOf } from '../kube/client/kube-client.js';
+import { AppError } from '../../common/app-error.js';
+import { ErrorCode } from '../../common/error-codes.js';
+import { type KubeClient, type KubeResponse, kubeStatusOf } from '../client/kube-client.js';
 
 export type ProbeResult =
   | { ok: true; version: string; nodeCount: number | null; readyNodeCount: number | null; latencyMs: number }
