@@ -25,7 +25,9 @@ function agentFor(t: Target): HttpAgent | HttpsAgent {
   const key = `${new URL(t.url).origin}|${t.ca ? 'ca' : ''}`;
   let a = agents.get(key);
   if (!a) {
-    a = t.url.startsWith('https:') ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ca: t.ca }) : new HttpAgent({ keepAlive: true, maxSockets: 64 });
+    a = t.url.startsWith('https:')
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ca: t.ca })
+      : new HttpAgent({ keepAlive: true, maxSockets: 64 });
     agents.set(key, a);
   }
   return a;
@@ -50,10 +52,14 @@ export function hit(t: Target): Promise<{ status: number; bytes: number; ms: num
   });
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** Runs `t` with `concurrency` loops for `seconds` (after `warmup` requests) and summarises latencies. */
-export async function measure(t: Target, opts: { seconds: number; concurrency: number; warmup?: number }): Promise<Stats> {
+export async function measure(
+  t: Target,
+  opts: { seconds: number; concurrency: number; warmup?: number },
+): Promise<Stats> {
   for (let i = 0; i < (opts.warmup ?? 5); i++) await hit(t);
   const latencies: number[] = [];
   let errors = 0;
@@ -95,7 +101,10 @@ export const fmt = (s: Stats) =>
  * Runs the targets in turn, one request each per round, for `seconds`: every target sees the same
  * background load, so their ratio is fair even on a busy machine.
  */
-export async function interleave(targets: Target[], opts: { seconds: number; warmup?: number }): Promise<Stats[]> {
+export async function interleave(
+  targets: Target[],
+  opts: { seconds: number; warmup?: number },
+): Promise<Stats[]> {
   for (const t of targets) for (let i = 0; i < (opts.warmup ?? 5); i++) await hit(t);
   const lat: number[][] = targets.map(() => []);
   const errs = targets.map(() => 0);

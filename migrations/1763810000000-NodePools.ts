@@ -23,7 +23,9 @@ export class NodePools1763810000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         UNIQUE (cluster_id, name)
       )`);
-    await q.query(`CREATE UNIQUE INDEX "IDX_node_pools_vendor" ON node_pools (cluster_id, vendor_pool_id) WHERE vendor_pool_id IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX "IDX_node_pools_vendor" ON node_pools (cluster_id, vendor_pool_id) WHERE vendor_pool_id IS NOT NULL`,
+    );
     await q.query(`
       CREATE TABLE nodes (
         id uuid PRIMARY KEY,

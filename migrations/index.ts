@@ -5,4 +5,10 @@ import { NodePools1763810000000 } from './1763810000000-NodePools.js';
 import { DurableRevocation1764600000000 } from './1764600000000-DurableRevocation.js';
 
 /** Every migration, in order. A landed migration is never edited: add a new file and list it here. */
-export const MIGRATIONS = [Init1763780000000, Clusters1763790000000, Registries1763800000000, NodePools1763810000000, DurableRevocation1764600000000];
+export const MIGRATIONS = [
+  Init1763780000000,
+  Clusters1763790000000,
+  Registries1763800000000,
+  NodePools1763810000000,
+  DurableRevocation1764600000000,
+];

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   // Installed before the app boots: a stray rejection in a boot-time task (the first health sweep)
   // is logged, not fatal. See process-guards.ts for why an uncaught exception still ends the process.
   const booted: { app?: Awaited<ReturnType<typeof createApp>> } = {};
-  installProcessGuards(createRootLogger(config.log_level).child({ context: 'process' }), { shutdown: async () => booted.app?.close() });
+  installProcessGuards(createRootLogger(config.log_level).child({ context: 'process' }), {
+    shutdown: async () => booted.app?.close(),
+  });
   const app = await createApp(config);
   booted.app = app;
   app.enableShutdownHooks();

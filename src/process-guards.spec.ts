@@ -7,7 +7,8 @@ function capture() {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of String(chunk).split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as Record<string, unknown>);
       cb();
     },
   });
@@ -24,7 +25,13 @@ describe('process guards', () => {
       // (Jest owns the process' real rejection events, so the handler is called as Node would call it.)
       guards.onRejection(new Error('cluster x: late failure'));
       await new Promise((r) => setTimeout(r, 20));
-      expect(lines).toContainEqual(expect.objectContaining({ level: 50, event: 'unhandledRejection', msg: expect.stringContaining('cluster x: late failure') }));
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 50,
+          event: 'unhandledRejection',
+          msg: expect.stringContaining('cluster x: late failure'),
+        }),
+      );
       expect(exits).toEqual([]);
     } finally {
       guards.uninstall();
@@ -36,7 +43,10 @@ describe('process guards', () => {
     const { log, lines } = capture();
     const exits: number[] = [];
     let shutdowns = 0;
-    const guards = installProcessGuards(log, { shutdown: async () => void shutdowns++, exit: (c) => exits.push(c) });
+    const guards = installProcessGuards(log, {
+      shutdown: async () => void shutdowns++,
+      exit: (c) => exits.push(c),
+    });
     try {
       guards.onException(new Error('boom'), 'uncaughtException');
       guards.onException(new Error('again'), 'uncaughtException');
@@ -52,7 +62,11 @@ describe('process guards', () => {
   it('a shutdown that hangs still ends in an exit within its bound', async () => {
     const { log } = capture();
     const exits: number[] = [];
-    const guards = installProcessGuards(log, { shutdown: () => new Promise(() => undefined), shutdownTimeoutMs: 50, exit: (c) => exits.push(c) });
+    const guards = installProcessGuards(log, {
+      shutdown: () => new Promise(() => undefined),
+      shutdownTimeoutMs: 50,
+      exit: (c) => exits.push(c),
+    });
     try {
       guards.onException(new Error('boom'), 'uncaughtException');
       await new Promise((r) => setTimeout(r, 120));

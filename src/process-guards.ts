@@ -33,10 +33,16 @@ export function installProcessGuards(log: Logger, opts: ProcessGuardOptions): Pr
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let dying = false;
   const onRejection = (reason: unknown) => {
-    log.error({ err: reason, event: 'unhandledRejection' }, `unhandled promise rejection (Berth keeps serving): ${describe(reason)}`);
+    log.error(
+      { err: reason, event: 'unhandledRejection' },
+      `unhandled promise rejection (Berth keeps serving): ${describe(reason)}`,
+    );
   };
   const onException = (err: Error, origin: string) => {
-    log.fatal({ err, event: 'uncaughtException', origin }, `uncaught exception, shutting down: ${describe(err)}`);
+    log.fatal(
+      { err, event: 'uncaughtException', origin },
+      `uncaught exception, shutting down: ${describe(err)}`,
+    );
     if (dying) return;
     dying = true;
     const timeout = opts.shutdownTimeoutMs ?? 10_000;

@@ -13,7 +13,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.BERTH_TEST_TEMPLATE = template;
   await withAdmin(async (c) => {
     // Templates of earlier runs whose process is gone.
-    const { rows } = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'berth_tpl_%'");
+    const { rows } = await c.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'berth_tpl_%'",
+    );
     for (const { datname } of rows) {
       const pid = Number(datname.slice('berth_tpl_'.length));
       let alive = false;
@@ -27,7 +29,12 @@ export default async function globalSetup(): Promise<void> {
     }
     await c.query(`CREATE DATABASE ${template}`);
   });
-  const ds = new DataSource({ type: 'postgres', url: databaseUrl(template), migrations: MIGRATIONS, migrationsTableName: 'migrations' });
+  const ds = new DataSource({
+    type: 'postgres',
+    url: databaseUrl(template),
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+  });
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   await ds.destroy();

@@ -79,19 +79,31 @@ export class AuthState {
               EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $2) AS jti_revoked
          FROM (SELECT 1) one LEFT JOIN users u ON u.id = $1`,
       [userId, jti],
-    )) as { username: string | null; role: Role; disabled: boolean; valid_after_ms: number; jti_revoked: boolean }[];
+    )) as {
+      username: string | null;
+      role: Role;
+      disabled: boolean;
+      valid_after_ms: number;
+      jti_revoked: boolean;
+    }[];
     const row = rows[0];
     return {
       user:
         row?.username != null
-          ? { username: row.username, role: row.role, disabled: row.disabled, tokensValidAfterMs: Number(row.valid_after_ms) }
+          ? {
+              username: row.username,
+              role: row.role,
+              disabled: row.disabled,
+              tokensValidAfterMs: Number(row.valid_after_ms),
+            }
           : null,
       jtiRevoked: row?.jti_revoked === true,
     };
   }
 
   private evict(now: number): void {
-    for (const [key, e] of this.cache) if (now - e.at >= this.config.auth.state_cache_ms) this.cache.delete(key);
+    for (const [key, e] of this.cache)
+      if (now - e.at >= this.config.auth.state_cache_ms) this.cache.delete(key);
     // Still full (a burst of distinct live tokens): drop the oldest half.
     if (this.cache.size >= MAX_ENTRIES) {
       let n = this.cache.size / 2;

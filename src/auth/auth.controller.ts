@@ -17,7 +17,9 @@ export class AuthController {
   @Audit('auth.login', 'auth')
   @HttpCode(200)
   @Public()
-  @ApiOperation({ summary: 'Log in with username and password; returns a JWT. Failed attempts are rate-limited.' })
+  @ApiOperation({
+    summary: 'Log in with username and password; returns a JWT. Failed attempts are rate-limited.',
+  })
   @ApiOkEnvelope(LoginResponseDto)
   @ApiErrors(400, 401, 429, 503)
   login(@Body() dto: LoginDto, @Ip() ip: string) {

@@ -51,7 +51,12 @@ export class AuthService {
     };
     const ttl = this.config.auth.jwt_ttl_seconds;
     const token = await this.jwt.signAsync(claims, { expiresIn: ttl, issuer: 'berth', algorithm: 'HS256' });
-    return { access_token: token, token_type: 'Bearer', expires_in: ttl, user: toUserDto({ ...user, lastLoginAt: now }) };
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: ttl,
+      user: toUserDto({ ...user, lastLoginAt: now }),
+    };
   }
 
   async logout(user: AuthUser): Promise<void> {

@@ -13,7 +13,11 @@ export const AUTH_DEPENDENCY_TIMEOUT_MS = 2500;
  * the state that would refuse the caller could not be read. The fixed queries of this module do not fail
  * for other reasons, so every error here is treated as an outage (and logged with its cause).
  */
-export async function authDependency<T>(what: 'redis' | 'postgres', work: () => Promise<T>, timeoutMs = AUTH_DEPENDENCY_TIMEOUT_MS): Promise<T> {
+export async function authDependency<T>(
+  what: 'redis' | 'postgres',
+  work: () => Promise<T>,
+  timeoutMs = AUTH_DEPENDENCY_TIMEOUT_MS,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not answer within ${timeoutMs} ms`)), timeoutMs);

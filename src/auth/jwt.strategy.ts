@@ -54,10 +54,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: unknown): Promise<AuthUser> {
-    if (!hasRequiredClaims(claims)) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The bearer token is invalid');
+    if (!hasRequiredClaims(claims))
+      throw new AppError(ErrorCode.UNAUTHENTICATED, 'The bearer token is invalid');
     // Username and role come from Postgres (through a short cache), never from the token: a demoted
     // user's old token can never act with the old role.
     const current = await this.denylist.check(claims);
-    return { id: claims.sub, username: current.username, role: current.role, jti: claims.jti, exp: claims.exp };
+    return {
+      id: claims.sub,
+      username: current.username,
+      role: current.role,
+      jti: claims.jti,
+      exp: claims.exp,
+    };
   }
 }

@@ -60,13 +60,25 @@ export class LoginThrottle {
   async take(username: string, ip: string): Promise<void> {
     const { login_window_seconds, login_max_attempts, login_max_attempts_per_account } = this.config.auth;
     const [allowed, waitMs] = (await authDependency('redis', () =>
-      this.redis.eval(TAKE, 2, ...this.keys(username, ip), login_window_seconds, login_max_attempts, login_max_attempts_per_account),
+      this.redis.eval(
+        TAKE,
+        2,
+        ...this.keys(username, ip),
+        login_window_seconds,
+        login_max_attempts,
+        login_max_attempts_per_account,
+      ),
     )) as [number, number];
     if (allowed === 1) return;
     const retry = Math.max(1, Math.ceil((waitMs > 0 ? waitMs : login_window_seconds * 1000) / 1000));
-    throw new AppError(ErrorCode.RATE_LIMITED, `Too many failed logins; retry in ${retry} s`, { retry_after_seconds: retry }, {
-      'retry-after': String(retry),
-    });
+    throw new AppError(
+      ErrorCode.RATE_LIMITED,
+      `Too many failed logins; retry in ${retry} s`,
+      { retry_after_seconds: retry },
+      {
+        'retry-after': String(retry),
+      },
+    );
   }
 
   /** A successful login is not held against the user. Best effort: the attempt was already throttled. */

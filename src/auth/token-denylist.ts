@@ -41,7 +41,13 @@ export class TokenDenylist {
   async revokeUser(userId: string): Promise<void> {
     this.state.invalidateUser(userId);
     await this.bestEffort(
-      () => this.redis.set(`denylist:user:${userId}`, String(Date.now()), 'EX', this.config.auth.jwt_ttl_seconds + 60),
+      () =>
+        this.redis.set(
+          `denylist:user:${userId}`,
+          String(Date.now()),
+          'EX',
+          this.config.auth.jwt_ttl_seconds + 60,
+        ),
       `user ${userId}`,
     );
   }
@@ -52,7 +58,9 @@ export class TokenDenylist {
    */
   async check(claims: JwtClaims): Promise<CurrentUserState> {
     const [[token, user], state] = await Promise.all([
-      authDependency('redis', () => this.redis.mget(`denylist:jti:${claims.jti}`, `denylist:user:${claims.sub}`)),
+      authDependency('redis', () =>
+        this.redis.mget(`denylist:jti:${claims.jti}`, `denylist:user:${claims.sub}`),
+      ),
       this.state.lookup(claims.sub, claims.jti),
     ]);
     const revoked = (message: string) => new AppError(ErrorCode.TOKEN_REVOKED, message);

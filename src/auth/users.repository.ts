@@ -35,11 +35,18 @@ export class UsersRepository {
     const where: FindOptionsWhere<UserEntity> = {};
     if (f.role) where.role = f.role;
     if (f.q) where.username = ILike(`%${escapeLike(f.q)}%`);
-    return this.repo.findAndCount({ where, order: { createdAt: 'ASC', id: 'ASC' }, skip: f.offset, take: f.limit });
+    return this.repo.findAndCount({
+      where,
+      order: { createdAt: 'ASC', id: 'ASC' },
+      skip: f.offset,
+      take: f.limit,
+    });
   }
 
   /** Inserts unless the username exists; returns whether a row was written. */
-  async insertIfAbsent(user: Pick<UserEntity, 'id' | 'username' | 'passwordHash' | 'role'>): Promise<boolean> {
+  async insertIfAbsent(
+    user: Pick<UserEntity, 'id' | 'username' | 'passwordHash' | 'role'>,
+  ): Promise<boolean> {
     const res = await this.repo
       .createQueryBuilder()
       .insert()
@@ -54,7 +61,12 @@ export class UsersRepository {
     return this.repo.save(this.repo.create(user));
   }
 
-  async update(id: string, patch: Partial<Pick<UserEntity, 'passwordHash' | 'role' | 'disabled' | 'lastLoginAt' | 'tokensValidAfter'>>) {
+  async update(
+    id: string,
+    patch: Partial<
+      Pick<UserEntity, 'passwordHash' | 'role' | 'disabled' | 'lastLoginAt' | 'tokensValidAfter'>
+    >,
+  ) {
     await this.repo.update({ id }, patch);
   }
 

@@ -44,7 +44,12 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async list(q: UserListQueryDto): Promise<Page<UserDto>> {
-    const [rows, total] = await this.users.list({ role: q.role, q: q.q, offset: q.offset, limit: q.page_size });
+    const [rows, total] = await this.users.list({
+      role: q.role,
+      q: q.q,
+      offset: q.offset,
+      limit: q.page_size,
+    });
     return page(rows.map(toUserDto), total, q.page, q.page_size);
   }
 
@@ -53,7 +58,8 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async create(dto: CreateUserDto): Promise<UserDto> {
-    if (await this.users.findByUsername(dto.username)) throw AppError.conflict(`user ${dto.username} already exists`);
+    if (await this.users.findByUsername(dto.username))
+      throw AppError.conflict(`user ${dto.username} already exists`);
     const user = await this.users.insert({
       id: randomUUID(),
       username: dto.username,
@@ -88,7 +94,11 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   private async assertNotLastAdmin(user: UserEntity, _actor: AuthUser): Promise<void> {
-    if (user.role === Role.ADMIN && !user.disabled && (await this.users.count({ role: Role.ADMIN, disabled: false })) <= 1) {
+    if (
+      user.role === Role.ADMIN &&
+      !user.disabled &&
+      (await this.users.count({ role: Role.ADMIN, disabled: false })) <= 1
+    ) {
       throw new AppError(ErrorCode.CONFLICT, 'this is the last active admin; make another admin first');
     }
   }

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import Bull from 'bull';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { bullRedisOptions } from '../redis/redis.module.js';
@@ -40,7 +46,8 @@ export class ClusterHealthSweeper implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    if (this.queue) await Promise.race([this.queue.close(), new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    if (this.queue)
+      await Promise.race([this.queue.close(), new Promise((r) => (timer = setTimeout(r, 5000)))]);
     clearTimeout(timer);
   }
 }

@@ -5,7 +5,8 @@ import type { ClusterDto, ShownStatus } from './dto/cluster.dto.js';
 /** A probed status older than the stale window reads "stale": the API never shows an old "active" as current. */
 export function shownStatus(c: ClusterEntity, staleAfterSeconds: number, now = Date.now()): ShownStatus {
   const probed = c.status === ClusterStatus.ACTIVE || c.status === ClusterStatus.UNAVAILABLE;
-  if (probed && (!c.lastProbedAt || now - c.lastProbedAt.getTime() > staleAfterSeconds * 1000)) return 'stale';
+  if (probed && (!c.lastProbedAt || now - c.lastProbedAt.getTime() > staleAfterSeconds * 1000))
+    return 'stale';
   return c.status;
 }
 

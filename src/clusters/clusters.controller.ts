@@ -8,7 +8,13 @@ import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js'
 import { OperationDto } from '../operations/dto/operation.dto.js';
 import { ApiIdempotencyKey, IdempotencyKey } from '../operations/idempotency-key.decorator.js';
 import { ClustersService } from './clusters.service.js';
-import { ClusterDto, ClusterHealthDto, ClusterQueryDto, ImportClusterDto, UpdateClusterDto } from './dto/cluster.dto.js';
+import {
+  ClusterDto,
+  ClusterHealthDto,
+  ClusterQueryDto,
+  ImportClusterDto,
+  UpdateClusterDto,
+} from './dto/cluster.dto.js';
 import { CreateClusterDto, DeleteClusterQueryDto } from './dto/provision.dto.js';
 import { type MaybeOperation, ProvisioningService } from './provisioning.service.js';
 import { Audit } from '../common/audit/audit.decorator.js';
@@ -94,17 +100,33 @@ export class ClustersController {
   @ApiOkEnvelope(ClusterDto)
   @ApiOkEnvelope(OperationDto, { status: 202 })
   @ApiErrors(400, 404, 409, 422, 502, 503, 504)
-  async update(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Body() dto: UpdateClusterDto, @Res({ passthrough: true }) reply: FastifyReply, @IdempotencyKey() key?: string) {
+  async update(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @Body() dto: UpdateClusterDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @IdempotencyKey() key?: string,
+  ) {
     return answer(reply, await this.provisioning.update(id, dto, user.id, key, user.role));
   }
 
   @Delete(':id')
-  @Audit({ pick: (req) => (toBool({ value: (req.query as { destroy?: unknown }).destroy }) === true ? 'cluster.destroy' : 'cluster.detach'), among: ['cluster.detach', 'cluster.destroy'] }, 'clusters')
+  @Audit(
+    {
+      pick: (req) =>
+        toBool({ value: (req.query as { destroy?: unknown }).destroy }) === true
+          ? 'cluster.destroy'
+          : 'cluster.detach',
+      among: ['cluster.detach', 'cluster.destroy'],
+    },
+    'clusters',
+  )
   @Authenticated({ role: Role.OPERATOR })
   @ApiUuidParam()
   @ApiIdempotencyKey()
   @ApiOperation({
-    summary: 'Detach a cluster (removes the record and cached clients, never touches the cluster), or destroy a vendor cluster (`destroy=true`, an operation)',
+    summary:
+      'Detach a cluster (removes the record and cached clients, never touches the cluster), or destroy a vendor cluster (`destroy=true`, an operation)',
   })
   @ApiOkEnvelope(null)
   @ApiOkEnvelope(OperationDto, { status: 202 })

@@ -3,7 +3,12 @@ import { Brackets, DataSource, type Repository } from 'typeorm';
 import { escapeLike } from '../common/sql.js';
 import { ClusterAccessStore } from '../kube/access/cluster-access.store.js';
 import type { ProbeColumns } from '../kube/access/cluster-record.js';
-import { type ClusterEntity as Cluster, ClusterEntity, type ClusterProvider, ClusterStatus } from './cluster.entity.js';
+import {
+  type ClusterEntity as Cluster,
+  ClusterEntity,
+  type ClusterProvider,
+  ClusterStatus,
+} from './cluster.entity.js';
 
 export type ClusterStatusFilter = ClusterStatus | 'stale';
 
@@ -20,7 +25,12 @@ export interface ClusterFilter {
 
 export type ProbeUpdate = ProbeColumns & { status: ClusterStatus };
 
-const SORT_COLUMNS = { name: 'c.name', created_at: 'c.created_at', status: 'c.status', version: 'c.version' } as const;
+const SORT_COLUMNS = {
+  name: 'c.name',
+  created_at: 'c.created_at',
+  status: 'c.status',
+  version: 'c.version',
+} as const;
 const PROBED = [ClusterStatus.ACTIVE, ClusterStatus.UNAVAILABLE];
 
 /**
@@ -49,38 +59,62 @@ export class ClustersRepository {
   async list(f: ClusterFilter): Promise<[Cluster[], number]> {
     const q = this.repo.createQueryBuilder('c');
     if (f.provider) q.andWhere('c.provider = :provider', { provider: f.provider });
-    if (f.labels && Object.keys(f.labels).length) q.andWhere('c.labels @> :labels::jsonb', { labels: JSON.stringify(f.labels) });
+    if (f.labels && Object.keys(f.labels).length)
+      q.andWhere('c.labels @> :labels::jsonb', { labels: JSON.stringify(f.labels) });
     if (f.q) {
       const like = `%${escapeLike(f.q)}%`;
-      q.andWhere(new Brackets((b) => b.where('c.name ILIKE :like', { like }).orWhere('c.display_name ILIKE :like', { like })));
+      q.andWhere(
+        new Brackets((b) =>
+          b.where('c.name ILIKE :like', { like }).orWhere('c.display_name ILIKE :like', { like }),
+        ),
+      );
     }
     if (f.status === 'stale') {
       q.andWhere('c.status IN (:...probed)', { probed: PROBED }).andWhere(
-        new Brackets((b) => b.where('c.last_probed_at IS NULL').orWhere('c.last_probed_at < :stale', { stale: f.staleBefore })),
+        new Brackets((b) =>
+          b.where('c.last_probed_at IS NULL').orWhere('c.last_probed_at < :stale', { stale: f.staleBefore }),
+        ),
       );
     } else if (f.status && PROBED.includes(f.status)) {
-      q.andWhere('c.status = :status AND c.last_probed_at >= :stale', { status: f.status, stale: f.staleBefore });
+      q.andWhere('c.status = :status AND c.last_probed_at >= :stale', {
+        status: f.status,
+        stale: f.staleBefore,
+      });
     } else if (f.status) {
       q.andWhere('c.status = :status', { status: f.status });
     }
-    q.orderBy(SORT_COLUMNS[f.sort.field], f.sort.desc ? 'DESC' : 'ASC', 'NULLS LAST').addOrderBy('c.id', 'ASC');
+    q.orderBy(SORT_COLUMNS[f.sort.field], f.sort.desc ? 'DESC' : 'ASC', 'NULLS LAST').addOrderBy(
+      'c.id',
+      'ASC',
+    );
     return q.skip(f.offset).take(f.limit).getManyAndCount();
   }
 
   /** Clusters Berth can reach (an access is stored), in name order (the health sweep). */
   findReachable(): Promise<Cluster[]> {
-    return this.repo.createQueryBuilder('c').where('c.access_sealed IS NOT NULL').orderBy('c.name', 'ASC').getMany();
+    return this.repo
+      .createQueryBuilder('c')
+      .where('c.access_sealed IS NOT NULL')
+      .orderBy('c.name', 'ASC')
+      .getMany();
   }
 
   /** A new record; its access, if any, comes sealed from ClusterAccessStore.seal. */
-  async insert(row: Partial<Cluster> & Pick<Cluster, 'id' | 'name' | 'provider' | 'status'>): Promise<Cluster> {
+  async insert(
+    row: Partial<Cluster> & Pick<Cluster, 'id' | 'name' | 'provider' | 'status'>,
+  ): Promise<Cluster> {
     const saved = await this.repo.save(this.repo.create(row));
     this.access.changed(row.id);
     return saved;
   }
 
   /** Changes record fields (never the access: see ClusterAccessStore.replace). */
-  async update(id: string, patch: Partial<Omit<Cluster, 'id' | 'createdAt' | 'updatedAt' | 'accessSealed' | 'accessVersion' | 'authType'>>): Promise<void> {
+  async update(
+    id: string,
+    patch: Partial<
+      Omit<Cluster, 'id' | 'createdAt' | 'updatedAt' | 'accessSealed' | 'accessVersion' | 'authType'>
+    >,
+  ): Promise<void> {
     await this.repo.update({ id }, patch);
     this.access.changed(id);
   }

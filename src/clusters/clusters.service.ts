@@ -14,7 +14,13 @@ import { probeColumns } from '../kube/access/cluster-record.js';
 import { ClusterEntity, ClusterProvider, ClusterStatus } from './cluster.entity.js';
 import { toClusterDto } from './cluster.mapper.js';
 import { ClustersRepository, type ClusterStatusFilter } from './clusters.repository.js';
-import type { ClusterDto, ClusterHealthDto, ClusterQueryDto, ImportClusterDto, UpdateClusterDto } from './dto/cluster.dto.js';
+import type {
+  ClusterDto,
+  ClusterHealthDto,
+  ClusterQueryDto,
+  ImportClusterDto,
+  UpdateClusterDto,
+} from './dto/cluster.dto.js';
 
 /**
  * Cluster records: list, read, import (attach), change, detach, and their health. Everything about a
@@ -39,7 +45,8 @@ export class ClustersService {
 
   async list(q: ClusterQueryDto): Promise<Page<ClusterDto>> {
     const labels = q.label ? parseLabelQuery(q.label) : undefined;
-    if (q.label && !labels) throw AppError.validation([{ field: 'label', errors: ['label must look like "k=v,k2=v2"'] }]);
+    if (q.label && !labels)
+      throw AppError.validation([{ field: 'label', errors: ['label must look like "k=v,k2=v2"'] }]);
     const sort = q.sort ?? 'name';
     const [rows, total] = await this.repo.list({
       provider: q.provider,
@@ -51,7 +58,12 @@ export class ClustersService {
       offset: q.offset,
       limit: q.page_size,
     });
-    return page(rows.map((c) => this.dto(c)), total, q.page, q.page_size);
+    return page(
+      rows.map((c) => this.dto(c)),
+      total,
+      q.page,
+      q.page_size,
+    );
   }
 
   async get(id: string): Promise<ClusterDto> {
@@ -62,11 +74,16 @@ export class ClustersService {
   async import(dto: ImportClusterDto, actorId: string, actorRole: Role = Role.VIEWER): Promise<ClusterDto> {
     const access = this.verifier.fromInput(dto);
     if (!access) {
-      throw AppError.validation([{ field: 'kubeconfig', errors: ['give either kubeconfig, or server and token'] }]);
+      throw AppError.validation([
+        { field: 'kubeconfig', errors: ['give either kubeconfig, or server and token'] },
+      ]);
     }
     if (await this.repo.findByName(dto.name)) throw AppError.conflict(`cluster ${dto.name} already exists`);
     const id = randomUUID();
-    const probe = await this.verifier.verify({ id, name: dto.name }, access, dto, { role: actorRole, force: dto.force ?? false });
+    const probe = await this.verifier.verify({ id, name: dto.name }, access, dto, {
+      role: actorRole,
+      force: dto.force ?? false,
+    });
     const row = await this.repo.insert({
       id,
       name: dto.name,
@@ -99,10 +116,25 @@ export class ClustersService {
     const access = this.verifier.fromInput(dto);
     if (access) {
       // A new credential is verified before it replaces the old one.
-      const probe = await this.verifier.verify({ id, name: dto.name ?? current.name }, access, dto, { role: actorRole, force: dto.force ?? false });
+      const probe = await this.verifier.verify({ id, name: dto.name ?? current.name }, access, dto, {
+        role: actorRole,
+        force: dto.force ?? false,
+      });
       await this.store.replace(id, access, probe);
-    } else if (dto.force !== undefined || dto.context !== undefined || dto.insecure_skip_tls_verify !== undefined || dto.ca_data !== undefined) {
-      throw AppError.validation([{ field: 'kubeconfig', errors: ['context, ca_data, insecure_skip_tls_verify and force need a new kubeconfig or server and token'] }]);
+    } else if (
+      dto.force !== undefined ||
+      dto.context !== undefined ||
+      dto.insecure_skip_tls_verify !== undefined ||
+      dto.ca_data !== undefined
+    ) {
+      throw AppError.validation([
+        {
+          field: 'kubeconfig',
+          errors: [
+            'context, ca_data, insecure_skip_tls_verify and force need a new kubeconfig or server and token',
+          ],
+        },
+      ]);
     }
     if (Object.keys(patch).length) await this.repo.update(id, patch);
     return this.get(id);
@@ -143,11 +175,15 @@ export class ClustersService {
       // the sweep goes on with the others.
       try {
         const target = await this.clients.target(c);
-        const probe: ProbeResult = target.client ? await this.prober.probe(target.client) : { ok: false, error: target.error!, latencyMs: 0 };
+        const probe: ProbeResult = target.client
+          ? await this.prober.probe(target.client)
+          : { ok: false, error: target.error!, latencyMs: 0 };
         await this.saveProbe(c, probe);
         return probe.ok;
       } catch (e) {
-        this.logger.error(`health sweep: cluster ${c.name} (${c.id}) could not be probed: ${(e as Error)?.message ?? String(e)}`);
+        this.logger.error(
+          `health sweep: cluster ${c.name} (${c.id}) could not be probed: ${(e as Error)?.message ?? String(e)}`,
+        );
         return false;
       }
     });
@@ -156,8 +192,12 @@ export class ClustersService {
 
   private async saveProbe(c: ClusterEntity, probe: ProbeResult): Promise<void> {
     if (c.status !== ClusterStatus.ACTIVE && c.status !== ClusterStatus.UNAVAILABLE) return;
-    await this.repo.recordProbe(c.id, { ...probeColumns(probe), status: probe.ok ? ClusterStatus.ACTIVE : ClusterStatus.UNAVAILABLE });
-    if (c.status === ClusterStatus.ACTIVE && !probe.ok) this.logger.warn(`cluster ${c.name} became unavailable: ${probe.error.message}`);
+    await this.repo.recordProbe(c.id, {
+      ...probeColumns(probe),
+      status: probe.ok ? ClusterStatus.ACTIVE : ClusterStatus.UNAVAILABLE,
+    });
+    if (c.status === ClusterStatus.ACTIVE && !probe.ok)
+      this.logger.warn(`cluster ${c.name} became unavailable: ${probe.error.message}`);
   }
 
   /** The record of a cluster; 404 when there is none. */

@@ -22,7 +22,15 @@ import type { CreateClusterDto } from './dto/provision.dto.js';
 export type MaybeOperation<T> = { status: 200; body: T } | { status: 202; body: OperationDto };
 
 const VENDOR_FIELDS = ['name', 'description', 'deletion_protection'] as const;
-const ACCESS_FIELDS = ['kubeconfig', 'context', 'server', 'token', 'ca_data', 'insecure_skip_tls_verify', 'force'] as const;
+const ACCESS_FIELDS = [
+  'kubeconfig',
+  'context',
+  'server',
+  'token',
+  'ca_data',
+  'insecure_skip_tls_verify',
+  'force',
+] as const;
 
 /**
  * Vendor cluster lifecycle: create, change and destroy at the vendor through operations. The vendor
@@ -53,7 +61,10 @@ export class ProvisioningService {
       if (await this.repo.findByName(dto.name)) throw AppError.conflict(`cluster ${dto.name} already exists`);
       // Also proves the credential works (a rejected one is a clear 502 now, not a failed operation later).
       if (await provider.findClusterByName(dto.name)) {
-        throw AppError.conflict(`${dto.provider} already has a cluster named ${dto.name}; import it instead`, { provider: dto.provider });
+        throw AppError.conflict(
+          `${dto.provider} already has a cluster named ${dto.name}; import it instead`,
+          { provider: dto.provider },
+        );
       }
       await this.repo.insert({
         id,
@@ -75,42 +86,74 @@ export class ProvisioningService {
       type: OperationType.CLUSTER_CREATE,
       targetType: 'clusters',
       targetId: id,
-      payload: { cluster_id: id, provider: dto.provider, credential_id: dto.credential_id, name: dto.name, region, spec: JSON.parse(JSON.stringify(spec)) },
+      payload: {
+        cluster_id: id,
+        provider: dto.provider,
+        credential_id: dto.credential_id,
+        name: dto.name,
+        region,
+        spec: JSON.parse(JSON.stringify(spec)),
+      },
       actorId,
       idempotencyKey,
     });
   }
 
   /** Imported clusters change at once; vendor-side fields of vendor clusters change through an operation. */
-  async update(id: string, dto: UpdateClusterDto, actorId: string, idempotencyKey?: string, actorRole: Role = Role.VIEWER): Promise<MaybeOperation<ClusterDto>> {
+  async update(
+    id: string,
+    dto: UpdateClusterDto,
+    actorId: string,
+    idempotencyKey?: string,
+    actorRole: Role = Role.VIEWER,
+  ): Promise<MaybeOperation<ClusterDto>> {
     const c = await this.clusters.record(id);
     if (c.provider === ClusterProvider.IMPORTED) {
       if (dto.deletion_protection !== undefined) {
-        throw AppError.validation([{ field: 'deletion_protection', errors: ['imported clusters have no vendor-side deletion protection'] }]);
+        throw AppError.validation([
+          {
+            field: 'deletion_protection',
+            errors: ['imported clusters have no vendor-side deletion protection'],
+          },
+        ]);
       }
       return { status: 200, body: await this.clusters.update(id, dto, actorRole) };
     }
     const access = ACCESS_FIELDS.filter((f) => dto[f] !== undefined);
     if (access.length) {
-      throw AppError.validation(access.map((f) => ({ field: f, errors: ['a vendor cluster’s access comes from its vendor and cannot be replaced'] })));
+      throw AppError.validation(
+        access.map((f) => ({
+          field: f,
+          errors: ['a vendor cluster’s access comes from its vendor and cannot be replaced'],
+        })),
+      );
     }
     const caps = this.lookup.capabilitiesOf(c);
     const change: Record<string, unknown> = {};
     if (dto.name !== undefined && dto.name !== c.name) change.name = dto.name;
     if (dto.deletion_protection !== undefined) change.deletion_protection = dto.deletion_protection;
-    if (dto.description !== undefined && caps.update.includes('description')) change.description = dto.description;
+    if (dto.description !== undefined && caps.update.includes('description'))
+      change.description = dto.description;
     const unsupported = VENDOR_FIELDS.filter((f) => change[f] !== undefined && !caps.update.includes(f));
     if (unsupported.length) {
-      throw AppError.validation(unsupported.map((f) => ({ field: f, errors: [`${c.provider} clusters cannot change ${f} at the vendor`] })));
+      throw AppError.validation(
+        unsupported.map((f) => ({
+          field: f,
+          errors: [`${c.provider} clusters cannot change ${f} at the vendor`],
+        })),
+      );
     }
     // Berth-only fields are written now.
     const local: UpdateClusterDto = { ...dto, name: undefined, deletion_protection: undefined };
     if (change.description !== undefined) local.description = undefined;
     if (!Object.keys(change).length) return { status: 200, body: await this.clusters.update(id, local) };
     if (c.status !== ClusterStatus.ACTIVE && c.status !== ClusterStatus.UNAVAILABLE) {
-      throw AppError.conflict(`cluster ${c.name} is ${c.status}; vendor-side changes need it active`, { status: c.status });
+      throw AppError.conflict(`cluster ${c.name} is ${c.status}; vendor-side changes need it active`, {
+        status: c.status,
+      });
     }
-    if (change.name && (await this.repo.findByName(change.name as string))) throw AppError.conflict(`cluster ${String(change.name)} already exists`);
+    if (change.name && (await this.repo.findByName(change.name as string)))
+      throw AppError.conflict(`cluster ${String(change.name)} already exists`);
     const busy = await this.operations.findActive('clusters', id);
     if (busy && idempotencyKey && busy.idempotency_key === idempotencyKey) return { status: 202, body: busy };
     if (busy) throw operationInProgress(`cluster ${c.name}`, busy);
@@ -127,7 +170,12 @@ export class ProvisioningService {
   }
 
   /** Without `destroy`: detach (the record goes, the cluster stays). With it: destroy at the vendor first. */
-  async remove(id: string, destroy: boolean, actorId: string, idempotencyKey?: string): Promise<MaybeOperation<null>> {
+  async remove(
+    id: string,
+    destroy: boolean,
+    actorId: string,
+    idempotencyKey?: string,
+  ): Promise<MaybeOperation<null>> {
     const c = await this.clusters.record(id);
     const busy = await this.operations.findActive('clusters', id);
     if (!destroy) {
@@ -136,16 +184,28 @@ export class ProvisioningService {
       return { status: 200, body: null };
     }
     if (c.provider === ClusterProvider.IMPORTED) {
-      throw new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${c.name} is imported: Berth cannot destroy it; DELETE without destroy detaches it`);
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Cluster ${c.name} is imported: Berth cannot destroy it; DELETE without destroy detaches it`,
+      );
     }
-    if (busy && busy.type === OperationType.CLUSTER_DESTROY && (!idempotencyKey || busy.idempotency_key === idempotencyKey)) return { status: 202, body: busy };
-    if (busy && busy.type !== OperationType.CLUSTER_DESTROY) throw operationInProgress(`cluster ${c.name}`, busy);
+    if (
+      busy &&
+      busy.type === OperationType.CLUSTER_DESTROY &&
+      (!idempotencyKey || busy.idempotency_key === idempotencyKey)
+    )
+      return { status: 202, body: busy };
+    if (busy && busy.type !== OperationType.CLUSTER_DESTROY)
+      throw operationInProgress(`cluster ${c.name}`, busy);
     await this.repo.update(id, { status: ClusterStatus.DELETING });
     const op = await this.operations.start({
       type: OperationType.CLUSTER_DESTROY,
       targetType: 'clusters',
       targetId: id,
-      payload: { cluster_id: id, previous_status: c.status === ClusterStatus.DELETING ? ClusterStatus.FAILED : c.status },
+      payload: {
+        cluster_id: id,
+        previous_status: c.status === ClusterStatus.DELETING ? ClusterStatus.FAILED : c.status,
+      },
       actorId,
       idempotencyKey,
     });

@@ -5,10 +5,15 @@ import pg from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { classifyDependencyError, dependencyEndpoints, dependencyFailure } from './dependency-errors.js';
 
-const endpoints = dependencyEndpoints({ database: { url: 'postgres://postgres@127.0.0.1:5544/berth' }, redis: { url: 'redis://127.0.0.1:6399' } });
+const endpoints = dependencyEndpoints({
+  database: { url: 'postgres://postgres@127.0.0.1:5544/berth' },
+  redis: { url: 'redis://127.0.0.1:6399' },
+});
 
-const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
-const failed = (driverError: Error) => new QueryFailedError('SELECT "password_hash" FROM "users" WHERE "id" = $1', ['secret-value'], driverError);
+const pgError = (code: string, message: string) =>
+  Object.assign(new Error(message), { code, severity: 'FATAL' });
+const failed = (driverError: Error) =>
+  new QueryFailedError('SELECT "password_hash" FROM "users" WHERE "id" = $1', ['secret-value'], driverError);
 
 /** A TCP port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -56,18 +61,35 @@ describe('classifyDependencyError', () => {
 
   it('a socket error is the dependency whose address it names, and nothing for another address', () => {
     const refused = (port: number) =>
-      Object.assign(new Error(`connect ECONNREFUSED 127.0.0.1:${port}`), { code: 'ECONNREFUSED', address: '127.0.0.1', port, syscall: 'connect' });
+      Object.assign(new Error(`connect ECONNREFUSED 127.0.0.1:${port}`), {
+        code: 'ECONNREFUSED',
+        address: '127.0.0.1',
+        port,
+        syscall: 'connect',
+      });
     expect(classifyDependencyError(refused(5544), endpoints)).toBe('postgres');
     expect(classifyDependencyError(refused(6399), endpoints)).toBe('redis');
     // A vendor or cluster that refuses is not Berth's dependency: it keeps its own meaning.
     expect(classifyDependencyError(refused(443), endpoints)).toBeNull();
-    expect(classifyDependencyError(new AggregateError([refused(5544)], 'connect failed'), endpoints)).toBe('postgres');
+    expect(classifyDependencyError(new AggregateError([refused(5544)], 'connect failed'), endpoints)).toBe(
+      'postgres',
+    );
   });
 
   it('errors of the request itself are not dependency failures', () => {
-    expect(classifyDependencyError(failed(pgError('23505', 'duplicate key value violates unique constraint "users_username_key"')))).toBeNull();
-    expect(classifyDependencyError(failed(pgError('22P02', 'invalid input syntax for type uuid: "x"')))).toBeNull();
-    expect(classifyDependencyError(new Error('ReplyError: WRONGTYPE Operation against a key holding the wrong kind of value'))).toBeNull();
+    expect(
+      classifyDependencyError(
+        failed(pgError('23505', 'duplicate key value violates unique constraint "users_username_key"')),
+      ),
+    ).toBeNull();
+    expect(
+      classifyDependencyError(failed(pgError('22P02', 'invalid input syntax for type uuid: "x"'))),
+    ).toBeNull();
+    expect(
+      classifyDependencyError(
+        new Error('ReplyError: WRONGTYPE Operation against a key holding the wrong kind of value'),
+      ),
+    ).toBeNull();
     expect(classifyDependencyError(new TypeError('x is not a function'))).toBeNull();
     expect(classifyDependencyError(undefined)).toBeNull();
     expect(classifyDependencyError('Connection terminated')).toBeNull();
@@ -75,15 +97,28 @@ describe('classifyDependencyError', () => {
 
   it('recognises what a real pg client and a real ioredis client throw at a closed port', async () => {
     const port = await closedPort();
-    const eps = dependencyEndpoints({ database: { url: `postgres://postgres@127.0.0.1:${port}/x` }, redis: { url: 'redis://127.0.0.1:1' } });
-    const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/x`, connectionTimeoutMillis: 1000 });
+    const eps = dependencyEndpoints({
+      database: { url: `postgres://postgres@127.0.0.1:${port}/x` },
+      redis: { url: 'redis://127.0.0.1:1' },
+    });
+    const client = new pg.Client({
+      connectionString: `postgres://postgres@127.0.0.1:${port}/x`,
+      connectionTimeoutMillis: 1000,
+    });
     const pgErr = await client.connect().then(
       () => null,
       (e: unknown) => e,
     );
     expect(classifyDependencyError(pgErr, eps)).toBe('postgres');
 
-    const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    const redis = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+    });
     redis.on('error', () => undefined);
     const redisErr = await redis.get('k').then(
       () => null,
@@ -98,13 +133,23 @@ describe('dependencyFailure', () => {
   it('answers 503 DEPENDENCY_UNAVAILABLE naming the dependency, and logs no SQL nor parameters', () => {
     const lines: unknown[] = [];
     const logger = { warn: (...args: unknown[]) => lines.push(args) };
-    const r = dependencyFailure(failed(pgError('57014', 'canceling statement due to statement timeout')), endpoints, logger, 'rid-1');
-    expect(r).toEqual({ status: 503, body: { code: 50300, message: 'Postgres is unavailable', data: { dependency: 'postgres' } } });
+    const r = dependencyFailure(
+      failed(pgError('57014', 'canceling statement due to statement timeout')),
+      endpoints,
+      logger,
+      'rid-1',
+    );
+    expect(r).toEqual({
+      status: 503,
+      body: { code: 50300, message: 'Postgres is unavailable', data: { dependency: 'postgres' } },
+    });
     const logged = JSON.stringify(lines);
     expect(logged).toContain('57014');
     expect(logged).not.toContain('password_hash');
     expect(logged).not.toContain('secret-value');
-    expect(dependencyFailure(new Error('Command timed out'), endpoints, logger, 'r')?.body.message).toBe('Redis is unavailable');
+    expect(dependencyFailure(new Error('Command timed out'), endpoints, logger, 'r')?.body.message).toBe(
+      'Redis is unavailable',
+    );
     expect(dependencyFailure(new Error('boom'), endpoints, logger, 'r')).toBeNull();
   });
 });

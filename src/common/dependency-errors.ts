@@ -49,7 +49,16 @@ const REDIS_MESSAGES = [
 ];
 
 /** Socket-level codes: the dependency is the one whose address the error names. */
-const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 interface ErrLike {
   name?: unknown;
@@ -93,7 +102,10 @@ function byAddress(e: ErrLike, endpoints: DependencyEndpoints): Dependency | nul
   return null;
 }
 
-export function classifyDependencyError(err: unknown, endpoints: DependencyEndpoints = {}): Dependency | null {
+export function classifyDependencyError(
+  err: unknown,
+  endpoints: DependencyEndpoints = {},
+): Dependency | null {
   for (const e of chain(err)) {
     const name = typeof e.name === 'string' ? e.name : '';
     const message = typeof e.message === 'string' ? e.message : '';
@@ -124,7 +136,10 @@ export const DEPENDENCY_MESSAGES: Record<Dependency, string> = {
   redis: 'Redis is unavailable',
 };
 
-export function dependencyEndpoints(config: { database: { url: string }; redis: { url: string } }): DependencyEndpoints {
+export function dependencyEndpoints(config: {
+  database: { url: string };
+  redis: { url: string };
+}): DependencyEndpoints {
   return { postgres: endpointOf(config.database.url, 5432), redis: endpointOf(config.redis.url, 6379) };
 }
 
@@ -140,14 +155,30 @@ export function dependencyFailure(
 ): { status: 503; body: { code: ErrorCode; message: string; data: { dependency: Dependency } } } | null {
   const dependency = classifyDependencyError(err, endpoints);
   if (!dependency) return null;
-  const e = err as { name?: string; message?: string; code?: string; driverError?: { message?: string; code?: string } };
+  const e = err as {
+    name?: string;
+    message?: string;
+    code?: string;
+    driverError?: { message?: string; code?: string };
+  };
   logger.warn(
     {
       dependency,
-      err: { type: e?.name, code: e?.driverError?.code ?? e?.code, message: e?.driverError?.message ?? e?.message },
+      err: {
+        type: e?.name,
+        code: e?.driverError?.code ?? e?.code,
+        message: e?.driverError?.message ?? e?.message,
+      },
       request_id: requestId,
     },
     `${dependency} unavailable`,
   );
-  return { status: 503, body: { code: ErrorCode.DEPENDENCY_UNAVAILABLE, message: DEPENDENCY_MESSAGES[dependency], data: { dependency } } };
+  return {
+    status: 503,
+    body: {
+      code: ErrorCode.DEPENDENCY_UNAVAILABLE,
+      message: DEPENDENCY_MESSAGES[dependency],
+      data: { dependency },
+    },
+  };
 }

@@ -62,20 +62,24 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   [ErrorCode.PRECONDITION_FAILED]: 'A precondition of the operation does not hold',
   [ErrorCode.PAYLOAD_TOO_LARGE]: 'The request body is too large',
   [ErrorCode.URI_TOO_LONG]: 'A path parameter is too long',
-  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]: 'The request body has an unsupported content type (Berth reads application/json)',
+  [ErrorCode.UNSUPPORTED_MEDIA_TYPE]:
+    'The request body has an unsupported content type (Berth reads application/json)',
   [ErrorCode.UNPROCESSABLE]: 'The request is well-formed but cannot be processed',
   [ErrorCode.KUBECONFIG_REFUSED]: 'The kubeconfig uses a form Berth refuses (exec, auth-provider, files)',
   [ErrorCode.CLUSTER_CREDENTIAL_REJECTED]: 'The cluster rejected the credential given for it',
   [ErrorCode.APPLY_FAILED]: 'No object of the manifest could be applied; data.results says why',
-  [ErrorCode.OUTBOUND_ADDRESS_REFUSED]: 'The URL resolves to an address Berth may not connect to (loopback, link-local, cloud metadata or BERTH_OUTBOUND_DENY); data.field names it',
-  [ErrorCode.NOT_KUBERNETES]: 'The server answered, but not as a Kubernetes API server does; never saved, even with force',
+  [ErrorCode.OUTBOUND_ADDRESS_REFUSED]:
+    'The URL resolves to an address Berth may not connect to (loopback, link-local, cloud metadata or BERTH_OUTBOUND_DENY); data.field names it',
+  [ErrorCode.NOT_KUBERNETES]:
+    'The server answered, but not as a Kubernetes API server does; never saved, even with force',
   [ErrorCode.RATE_LIMITED]: 'Too many requests; retry after the Retry-After header',
   [ErrorCode.HEADERS_TOO_LARGE]: 'The request headers are too large',
   [ErrorCode.INTERNAL]: 'Unexpected server error; quote the request_id when reporting it',
   [ErrorCode.SECRET_UNREADABLE]: 'A stored secret cannot be decrypted with the configured key ring',
   [ErrorCode.VENDOR_API_ERROR]: 'The vendor API answered with an error',
   [ErrorCode.CLUSTER_API_ERROR]: 'The cluster’s API server answered with an unexpected error',
-  [ErrorCode.VENDOR_CREDENTIAL_REJECTED]: 'The vendor rejected the stored credential (wrong key or secret); data.vendor_code says how',
+  [ErrorCode.VENDOR_CREDENTIAL_REJECTED]:
+    'The vendor rejected the stored credential (wrong key or secret); data.vendor_code says how',
   [ErrorCode.DEPENDENCY_UNAVAILABLE]: 'Postgres or Redis is unavailable',
   [ErrorCode.CLUSTER_UNREACHABLE]: 'The cluster’s API server cannot be reached',
   [ErrorCode.VENDOR_UNAVAILABLE]: 'The vendor API cannot be reached',

@@ -1,4 +1,12 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Logger, Optional } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Inject,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from './app-error.js';
 import './audit/audit.decorator.js';
@@ -33,9 +41,18 @@ interface Rendered {
 }
 
 /** Turns any thrown value into Berth's error envelope. Stack traces and SQL never leave the process. */
-export function renderError(err: unknown, logger: Logger, requestId: string, endpoints: DependencyEndpoints = {}): Rendered {
+export function renderError(
+  err: unknown,
+  logger: Logger,
+  requestId: string,
+  endpoints: DependencyEndpoints = {},
+): Rendered {
   if (err instanceof AppError) {
-    return { status: err.status, body: { code: err.code, message: err.message, data: err.details }, headers: err.headers };
+    return {
+      status: err.status,
+      body: { code: err.code, message: err.message, data: err.details },
+      headers: err.headers,
+    };
   }
   const unavailable = dependencyFailure(err, endpoints, logger, requestId);
   if (unavailable) return unavailable;
@@ -51,28 +68,44 @@ export function renderError(err: unknown, logger: Logger, requestId: string, end
           : typeof res === 'object' && res && 'message' in res && typeof res.message === 'string'
             ? res.message
             : err.message;
-      const finalCode = status === 404 && message.startsWith('No route for') ? ErrorCode.ROUTE_NOT_FOUND : code;
+      const finalCode =
+        status === 404 && message.startsWith('No route for') ? ErrorCode.ROUTE_NOT_FOUND : code;
       return { status, body: { code: finalCode, message: humanize(message, finalCode), data: null } };
     }
   }
   // Errors raised by Fastify itself (body parsing, content type, body size) carry a 4xx statusCode.
   const fst = err as { statusCode?: number; code?: string; message?: string };
-  if (typeof fst?.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500 && BY_STATUS[fst.statusCode]) {
+  if (
+    typeof fst?.statusCode === 'number' &&
+    fst.statusCode >= 400 &&
+    fst.statusCode < 500 &&
+    BY_STATUS[fst.statusCode]
+  ) {
     const code = BY_STATUS[fst.statusCode];
     if (fst.statusCode === 415) return unsupportedMediaType();
     return { status: fst.statusCode, body: { code, message: humanize(fst.message ?? '', code), data: null } };
   }
   const pg = err as { code?: string; constraint?: string; name?: string };
   if (pg?.name === 'QueryFailedError' && pg.code === '23505') {
-    return { status: 409, body: { code: ErrorCode.CONFLICT, message: 'The resource already exists', data: null } };
+    return {
+      status: 409,
+      body: { code: ErrorCode.CONFLICT, message: 'The resource already exists', data: null },
+    };
   }
   if (pg?.name === 'QueryFailedError' && pg.code === '23503') {
-    return { status: 409, body: { code: ErrorCode.CONFLICT, message: 'The resource is still used by other records', data: null } };
+    return {
+      status: 409,
+      body: { code: ErrorCode.CONFLICT, message: 'The resource is still used by other records', data: null },
+    };
   }
   logger.error({ err: serializeError(err), request_id: requestId }, 'unhandled error');
   return {
     status: 500,
-    body: { code: ErrorCode.INTERNAL, message: `Internal error; quote request id ${requestId} when reporting it`, data: null },
+    body: {
+      code: ErrorCode.INTERNAL,
+      message: `Internal error; quote request id ${requestId} when reporting it`,
+      data: null,
+    },
   };
 }
 
@@ -80,7 +113,11 @@ export function renderError(err: unknown, logger: Logger, requestId: string, end
 function unsupportedMediaType(): Rendered {
   return {
     status: 415,
-    body: { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, message: 'Unsupported content type: send the body as application/json', data: { expected: 'application/json' } },
+    body: {
+      code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+      message: 'Unsupported content type: send the body as application/json',
+      data: { expected: 'application/json' },
+    },
   };
 }
 

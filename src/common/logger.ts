@@ -21,11 +21,11 @@ export const REDACT_PATHS = [
 export function createRootLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
-    level,
-    base: { service: 'berth' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-    formatters: { level: (label) => ({ level: label }) },
+      level,
+      base: { service: 'berth' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      formatters: { level: (label) => ({ level: label }) },
     },
     destination,
   );

@@ -8,7 +8,8 @@ export function UuidParam(name = 'id'): ParameterDecorator {
   return Param(
     name,
     new ParseUUIDPipe({
-      exceptionFactory: () => new AppError(ErrorCode.INVALID_ID, `Path parameter ${name} must be a UUID`, { field: name }),
+      exceptionFactory: () =>
+        new AppError(ErrorCode.INVALID_ID, `Path parameter ${name} must be a UUID`, { field: name }),
     }),
   );
 }
@@ -29,17 +30,22 @@ const PATTERNS = {
 const DESCRIPTIONS: Record<keyof typeof PATTERNS, string> = {
   name: 'Kubernetes object name',
   label: 'Kubernetes namespace (DNS label)',
-  resource: 'Resource type as discovery lists it: plural ("deployments"), plural.group ("deployments.apps"), short name or kind',
+  resource:
+    'Resource type as discovery lists it: plural ("deployments"), plural.group ("deployments.apps"), short name or kind',
 };
 
 /** A validated Kubernetes path parameter (400 code 40001 when malformed), documented in Swagger. */
 export function KubeParam(name: string, kind: keyof typeof PATTERNS): ParameterDecorator {
   return Param(name, {
     transform(value: string) {
-      if (!PATTERNS[kind].test(value)) throw AppError.validation([{ field: name, errors: [`${name} must be a ${DESCRIPTIONS[kind].toLowerCase()}`] }]);
+      if (!PATTERNS[kind].test(value))
+        throw AppError.validation([
+          { field: name, errors: [`${name} must be a ${DESCRIPTIONS[kind].toLowerCase()}`] },
+        ]);
       return value;
     },
   });
 }
 
-export const ApiKubeParam = (name: string, kind: keyof typeof PATTERNS) => ApiParam({ name, description: DESCRIPTIONS[kind] });
+export const ApiKubeParam = (name: string, kind: keyof typeof PATTERNS) =>
+  ApiParam({ name, description: DESCRIPTIONS[kind] });

@@ -1,5 +1,11 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from './error-codes.js';
 
 export class ErrorEnvelopeDto {
@@ -41,11 +47,18 @@ function envelopeSchema(data: Record<string, unknown>) {
 }
 
 /** Documents a `{code: 0, message, data: <model>}` response (model null → data is null). */
-export function ApiOkEnvelope(model: Type<unknown> | null, opts: { status?: number; description?: string } = {}) {
+export function ApiOkEnvelope(
+  model: Type<unknown> | null,
+  opts: { status?: number; description?: string } = {},
+) {
   const data = model ? { $ref: getSchemaPath(model) } : { type: 'object', nullable: true, example: null };
   return applyDecorators(
     ...(model ? [ApiExtraModels(model)] : []),
-    ApiResponse({ status: opts.status ?? 200, description: opts.description ?? 'Success', schema: envelopeSchema(data) }),
+    ApiResponse({
+      status: opts.status ?? 200,
+      description: opts.description ?? 'Success',
+      schema: envelopeSchema(data),
+    }),
   );
 }
 
@@ -72,7 +85,13 @@ export function ApiPageEnvelope(
           total_page: { type: 'integer', example: 3 },
           data: { type: 'array', items: { $ref: getSchemaPath(model) } },
           ...(extra
-            ? { [extra.name]: { type: 'array', description: extra.description, items: { $ref: getSchemaPath(extra.model) } } }
+            ? {
+                [extra.name]: {
+                  type: 'array',
+                  description: extra.description,
+                  items: { $ref: getSchemaPath(extra.model) },
+                },
+              }
             : {}),
           ...props,
         },

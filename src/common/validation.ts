@@ -56,7 +56,9 @@ class BerthValidationPipe extends ValidationPipe {
       const at = findNul(value, metadata.data ?? '');
       if (at !== undefined) {
         const field = at || metadata.type;
-        throw AppError.validation([{ field, errors: [`${field} must not contain NUL (\\u0000) characters`] }]);
+        throw AppError.validation([
+          { field, errors: [`${field} must not contain NUL (\\u0000) characters`] },
+        ]);
       }
     }
     return super.transform(value, metadata);

@@ -12,7 +12,8 @@ export function OptionalNotNull(options?: ValidationOptions): PropertyDecorator 
   return ValidateIf((_object, value: unknown) => value !== undefined, options);
 }
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /** A map of Kubernetes-style labels: at most 64, keys and values as Kubernetes allows them. */
@@ -22,14 +23,19 @@ export function IsLabelMap(options?: ValidationOptions): PropertyDecorator {
       name: 'isLabelMap',
       target: object.constructor,
       propertyName: String(propertyName),
-      options: { message: `${String(propertyName)} must be an object of at most 64 Kubernetes-style labels (key: value)`, ...options },
+      options: {
+        message: `${String(propertyName)} must be an object of at most 64 Kubernetes-style labels (key: value)`,
+        ...options,
+      },
       validator: {
         validate: (value: unknown) =>
           typeof value === 'object' &&
           value !== null &&
           !Array.isArray(value) &&
           Object.keys(value).length <= 64 &&
-          Object.entries(value).every(([k, v]) => k.length <= 253 && LABEL_KEY.test(k) && typeof v === 'string' && LABEL_VALUE.test(v)),
+          Object.entries(value).every(
+            ([k, v]) => k.length <= 253 && LABEL_KEY.test(k) && typeof v === 'string' && LABEL_VALUE.test(v),
+          ),
       },
     });
 }
@@ -37,7 +43,10 @@ export function IsLabelMap(options?: ValidationOptions): PropertyDecorator {
 /** "k=v,k2=v2" → {k: v, k2: v2}; undefined when malformed. */
 export function parseLabelQuery(s: string): Record<string, string> | undefined {
   const out: Record<string, string> = {};
-  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const i = part.indexOf('=');
     if (i <= 0) return undefined;
     const [k, v] = [part.slice(0, i), part.slice(i + 1)];
@@ -48,7 +57,8 @@ export function parseLabelQuery(s: string): Record<string, string> | undefined {
 }
 
 const RESOURCE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const RESOURCE_NAME_MSG = 'name must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit';
+const RESOURCE_NAME_MSG =
+  'name must be 1-63 lowercase letters, digits or "-", starting and ending with a letter or digit';
 
 /** A record name (clusters, credentials, registries): validated, trimmed and documented in one step. */
 export function ResourceName(opts: { optional?: boolean; example?: string } = {}): PropertyDecorator {
@@ -63,4 +73,5 @@ export function ResourceName(opts: { optional?: boolean; example?: string } = {}
 }
 
 /** Query-string booleans: "true"/"false" become booleans; anything else is left for the validator to refuse. */
-export const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);
+export const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === true ? true : value === 'false' || value === false ? false : value;

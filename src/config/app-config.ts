@@ -7,15 +7,20 @@ export const DEV_ENCRYPTION_KEYS = 'dev:ZGV2LWtleS1mb3ItYmVydGgtbG9jYWwtb25seS0w
 export const DEV_ADMIN_PASSWORD = 'berth-admin';
 
 const url = (protocols: string[]) =>
-  z.string().refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a ${protocols.join(' or ')} URL`);
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a ${protocols.join(' or ')} URL`,
+  );
 
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+  .transform((v) => v === true || v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** A list given as YAML array or as a comma-separated string (env). */
 const list = z
@@ -23,7 +28,8 @@ const list = z
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((e) => e.trim()).filter(Boolean))
   .superRefine((v, ctx) => {
     const bad = invalidEntries(v);
-    if (bad.length) ctx.addIssue({ code: 'custom', message: `not a CIDR, IP address or host name: ${bad.join(', ')}` });
+    if (bad.length)
+      ctx.addIssue({ code: 'custom', message: `not a CIDR, IP address or host name: ${bad.join(', ')}` });
   });
 
 export const configSchema = z.object({

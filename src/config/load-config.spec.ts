@@ -7,7 +7,10 @@ import { ConfigError, loadConfig } from './load-config.js';
 const KEY = `prod:${Buffer.alloc(32, 7).toString('base64')}`;
 const dir = () => {
   const d = mkdtempSync(join(tmpdir(), 'berth-config-'));
-  writeFileSync(join(d, 'default.yaml'), 'port: 3000\nhost: 0.0.0.0\nlog_level: info\ndatabase: {url: "postgres://db/berth", run_migrations: true}\nredis: {url: "redis://r:6379", key_prefix: "berth:"}\nauth: {jwt_ttl_seconds: 3600, login_max_attempts: 10, login_window_seconds: 300}\nkube: {timeout_ms: 3000, fanout_concurrency: 8, probe_interval_seconds: 60, stale_after_seconds: 180, max_kubeconfig_bytes: 262144}\nworkers: {enabled: true, concurrency: 4}\n');
+  writeFileSync(
+    join(d, 'default.yaml'),
+    'port: 3000\nhost: 0.0.0.0\nlog_level: info\ndatabase: {url: "postgres://db/berth", run_migrations: true}\nredis: {url: "redis://r:6379", key_prefix: "berth:"}\nauth: {jwt_ttl_seconds: 3600, login_max_attempts: 10, login_window_seconds: 300}\nkube: {timeout_ms: 3000, fanout_concurrency: 8, probe_interval_seconds: 60, stale_after_seconds: 180, max_kubeconfig_bytes: 262144}\nworkers: {enabled: true, concurrency: 4}\n',
+  );
   writeFileSync(join(d, 'production.yaml'), 'log_level: warn\n');
   return d;
 };
@@ -37,16 +40,28 @@ describe('loadConfig', () => {
   });
 
   it('rejects a malformed key ring', () => {
-    expect(() => loadConfig({ BERTH_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }, dir())).toThrow(/key "k1" must be 32 bytes/);
+    expect(() => loadConfig({ BERTH_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }, dir())).toThrow(
+      /key "k1" must be 32 bytes/,
+    );
     expect(() => loadConfig({ BERTH_ENCRYPTION_KEYS: `${KEY},${KEY}` }, dir())).toThrow(/appears twice/);
   });
 
   it('refuses to start in production without real secrets', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' }, dir())).toThrow(/BERTH_JWT_SECRET/);
     expect(() =>
-      loadConfig({ NODE_ENV: 'production', BERTH_JWT_SECRET: 'berth-development-jwt-secret-change-me', BERTH_ENCRYPTION_KEYS: KEY }, dir()),
+      loadConfig(
+        {
+          NODE_ENV: 'production',
+          BERTH_JWT_SECRET: 'berth-development-jwt-secret-change-me',
+          BERTH_ENCRYPTION_KEYS: KEY,
+        },
+        dir(),
+      ),
     ).toThrow(/refusing to start in production:\n {2}- BERTH_JWT_SECRET is the development default/);
-    const ok = loadConfig({ NODE_ENV: 'production', BERTH_JWT_SECRET: 'x'.repeat(40), BERTH_ENCRYPTION_KEYS: KEY }, dir());
+    const ok = loadConfig(
+      { NODE_ENV: 'production', BERTH_JWT_SECRET: 'x'.repeat(40), BERTH_ENCRYPTION_KEYS: KEY },
+      dir(),
+    );
     expect(ok.log_level).toBe('warn');
     expect(ok.env).toBe('production');
   });
@@ -56,8 +71,22 @@ describe('loadConfig', () => {
     expect(loadConfig(prod, dir()).outbound).toEqual({ allow_loopback: false, allow: [], deny: [] });
     expect(loadConfig({}, dir()).outbound.allow_loopback).toBe(true);
     expect(loadConfig({ BERTH_OUTBOUND_ALLOW_LOOPBACK: 'false' }, dir()).outbound.allow_loopback).toBe(false);
-    const c = loadConfig({ ...prod, BERTH_OUTBOUND_ALLOW_LOOPBACK: 'true', BERTH_OUTBOUND_ALLOW: '10.0.0.0/8, k8s.corp.example ,fd00::/8', BERTH_OUTBOUND_DENY: '*.internal.example' }, dir());
-    expect(c.outbound).toEqual({ allow_loopback: true, allow: ['10.0.0.0/8', 'k8s.corp.example', 'fd00::/8'], deny: ['*.internal.example'] });
-    expect(() => loadConfig({ BERTH_OUTBOUND_DENY: '10.0.0.0/40,ok.example' }, dir())).toThrow(/BERTH_OUTBOUND_DENY \(outbound.deny\): not a CIDR, IP address or host name: 10.0.0.0\/40/);
+    const c = loadConfig(
+      {
+        ...prod,
+        BERTH_OUTBOUND_ALLOW_LOOPBACK: 'true',
+        BERTH_OUTBOUND_ALLOW: '10.0.0.0/8, k8s.corp.example ,fd00::/8',
+        BERTH_OUTBOUND_DENY: '*.internal.example',
+      },
+      dir(),
+    );
+    expect(c.outbound).toEqual({
+      allow_loopback: true,
+      allow: ['10.0.0.0/8', 'k8s.corp.example', 'fd00::/8'],
+      deny: ['*.internal.example'],
+    });
+    expect(() => loadConfig({ BERTH_OUTBOUND_DENY: '10.0.0.0/40,ok.example' }, dir())).toThrow(
+      /BERTH_OUTBOUND_DENY \(outbound.deny\): not a CIDR, IP address or host name: 10.0.0.0\/40/,
+    );
   });
 });

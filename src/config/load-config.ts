@@ -76,7 +76,10 @@ function readYaml(file: string): Tree {
  * Loads config/default.yaml, then config/<env>.yaml, then environment variables, and validates the result.
  * Throws ConfigError naming every missing or malformed value.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, dir = join(process.cwd(), 'config')): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  dir = join(process.cwd(), 'config'),
+): AppConfig {
   const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
   let tree = merge(readYaml(join(dir, 'default.yaml')), readYaml(join(dir, `${nodeEnv}.yaml`)));
   tree.env = nodeEnv;
@@ -86,7 +89,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, dir = join(proc
   }
   // Loopback is reachable outside production (the testbed and simulators listen on 127.0.0.1), not in it.
   const outbound = (tree.outbound ?? {}) as Tree;
-  tree.outbound = { allow: [], deny: [], ...outbound, allow_loopback: outbound.allow_loopback ?? nodeEnv !== 'production' };
+  tree.outbound = {
+    allow: [],
+    deny: [],
+    ...outbound,
+    allow_loopback: outbound.allow_loopback ?? nodeEnv !== 'production',
+  };
   if (nodeEnv !== 'production') {
     // Development and test get fixed, publicly known secrets so that `npm start` works out of the box.
     tree = merge({ auth: { jwt_secret: DEV_JWT_SECRET }, encryption: { keys: DEV_ENCRYPTION_KEYS } }, tree);

@@ -5,7 +5,12 @@ import { type AuthUser, Role } from '../auth/role.js';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
 import { CREDENTIAL_SCHEMA_MODELS } from './credential-schemas.js';
-import { CreateCredentialDto, CredentialDto, CredentialQueryDto, UpdateCredentialDto } from './dto/credential.dto.js';
+import {
+  CreateCredentialDto,
+  CredentialDto,
+  CredentialQueryDto,
+  UpdateCredentialDto,
+} from './dto/credential.dto.js';
 import { CredentialsService } from './credentials.service.js';
 import { Audit } from '../common/audit/audit.decorator.js';
 

@@ -11,8 +11,6 @@ export interface CredentialFilter {
   limit: number;
 }
 
-
-
 @Injectable()
 export class CredentialsRepository {
   private readonly repo: Repository<CredentialEntity>;
@@ -40,7 +38,10 @@ export class CredentialsRepository {
     return this.repo.save(this.repo.create(row));
   }
 
-  async update(id: string, patch: Partial<Omit<CredentialEntity, 'id' | 'createdAt' | 'updatedAt'>>): Promise<void> {
+  async update(
+    id: string,
+    patch: Partial<Omit<CredentialEntity, 'id' | 'createdAt' | 'updatedAt'>>,
+  ): Promise<void> {
     await this.repo.update({ id }, patch);
   }
 

@@ -10,7 +10,12 @@ import { ErrorCode } from '../common/error-codes.js';
 import { OutboundPolicy } from '../common/outbound/outbound-policy.js';
 import { flattenValidationErrors, VALIDATION_OPTIONS } from '../common/validation.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import type { CredentialDto, CreateCredentialDto, CredentialQueryDto, UpdateCredentialDto } from './dto/credential.dto.js';
+import type {
+  CredentialDto,
+  CreateCredentialDto,
+  CredentialQueryDto,
+  UpdateCredentialDto,
+} from './dto/credential.dto.js';
 import type { CredentialEntity } from './credential.entity.js';
 import type { CredentialProvider } from './credential-provider.js';
 import { CREDENTIAL_SCHEMAS } from './credential-schemas.js';
@@ -60,7 +65,12 @@ export class CredentialsService implements OnModuleInit {
   }
 
   async list(q: CredentialQueryDto): Promise<Page<CredentialDto>> {
-    const [rows, total] = await this.repo.list({ provider: q.provider, q: q.q, offset: q.offset, limit: q.page_size });
+    const [rows, total] = await this.repo.list({
+      provider: q.provider,
+      q: q.q,
+      offset: q.offset,
+      limit: q.page_size,
+    });
     return page(rows.map(toDto), total, q.page, q.page_size);
   }
 
@@ -72,7 +82,8 @@ export class CredentialsService implements OnModuleInit {
     const parts = await this.validateParts(dto.provider, dto.settings, dto.secrets);
     const settings = parts.settings;
     const secrets = parts.secrets!;
-    if (await this.repo.findByName(dto.name)) throw AppError.conflict(`credential ${dto.name} already exists`);
+    if (await this.repo.findByName(dto.name))
+      throw AppError.conflict(`credential ${dto.name} already exists`);
     const id = randomUUID();
     const row = await this.repo.insert({
       id,
@@ -91,7 +102,8 @@ export class CredentialsService implements OnModuleInit {
     const current = await this.mustFind(id);
     const patch: Parameters<CredentialsRepository['update']>[1] = {};
     if (dto.name && dto.name !== current.name) {
-      if (await this.repo.findByName(dto.name)) throw AppError.conflict(`credential ${dto.name} already exists`);
+      if (await this.repo.findByName(dto.name))
+        throw AppError.conflict(`credential ${dto.name} already exists`);
       patch.name = dto.name;
     }
     if (dto.description !== undefined) patch.description = dto.description;
@@ -118,9 +130,17 @@ export class CredentialsService implements OnModuleInit {
   }
 
   /** The one way plaintext secrets leave this module: for adapters that call the vendor. */
-  async reveal<S = Record<string, unknown>, T = Record<string, string>>(id: string): Promise<RevealedCredential<S, T>> {
+  async reveal<S = Record<string, unknown>, T = Record<string, string>>(
+    id: string,
+  ): Promise<RevealedCredential<S, T>> {
     const c = await this.mustFind(id);
-    return { id: c.id, name: c.name, provider: c.provider, settings: c.settings as S, secrets: this.openSecrets(c) as T };
+    return {
+      id: c.id,
+      name: c.name,
+      provider: c.provider,
+      settings: c.settings as S,
+      secrets: this.openSecrets(c) as T,
+    };
   }
 
   private openSecrets(c: CredentialEntity): Record<string, string> {
@@ -128,7 +148,10 @@ export class CredentialsService implements OnModuleInit {
       return this.box.openJson(c.secretSealed, context(c.id));
     } catch (e) {
       if (e instanceof SecretDecryptError) {
-        throw new AppError(ErrorCode.SECRET_UNREADABLE, `The secrets of credential ${c.name} cannot be decrypted: ${e.message}`);
+        throw new AppError(
+          ErrorCode.SECRET_UNREADABLE,
+          `The secrets of credential ${c.name} cannot be decrypted: ${e.message}`,
+        );
       }
       throw e;
     }
@@ -152,7 +175,11 @@ export class CredentialsService implements OnModuleInit {
     if (typeof s.endpoint === 'string') {
       const refused = await this.policy.checkUrl(s.endpoint);
       if (refused) {
-        throw new AppError(ErrorCode.OUTBOUND_ADDRESS_REFUSED, `settings.endpoint refused: ${refused.message}`, { field: 'settings.endpoint', reason: refused.reason });
+        throw new AppError(
+          ErrorCode.OUTBOUND_ADDRESS_REFUSED,
+          `settings.endpoint refused: ${refused.message}`,
+          { field: 'settings.endpoint', reason: refused.reason },
+        );
       }
     }
     return { settings: { ...s }, secrets: t ? { ...t } : null };

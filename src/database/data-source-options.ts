@@ -17,7 +17,11 @@ export function dataSourceOptions(config: AppConfig, opts: { unbounded?: boolean
   const db = config.database;
   const bounds = opts.unbounded
     ? { connectionTimeoutMillis: db.connect_timeout_ms }
-    : { connectionTimeoutMillis: db.connect_timeout_ms, statement_timeout: db.statement_timeout_ms, query_timeout: db.query_timeout_ms };
+    : {
+        connectionTimeoutMillis: db.connect_timeout_ms,
+        statement_timeout: db.statement_timeout_ms,
+        query_timeout: db.query_timeout_ms,
+      };
   return {
     type: 'postgres',
     url: db.url,

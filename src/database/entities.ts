@@ -9,4 +9,14 @@ import { ImagePullSecretEntity } from '../registries/image-pull-secret.entity.js
 import { RegistryEntity } from '../registries/registry.entity.js';
 
 /** Every TypeORM entity. Listed explicitly (no globs) so the app, the CLI and the tests load the same set. */
-export const ENTITIES = [UserEntity, CredentialEntity, OperationEntity, AuditLogEntity, ClusterEntity, RegistryEntity, ImagePullSecretEntity, NodePoolEntity, NodeEntity];
+export const ENTITIES = [
+  UserEntity,
+  CredentialEntity,
+  OperationEntity,
+  AuditLogEntity,
+  ClusterEntity,
+  RegistryEntity,
+  ImagePullSecretEntity,
+  NodePoolEntity,
+  NodeEntity,
+];

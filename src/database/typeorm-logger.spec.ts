@@ -6,12 +6,15 @@ describe('TypeORM logging without parameters', () => {
   const hash = '$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
 
   it('keeps the code, constraint and query text, never the parameters', () => {
-    const err = Object.assign(new Error('duplicate key value violates unique constraint "users_username_key"'), {
-      code: '23505',
-      constraint: 'users_username_key',
-      table: 'users',
-      detail: `Key (username)=(bob) already exists.`,
-    });
+    const err = Object.assign(
+      new Error('duplicate key value violates unique constraint "users_username_key"'),
+      {
+        code: '23505',
+        constraint: 'users_username_key',
+        table: 'users',
+        detail: `Key (username)=(bob) already exists.`,
+      },
+    );
     const d = describeQueryError(err, insert, ['id-1', 'bob', hash]);
     expect(d).toEqual({
       code: '23505',
@@ -27,7 +30,9 @@ describe('TypeORM logging without parameters', () => {
   });
 
   it('hides values Postgres quotes back in its message, keeps identifiers of the query', () => {
-    expect(scrubMessage(`invalid input syntax for type uuid: "${hash}"`, insert, [])).toBe('invalid input syntax for type uuid: "…"');
+    expect(scrubMessage(`invalid input syntax for type uuid: "${hash}"`, insert, [])).toBe(
+      'invalid input syntax for type uuid: "…"',
+    );
     expect(scrubMessage('column "password_hash" of relation "users" does not exist', insert, [])).toBe(
       'column "password_hash" of relation "users" does not exist',
     );

@@ -34,7 +34,13 @@ export function scrubMessage(message: string, query: string, known: (string | un
 }
 
 export function describeQueryError(error: unknown, query: string, parameters?: unknown): QueryErrorLog {
-  const e = (error ?? {}) as { code?: unknown; message?: unknown; constraint?: unknown; table?: unknown; column?: unknown };
+  const e = (error ?? {}) as {
+    code?: unknown;
+    message?: unknown;
+    constraint?: unknown;
+    table?: unknown;
+    column?: unknown;
+  };
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   const constraint = str(e.constraint);
   const table = str(e.table);
@@ -47,7 +53,11 @@ export function describeQueryError(error: unknown, query: string, parameters?: u
     table,
     column,
     query: truncateQuery(query),
-    parameter_count: Array.isArray(parameters) ? parameters.length : parameters && typeof parameters === 'object' ? Object.keys(parameters).length : 0,
+    parameter_count: Array.isArray(parameters)
+      ? parameters.length
+      : parameters && typeof parameters === 'object'
+        ? Object.keys(parameters).length
+        : 0,
   };
 }
 
@@ -68,7 +78,10 @@ export class TypeOrmLogger implements TypeOrmLoggerInterface {
   }
 
   logQuerySlow(time: number, query: string, parameters?: unknown[]): void {
-    this.logger.warn({ duration_ms: time, query: truncateQuery(query), parameter_count: parameters?.length ?? 0 }, 'slow query');
+    this.logger.warn(
+      { duration_ms: time, query: truncateQuery(query), parameter_count: parameters?.length ?? 0 },
+      'slow query',
+    );
   }
 
   logSchemaBuild(message: string): void {

@@ -10,7 +10,11 @@ import { REDIS } from '../redis/redis.module.js';
 
 class HealthDto {
   @ApiProperty({ example: 'ok' }) status: string;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { postgres: 'ok', redis: 'ok' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { postgres: 'ok', redis: 'ok' },
+  })
   checks?: Record<string, string>;
 }
 
@@ -18,7 +22,12 @@ class HealthDto {
 async function within<T>(ms: number, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -58,7 +67,11 @@ export class HealthController {
     ]);
     const down = Object.keys(checks).filter((k) => checks[k] !== 'ok');
     if (down.length) {
-      throw new AppError(ErrorCode.DEPENDENCY_UNAVAILABLE, `Not ready: ${down.sort().join(' and ')} unavailable`, { checks, unavailable: down });
+      throw new AppError(
+        ErrorCode.DEPENDENCY_UNAVAILABLE,
+        `Not ready: ${down.sort().join(' and ')} unavailable`,
+        { checks, unavailable: down },
+      );
     }
     return { status: 'ok', checks };
   }

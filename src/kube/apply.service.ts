@@ -33,7 +33,12 @@ export const FIELD_MANAGER = 'berth';
 /** Fields the API server changes on its own; ignored when deciding "unchanged". */
 function comparable(o: KubeObject): string {
   const { metadata, status: _status, ...rest } = o;
-  const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...meta } = metadata as Record<string, unknown>;
+  const {
+    resourceVersion: _rv,
+    managedFields: _mf,
+    generation: _g,
+    ...meta
+  } = metadata as Record<string, unknown>;
   return JSON.stringify({ ...rest, metadata: meta });
 }
 
@@ -46,23 +51,42 @@ export function parseManifest(manifest: string): unknown[] {
       const parsed = JSON.parse(text) as unknown;
       docs = Array.isArray(parsed) ? parsed : [parsed];
     } catch (e) {
-      throw AppError.validation([{ field: 'manifest', errors: [`manifest is not valid JSON: ${(e as Error).message}`] }]);
+      throw AppError.validation([
+        { field: 'manifest', errors: [`manifest is not valid JSON: ${(e as Error).message}`] },
+      ]);
     }
   } else {
     const parsed = parseAllDocuments(text);
     const list = Array.isArray(parsed) ? parsed : [parsed];
     const bad = list.find((d) => d.errors.length);
-    if (bad) throw AppError.validation([{ field: 'manifest', errors: [`manifest is not valid YAML: ${bad.errors[0].message.split('\n')[0]}`] }]);
-    docs = list.map((d) => d.toJS({ maxAliasCount: 50 }) as unknown).filter((d) => d !== null && d !== undefined);
+    if (bad)
+      throw AppError.validation([
+        {
+          field: 'manifest',
+          errors: [`manifest is not valid YAML: ${bad.errors[0].message.split('\n')[0]}`],
+        },
+      ]);
+    docs = list
+      .map((d) => d.toJS({ maxAliasCount: 50 }) as unknown)
+      .filter((d) => d !== null && d !== undefined);
   }
   const flat = docs.flatMap((d) => (isList(d) ? (d.items as unknown[]) : [d]));
   if (!flat.length) throw AppError.validation([{ field: 'manifest', errors: ['manifest holds no object'] }]);
-  if (flat.length > MAX_OBJECTS) throw AppError.validation([{ field: 'manifest', errors: [`manifest holds more than ${MAX_OBJECTS} objects`] }]);
+  if (flat.length > MAX_OBJECTS)
+    throw AppError.validation([
+      { field: 'manifest', errors: [`manifest holds more than ${MAX_OBJECTS} objects`] },
+    ]);
   return flat;
 }
 
 function isList(d: unknown): d is { items: unknown[] } {
-  return typeof d === 'object' && d !== null && typeof (d as { kind?: unknown }).kind === 'string' && (d as { kind: string }).kind.endsWith('List') && Array.isArray((d as { items?: unknown }).items);
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    typeof (d as { kind?: unknown }).kind === 'string' &&
+    (d as { kind: string }).kind.endsWith('List') &&
+    Array.isArray((d as { items?: unknown }).items)
+  );
 }
 
 /**
@@ -74,7 +98,11 @@ function isList(d: unknown): d is { items: unknown[] } {
 export class ApplyService {
   constructor(private readonly clients: ClusterClients) {}
 
-  async apply(clusterId: string, manifest: string, opts: { dry_run?: boolean; force_conflicts?: boolean; namespace?: string }): Promise<ApplySummary> {
+  async apply(
+    clusterId: string,
+    manifest: string,
+    opts: { dry_run?: boolean; force_conflicts?: boolean; namespace?: string },
+  ): Promise<ApplySummary> {
     const objects = parseManifest(manifest);
     const client = await this.clients.client(clusterId);
     const results: ApplyResult[] = [];
@@ -95,7 +123,9 @@ export class ApplyService {
           throw new AppError(ErrorCode.UNPROCESSABLE, 'object needs apiVersion, kind and metadata.name');
         }
         const resource = await client.discovery.forKind(result.api_version, result.kind);
-        const namespace = resource.namespaced ? (o.metadata?.namespace ?? opts.namespace ?? 'default') : undefined;
+        const namespace = resource.namespaced
+          ? (o.metadata?.namespace ?? opts.namespace ?? 'default')
+          : undefined;
         result.namespace = namespace ?? null;
         const path = resourcePath(resource, namespace, result.name);
         const before = await client.request('GET', path);
@@ -104,10 +134,18 @@ export class ApplyService {
         const after = await client.json<KubeObject>('PATCH', path, {
           contentType: 'application/apply-patch+yaml',
           body: JSON.stringify(body),
-          query: { fieldManager: FIELD_MANAGER, force: opts.force_conflicts || undefined, dryRun: opts.dry_run ? 'All' : undefined },
+          query: {
+            fieldManager: FIELD_MANAGER,
+            force: opts.force_conflicts || undefined,
+            dryRun: opts.dry_run ? 'All' : undefined,
+          },
         });
         if (before.status === 404) result.action = 'created';
-        else result.action = comparable(JSON.parse(before.body.toString('utf8')) as KubeObject) === comparable(after) ? 'unchanged' : 'configured';
+        else
+          result.action =
+            comparable(JSON.parse(before.body.toString('utf8')) as KubeObject) === comparable(after)
+              ? 'unchanged'
+              : 'configured';
       } catch (e) {
         const err = e instanceof AppError ? e : new AppError(ErrorCode.INTERNAL, (e as Error).message);
         if (err.code === ErrorCode.CLUSTER_UNREACHABLE || err.code === ErrorCode.UPSTREAM_TIMEOUT) throw err;
@@ -124,7 +162,11 @@ export class ApplyService {
       failed: count('failed'),
     };
     if (summary.failed === results.length) {
-      throw new AppError(ErrorCode.APPLY_FAILED, `No object could be applied (${results.length} failed)`, summary as unknown as Record<string, unknown>);
+      throw new AppError(
+        ErrorCode.APPLY_FAILED,
+        `No object could be applied (${results.length} failed)`,
+        summary as unknown as Record<string, unknown>,
+      );
     }
     return summary;
   }

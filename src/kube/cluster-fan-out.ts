@@ -15,7 +15,9 @@ export interface ClusterFailure {
 }
 
 /** One cluster's part of a fan-out: its value, or how it failed. */
-export type FanOutResult<T> = { cluster: ClusterRecord; latency_ms: number } & ({ value: T } | ClusterFailure);
+export type FanOutResult<T> = { cluster: ClusterRecord; latency_ms: number } & (
+  { value: T } | ClusterFailure
+);
 
 /** Maps a cluster's error to a status. Programming errors are not a cluster's fault: they are rethrown. */
 export function classifyClusterError(e: unknown): ClusterFailure {
@@ -62,35 +64,54 @@ export class ClusterFanOut {
     fn: (client: KubeClient, cluster: ClusterRecord, position: number, signal: AbortSignal) => Promise<T>,
   ): Promise<FanOutResult<T>[]> {
     const targets = await this.clients.targets(ids);
-    return mapLimit(targets, this.config.kube.fanout_concurrency, async ({ cluster, client, error }, position): Promise<FanOutResult<T>> => {
-      if (!client) return { cluster, latency_ms: 0, ...classifyClusterError(error) };
-      const started = performance.now();
-      const latency = () => Math.round(performance.now() - started);
-      // Aborted once this cluster's part is over (answered, failed or past its deadline): calls it
-      // left behind (a stream being read, a request in flight) are released, not left to run on.
-      const done = new AbortController();
-      try {
-        return { cluster, latency_ms: latency(), value: await this.withDeadline(fn(client, cluster, position, done.signal), timeoutMs, cluster.name) };
-      } catch (e) {
-        return { cluster, latency_ms: latency(), ...classifyClusterError(e) };
-      } finally {
-        done.abort();
-      }
-    });
+    return mapLimit(
+      targets,
+      this.config.kube.fanout_concurrency,
+      async ({ cluster, client, error }, position): Promise<FanOutResult<T>> => {
+        if (!client) return { cluster, latency_ms: 0, ...classifyClusterError(error) };
+        const started = performance.now();
+        const latency = () => Math.round(performance.now() - started);
+        // Aborted once this cluster's part is over (answered, failed or past its deadline): calls it
+        // left behind (a stream being read, a request in flight) are released, not left to run on.
+        const done = new AbortController();
+        try {
+          return {
+            cluster,
+            latency_ms: latency(),
+            value: await this.withDeadline(
+              fn(client, cluster, position, done.signal),
+              timeoutMs,
+              cluster.name,
+            ),
+          };
+        } catch (e) {
+          return { cluster, latency_ms: latency(), ...classifyClusterError(e) };
+        } finally {
+          done.abort();
+        }
+      },
+    );
   }
 
   /**
    * Rejects with a timeout when `work` takes longer than `ms` (the work itself is bounded by its
    * client's timeout); `abandon` is aborted then, so the work's calls are released.
    */
-  async withDeadline<T>(work: Promise<T>, ms: number, clusterName: string, abandon?: AbortController): Promise<T> {
+  async withDeadline<T>(
+    work: Promise<T>,
+    ms: number,
+    clusterName: string,
+    abandon?: AbortController,
+  ): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     // The work's own failure after the deadline has nobody to report to.
     work.catch(() => undefined);
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         abandon?.abort();
-        reject(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${clusterName} did not answer within ${ms} ms`));
+        reject(
+          new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${clusterName} did not answer within ${ms} ms`),
+        );
       }, ms);
     });
     try {

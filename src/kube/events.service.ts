@@ -24,7 +24,12 @@ const CHUNK = 500;
 
 /** When an event last happened, whichever API wrote it. */
 export function eventTime(e: KubeEvent): number {
-  const t = e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp;
+  const t =
+    e.series?.lastObservedTime ??
+    e.lastTimestamp ??
+    e.eventTime ??
+    e.firstTimestamp ??
+    e.metadata.creationTimestamp;
   return t ? Date.parse(t) : 0;
 }
 
@@ -45,7 +50,9 @@ export class EventsService {
       q.involved_uid && `involvedObject.uid=${q.involved_uid}`,
       q.type && `type=${q.type}`,
     ].filter(Boolean);
-    const path = q.namespace ? `/api/v1/namespaces/${encodeURIComponent(q.namespace)}/events` : '/api/v1/events';
+    const path = q.namespace
+      ? `/api/v1/namespaces/${encodeURIComponent(q.namespace)}/events`
+      : '/api/v1/events';
     const all: KubeEvent[] = [];
     let cont: string | undefined;
     do {

@@ -17,10 +17,15 @@ export type FleetResourceStatus = FleetStatus | 'unknown_type' | 'invalid';
  */
 export function checkResourceUse(resource: ApiResource, verb: string, namespace?: string): void {
   if (!resource.verbs.includes(verb)) {
-    throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, `${resource.name} does not support "${verb}"`, { resource: resource.name, verbs: resource.verbs });
+    throw new AppError(ErrorCode.METHOD_NOT_ALLOWED, `${resource.name} does not support "${verb}"`, {
+      resource: resource.name,
+      verbs: resource.verbs,
+    });
   }
   if (namespace && !resource.namespaced) {
-    throw AppError.validation([{ field: 'namespace', errors: [`${resource.name} is cluster-scoped; drop namespace`] }]);
+    throw AppError.validation([
+      { field: 'namespace', errors: [`${resource.name} is cluster-scoped; drop namespace`] },
+    ]);
   }
 }
 
@@ -76,10 +81,16 @@ export class FleetResourceCheck {
   settle(rows: { cluster_id: string; status: FleetResourceStatus }[]): void {
     if (rows.some((r) => r.status === 'ok')) return;
     if (!this.accepted.size && this.refused.size) {
-      const ordered = rows.map((r) => this.refused.get(r.cluster_id)).filter((e): e is AppError => Boolean(e));
+      const ordered = rows
+        .map((r) => this.refused.get(r.cluster_id))
+        .filter((e): e is AppError => Boolean(e));
       const misuse = ordered.find((e) => e.code !== ErrorCode.RESOURCE_TYPE_UNKNOWN);
       if (misuse) throw misuse;
-      throw new AppError(ErrorCode.RESOURCE_TYPE_UNKNOWN, `No selected cluster serves a resource type "${this.name}"`, { resource: this.name, clusters: rows });
+      throw new AppError(
+        ErrorCode.RESOURCE_TYPE_UNKNOWN,
+        `No selected cluster serves a resource type "${this.name}"`,
+        { resource: this.name, clusters: rows },
+      );
     }
     // Some cluster accepted the request and then failed: the error says how the accepting ones failed.
     try {
@@ -91,4 +102,7 @@ export class FleetResourceCheck {
   }
 }
 
-const isRefusal = (code: ErrorCode) => code === ErrorCode.RESOURCE_TYPE_UNKNOWN || code === ErrorCode.METHOD_NOT_ALLOWED || code === ErrorCode.VALIDATION_FAILED;
+const isRefusal = (code: ErrorCode) =>
+  code === ErrorCode.RESOURCE_TYPE_UNKNOWN ||
+  code === ErrorCode.METHOD_NOT_ALLOWED ||
+  code === ErrorCode.VALIDATION_FAILED;

@@ -4,7 +4,13 @@ import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import type { AuthUser } from '../auth/role.js';
 import { ApiKubeParam, KubeParam } from '../common/params.js';
 import { ApiErrors, ApiPageEnvelope } from '../common/swagger.js';
-import { FleetClusterResultDto, FleetItemDto, FleetQueryDto, FleetSummaryItemDto, FleetSummaryQueryDto } from './dto/actions.dto.js';
+import {
+  FleetClusterResultDto,
+  FleetItemDto,
+  FleetQueryDto,
+  FleetSummaryItemDto,
+  FleetSummaryQueryDto,
+} from './dto/actions.dto.js';
 import { FleetService } from './fleet.service.js';
 
 const ids = (s?: string) => (s ? s.split(',') : undefined);
@@ -31,7 +37,11 @@ export class FleetController {
     description: 'Outcome per cluster',
   })
   @ApiErrors(400, 403, 404, 405, 502, 503, 504)
-  resources(@CurrentUser() user: AuthUser, @KubeParam('resource', 'resource') resource: string, @Query() q: FleetQueryDto) {
+  resources(
+    @CurrentUser() user: AuthUser,
+    @KubeParam('resource', 'resource') resource: string,
+    @Query() q: FleetQueryDto,
+  ) {
     return this.fleet.resources(user, resource, { ...q, clusters: ids(q.clusters) });
   }
 

@@ -61,7 +61,6 @@ export interface FleetSummaryItem {
   error: { code: number; message: string } | null;
 }
 
-
 /** Lists and summaries across clusters, on top of ClusterFanOut (bounded, deadline per cluster, partial success). */
 @Injectable()
 export class FleetService {
@@ -70,7 +69,11 @@ export class FleetService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async resources(user: AuthUser, name: string, q: FleetQuery & { show_secret_values?: boolean }): Promise<StreamableFile> {
+  async resources(
+    user: AuthUser,
+    name: string,
+    q: FleetQuery & { show_secret_values?: boolean },
+  ): Promise<StreamableFile> {
     if (q.show_secret_values && !roleAllows(user.role, Role.ADMIN)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'Only admins may see Secret values (show_secret_values)');
     }
@@ -78,13 +81,22 @@ export class FleetService {
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
     // Item boundaries are found while the bytes stream in, so slicing costs no extra pass afterwards.
     const readPrefix = async (client: KubeClient, path: string, limit: number, signal: AbortSignal) => {
-      const list = await openList(await client.stream(path, { query: { ...selectors, limit }, timeoutMs: timeout, signal }), limit, { slices: true, timeoutMs: timeout });
+      const list = await openList(
+        await client.stream(path, { query: { ...selectors, limit }, timeoutMs: timeout, signal }),
+        limit,
+        { slices: true, timeoutMs: timeout },
+      );
       // Abandoned (deadline passed, the cluster's part failed): the stream being read is released.
       const release = () => list.close();
       signal.addEventListener('abort', release, { once: true });
       try {
         const raw = await readItems(list);
-        return { raw, items: list.slices().map(([a, b]) => raw.subarray(a, b)), count: list.count(), more: Boolean(list.metadata().continue) };
+        return {
+          raw,
+          items: list.slices().map(([a, b]) => raw.subarray(a, b)),
+          count: list.count(),
+          more: Boolean(list.metadata().continue),
+        };
       } finally {
         signal.removeEventListener('abort', release);
         list.close();
@@ -94,38 +106,73 @@ export class FleetService {
     // says it (remainingItemCount); with selectors Kubernetes cannot, so the items are read right away.
     // Each cluster's discovery judges the request first; a cluster that refuses it is asked for nothing.
     const check = new FleetResourceCheck(name, q.namespace);
-    const outcomes = await this.fanOut.run(q.clusters, timeout, async (client, _cluster, position, signal): Promise<ClusterShare> => {
-      const resource = await check.resolve(client, signal);
-      const path = resourcePath(resource, q.namespace);
-      const kind = { apiVersion: apiVersionOf(resource), kind: resource.kind, redact: resource.group === '' && resource.name === 'secrets' && !q.show_secret_values };
-      if (!q.label_selector && !q.field_selector) {
-        // On page 1 the first cluster's items always lead the page: read them alongside its count.
-        const early = q.page === 1 && position === 0 ? readPrefix(client, path, Math.min(q.page_size, q.max_per_cluster), signal) : undefined;
-        early?.catch(() => undefined);
-        const head = await client.json<KubeList>('GET', path, { accept: METADATA_ONLY, query: { limit: 1 }, timeoutMs: timeout, signal });
-        const remaining = head.metadata.remainingItemCount;
-        if (!head.metadata.continue || typeof remaining === 'number') {
-          const total = itemsOf(head).length + (remaining ?? 0);
-          const count = Math.min(total, q.max_per_cluster);
-          return { client, path, ...kind, count, truncated: total > q.max_per_cluster, items: early ? (await early).items : undefined };
+    const outcomes = await this.fanOut.run(
+      q.clusters,
+      timeout,
+      async (client, _cluster, position, signal): Promise<ClusterShare> => {
+        const resource = await check.resolve(client, signal);
+        const path = resourcePath(resource, q.namespace);
+        const kind = {
+          apiVersion: apiVersionOf(resource),
+          kind: resource.kind,
+          redact: resource.group === '' && resource.name === 'secrets' && !q.show_secret_values,
+        };
+        if (!q.label_selector && !q.field_selector) {
+          // On page 1 the first cluster's items always lead the page: read them alongside its count.
+          const early =
+            q.page === 1 && position === 0
+              ? readPrefix(client, path, Math.min(q.page_size, q.max_per_cluster), signal)
+              : undefined;
+          early?.catch(() => undefined);
+          const head = await client.json<KubeList>('GET', path, {
+            accept: METADATA_ONLY,
+            query: { limit: 1 },
+            timeoutMs: timeout,
+            signal,
+          });
+          const remaining = head.metadata.remainingItemCount;
+          if (!head.metadata.continue || typeof remaining === 'number') {
+            const total = itemsOf(head).length + (remaining ?? 0);
+            const count = Math.min(total, q.max_per_cluster);
+            return {
+              client,
+              path,
+              ...kind,
+              count,
+              truncated: total > q.max_per_cluster,
+              items: early ? (await early).items : undefined,
+            };
+          }
         }
-      }
-      const read = await readPrefix(client, path, q.max_per_cluster, signal);
-      return { client, path, ...kind, count: read.count, truncated: read.more, items: read.items };
-    });
+        const read = await readPrefix(client, path, q.max_per_cluster, signal);
+        return { client, path, ...kind, count: read.count, truncated: read.more, items: read.items };
+      },
+    );
     const summary: FleetClusterResult[] = [];
     const answered: (FleetClusterResult & { prefix: Buffer; value: ClusterShare })[] = [];
     for (const o of outcomes) {
       const base = { cluster_id: o.cluster.id, cluster_name: o.cluster.name, latency_ms: o.latency_ms };
       if ('value' in o) {
-        const row: FleetClusterResult = { ...base, status: 'ok', count: o.value.count, truncated: o.value.truncated, error: null };
+        const row: FleetClusterResult = {
+          ...base,
+          status: 'ok',
+          count: o.value.count,
+          truncated: o.value.truncated,
+          error: null,
+        };
         summary.push(row);
         const prefix = Buffer.from(
           `{"cluster_id":${JSON.stringify(o.cluster.id)},"cluster_name":${JSON.stringify(o.cluster.name)},"api_version":${JSON.stringify(o.value.apiVersion)},"kind":${JSON.stringify(o.value.kind)},"object":`,
         );
         answered.push(Object.assign(row, { prefix, value: o.value }));
       } else {
-        summary.push({ ...base, status: check.status(o.cluster.id, o.status), count: 0, truncated: false, error: o.error });
+        summary.push({
+          ...base,
+          status: check.status(o.cluster.id, o.status),
+          count: 0,
+          truncated: false,
+          error: o.error,
+        });
       }
     }
     check.settle(summary);
@@ -148,7 +195,12 @@ export class FleetService {
         const started = performance.now();
         const done = new AbortController();
         try {
-          const read = await this.fanOut.withDeadline(readPrefix(a.value.client, a.value.path, hi - at, done.signal), timeout, a.cluster_name, done);
+          const read = await this.fanOut.withDeadline(
+            readPrefix(a.value.client, a.value.path, hi - at, done.signal),
+            timeout,
+            a.cluster_name,
+            done,
+          );
           a.value.items = read.items;
           // Only a list that ended early says the cluster has fewer objects than phase 1 counted.
           if (!read.more) a.count = Math.min(a.count, read.count);
@@ -163,13 +215,20 @@ export class FleetService {
     }
     const total = answered.reduce((n, a) => n + a.count, 0);
     const { data: _none, ...meta } = page([], total, q.page, q.page_size);
-    const clusters = summary.map(({ prefix: _p, value: _v, ...row }: FleetClusterResult & { prefix?: unknown; value?: unknown }) => row);
-    const parts: Buffer[] = [Buffer.from(`{"code":0,"message":"ok","data":{${JSON.stringify({ ...meta, clusters }).slice(1, -1)},"data":[`)];
+    const clusters = summary.map(
+      ({ prefix: _p, value: _v, ...row }: FleetClusterResult & { prefix?: unknown; value?: unknown }) => row,
+    );
+    const parts: Buffer[] = [
+      Buffer.from(
+        `{"code":0,"message":"ok","data":{${JSON.stringify({ ...meta, clusters }).slice(1, -1)},"data":[`,
+      ),
+    ];
     let first = true;
     for (const { a, at, lo, hi } of windows()) {
       if (lo >= hi) continue;
       for (let item of a.value.items!.slice(lo - at, hi - at)) {
-        if (a.value.redact) item = Buffer.from(JSON.stringify(redactSecret(JSON.parse(item.toString('utf8')) as KubeObject)));
+        if (a.value.redact)
+          item = Buffer.from(JSON.stringify(redactSecret(JSON.parse(item.toString('utf8')) as KubeObject)));
         if (!first) parts.push(COMMA);
         parts.push(a.prefix, item, CLOSE);
         first = false;
@@ -179,28 +238,55 @@ export class FleetService {
     return new StreamableFile(Buffer.concat(parts), { type: 'application/json; charset=utf-8' });
   }
 
-  async summary(q: { clusters?: string[]; page: number; page_size: number; timeout_ms?: number }): Promise<Page<FleetSummaryItem>> {
-    const outcomes = await this.fanOut.run(q.clusters, q.timeout_ms ?? this.config.kube.timeout_ms, async (client) => {
-      const [version, nodes, pods] = await Promise.all([
-        client.json<{ gitVersion: string }>('GET', '/version'),
-        client.json<KubeList<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>>('GET', '/api/v1/nodes'),
-        client.json<KubeList>('GET', '/api/v1/pods', { query: { limit: 1 }, accept: METADATA_ONLY }),
-      ]);
-      const ready = itemsOf(nodes).filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-      return {
-        version: version.gitVersion,
-        nodes: { total: itemsOf(nodes).length, ready },
-        pods: { total: itemsOf(pods).length + (pods.metadata.remainingItemCount ?? 0) },
-      };
-    });
+  async summary(q: {
+    clusters?: string[];
+    page: number;
+    page_size: number;
+    timeout_ms?: number;
+  }): Promise<Page<FleetSummaryItem>> {
+    const outcomes = await this.fanOut.run(
+      q.clusters,
+      q.timeout_ms ?? this.config.kube.timeout_ms,
+      async (client) => {
+        const [version, nodes, pods] = await Promise.all([
+          client.json<{ gitVersion: string }>('GET', '/version'),
+          client.json<
+            KubeList<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>
+          >('GET', '/api/v1/nodes'),
+          client.json<KubeList>('GET', '/api/v1/pods', { query: { limit: 1 }, accept: METADATA_ONLY }),
+        ]);
+        const ready = itemsOf(nodes).filter((n) =>
+          n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        ).length;
+        return {
+          version: version.gitVersion,
+          nodes: { total: itemsOf(nodes).length, ready },
+          pods: { total: itemsOf(pods).length + (pods.metadata.remainingItemCount ?? 0) },
+        };
+      },
+    );
     const items: FleetSummaryItem[] = outcomes.map((o) =>
       'value' in o
-        ? { cluster_id: o.cluster.id, cluster_name: o.cluster.name, status: 'ok', latency_ms: o.latency_ms, ...o.value, error: null }
-        : { cluster_id: o.cluster.id, cluster_name: o.cluster.name, status: o.status, latency_ms: o.latency_ms, version: o.cluster.version, nodes: null, pods: null, error: o.error },
+        ? {
+            cluster_id: o.cluster.id,
+            cluster_name: o.cluster.name,
+            status: 'ok',
+            latency_ms: o.latency_ms,
+            ...o.value,
+            error: null,
+          }
+        : {
+            cluster_id: o.cluster.id,
+            cluster_name: o.cluster.name,
+            status: o.status,
+            latency_ms: o.latency_ms,
+            version: o.cluster.version,
+            nodes: null,
+            pods: null,
+            error: o.error,
+          },
     );
     const offset = (q.page - 1) * q.page_size;
     return page(items.slice(offset, offset + q.page_size), items.length, q.page, q.page_size);
   }
-
-
 }

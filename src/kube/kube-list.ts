@@ -25,20 +25,28 @@ export interface KubeObject {
 /** Kubernetes sends `items: null` for an empty metadata-only list. */
 export const itemsOf = <T>(list: KubeList<T>): T[] => list.items ?? [];
 
-export const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json';
+export const METADATA_ONLY =
+  'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json';
 
 const REDACTED = '<redacted>';
 
 /** Blanks the values of a Secret (data, stringData, and the last-applied annotation that copies them). */
 export function redactSecret<T extends KubeObject>(o: T): T {
-  const out = { ...o, metadata: { ...o.metadata } } as T & { data?: Record<string, string>; stringData?: Record<string, string> };
+  const out = { ...o, metadata: { ...o.metadata } } as T & {
+    data?: Record<string, string>;
+    stringData?: Record<string, string>;
+  };
   for (const field of ['data', 'stringData'] as const) {
     const values = out[field];
-    if (values && typeof values === 'object') out[field] = Object.fromEntries(Object.keys(values).map((k) => [k, REDACTED]));
+    if (values && typeof values === 'object')
+      out[field] = Object.fromEntries(Object.keys(values).map((k) => [k, REDACTED]));
   }
   const annotations = out.metadata.annotations;
   if (annotations?.['kubectl.kubernetes.io/last-applied-configuration']) {
-    out.metadata.annotations = { ...annotations, 'kubectl.kubernetes.io/last-applied-configuration': REDACTED };
+    out.metadata.annotations = {
+      ...annotations,
+      'kubectl.kubernetes.io/last-applied-configuration': REDACTED,
+    };
   }
   return out;
 }

@@ -14,7 +14,16 @@ import { WorkloadsService } from './workloads.service.js';
 /** Live reads and writes, straight to each cluster's API server. */
 @Module({
   controllers: [ResourcesController, WorkloadsController, FleetController],
-  providers: [ClusterFanOut, ResourcesService, WorkloadsService, LogsService, EventsService, ApplyService, ResourceMetricsService, FleetService],
+  providers: [
+    ClusterFanOut,
+    ResourcesService,
+    WorkloadsService,
+    LogsService,
+    EventsService,
+    ApplyService,
+    ResourceMetricsService,
+    FleetService,
+  ],
   exports: [ResourcesService, WorkloadsService, FleetService, ClusterFanOut],
 })
 export class KubeModule {}

@@ -20,7 +20,13 @@ const items = [{ metadata: { name: 'a' } }, { metadata: { name: 'b', annotations
 
 describe('openList', () => {
   it('passes the items through and reads metadata written before them (typed lists)', async () => {
-    const text = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { continue: 'c1', remainingItemCount: 9 }, items }) + '\n';
+    const text =
+      JSON.stringify({
+        kind: 'PodList',
+        apiVersion: 'v1',
+        metadata: { continue: 'c1', remainingItemCount: 9 },
+        items,
+      }) + '\n';
     const list = await openList(upstream(text), 2);
     expect(JSON.parse((await readItems(list)).toString())).toEqual(items);
     expect(list.count()).toBe(2);
@@ -36,16 +42,34 @@ describe('openList', () => {
   });
 
   it('counts a last page (no continue) by scanning, and trusts a full typed page', async () => {
-    const last = await openList(upstream(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items })), 500);
+    const last = await openList(
+      upstream(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items })),
+      500,
+    );
     await readItems(last);
     expect(last.count()).toBe(2);
-    const full = await openList(upstream(JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { continue: 'x', remainingItemCount: 1 }, items })), 2);
+    const full = await openList(
+      upstream(
+        JSON.stringify({
+          kind: 'PodList',
+          apiVersion: 'v1',
+          metadata: { continue: 'x', remainingItemCount: 1 },
+          items,
+        }),
+      ),
+      2,
+    );
     expect(JSON.parse((await readItems(full)).toString())).toEqual(items);
     expect(full.count()).toBe(2);
   });
 
   it('finds item boundaries while the items stream, whatever the chunking', async () => {
-    const text = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { continue: 'x', remainingItemCount: 4 }, items });
+    const text = JSON.stringify({
+      kind: 'PodList',
+      apiVersion: 'v1',
+      metadata: { continue: 'x', remainingItemCount: 4 },
+      items,
+    });
     for (const chunk of [1, 3, 7, 64]) {
       const list = await openList(upstream(text, chunk), 2, { slices: true });
       const raw = await readItems(list);
@@ -54,13 +78,23 @@ describe('openList', () => {
   });
 
   it('turns "items": null into an empty array', async () => {
-    const list = await openList(upstream('{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"5"},"items":null}'), 10);
+    const list = await openList(
+      upstream(
+        '{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"5"},"items":null}',
+      ),
+      10,
+    );
     expect((await readItems(list)).toString()).toBe('[]');
     expect(list.count()).toBe(0);
   });
 
   it('releases the upstream answer when the reader stops early or the list is unreadable', async () => {
-    const big = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: Array.from({ length: 200 }, (_, i) => ({ metadata: { name: `p${i}` } })) });
+    const big = JSON.stringify({
+      kind: 'PodList',
+      apiVersion: 'v1',
+      metadata: {},
+      items: Array.from({ length: 200 }, (_, i) => ({ metadata: { name: `p${i}` } })),
+    });
     const res = upstream(big, 64);
     const list = await openList(res, 200);
     for await (const _ of list.items) break;
@@ -86,7 +120,9 @@ describe('openList', () => {
   it('an API server that sends a head and stalls before the items times out and is released', async () => {
     const stalled = new PassThrough();
     stalled.write('{"kind":"PodList","apiVersion":"v1","metadata":{}');
-    await expect(openList(stalled as unknown as IncomingMessage, 1, { timeoutMs: 50 })).rejects.toMatchObject({ code: 50400 });
+    await expect(openList(stalled as unknown as IncomingMessage, 1, { timeoutMs: 50 })).rejects.toMatchObject(
+      { code: 50400 },
+    );
     expect(stalled.destroyed).toBe(true);
   });
 });

@@ -66,9 +66,16 @@ function readHead(res: IncomingMessage, timeoutMs: number): Promise<{ buf: Buffe
     // An API server that sends the answer's head and then stalls must not hold the connection forever.
     const timer = setTimeout(() => {
       res.destroy();
-      done(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `The API server did not send the list within ${timeoutMs} ms`, { timeout_ms: timeoutMs }));
+      done(
+        new AppError(
+          ErrorCode.UPSTREAM_TIMEOUT,
+          `The API server did not send the list within ${timeoutMs} ms`,
+          { timeout_ms: timeoutMs },
+        ),
+      );
     }, timeoutMs);
-    const onClose = () => done(new AppError(ErrorCode.CLUSTER_UNREACHABLE, 'The list stream broke: the connection closed'));
+    const onClose = () =>
+      done(new AppError(ErrorCode.CLUSTER_UNREACHABLE, 'The list stream broke: the connection closed'));
     const onData = (c: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, c]) : c;
       const at = buf.indexOf(ITEMS);
@@ -82,7 +89,8 @@ function readHead(res: IncomingMessage, timeoutMs: number): Promise<{ buf: Buffe
       }
     };
     const onEnd = () => done(null, buf.indexOf(ITEMS));
-    const onError = (e: Error) => done(new AppError(ErrorCode.CLUSTER_UNREACHABLE, `The list stream broke: ${e.message}`));
+    const onError = (e: Error) =>
+      done(new AppError(ErrorCode.CLUSTER_UNREACHABLE, `The list stream broke: ${e.message}`));
     res.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
     if (res.destroyed) onClose();
   });
@@ -104,7 +112,11 @@ function parseFragment(text: string, part: 'head' | 'tail'): Partial<KubeList> {
  * on the way), and only the small rest of the list object (kind, apiVersion, metadata) is parsed — so
  * a list passes through Berth without being parsed or re-serialized.
  */
-export async function openList(res: IncomingMessage, limit: number, opts: { slices?: boolean; timeoutMs?: number } = {}): Promise<OpenList> {
+export async function openList(
+  res: IncomingMessage,
+  limit: number,
+  opts: { slices?: boolean; timeoutMs?: number } = {},
+): Promise<OpenList> {
   const { buf, at } = await readHead(res, opts.timeoutMs ?? HEAD_TIMEOUT_MS);
   let head: Partial<KubeList>;
   try {
@@ -120,7 +132,11 @@ export async function openList(res: IncomingMessage, limit: number, opts: { slic
   const scanner = new JsonArrayScanner();
   // A typed list that says what is left after it is a full page: no need to count its items. Lists of
   // custom resources (metadata after the items), last pages and selector queries are counted as they pass.
-  const full = !opts.slices && head.metadata !== undefined && Boolean(meta.continue) && typeof meta.remainingItemCount === 'number';
+  const full =
+    !opts.slices &&
+    head.metadata !== undefined &&
+    Boolean(meta.continue) &&
+    typeof meta.remainingItemCount === 'number';
   const bounds: [number, number][] = [];
   let base = 0; // offset of the chunk being scanned within the items bytes
   let open = 0;
@@ -186,7 +202,8 @@ export async function openList(res: IncomingMessage, limit: number, opts: { slic
     }
     let end = pending.length;
     while (end > 0 && isSpace(pending[end - 1])) end--;
-    if (pending[end - 1] !== 0x7d) throw new AppError(ErrorCode.CLUSTER_API_ERROR, 'The API server’s list ended early');
+    if (pending[end - 1] !== 0x7d)
+      throw new AppError(ErrorCode.CLUSTER_API_ERROR, 'The API server’s list ended early');
     end--;
     while (end > 0 && isSpace(pending[end - 1])) end--;
     yield pending.subarray(0, end);
@@ -197,7 +214,13 @@ export async function openList(res: IncomingMessage, limit: number, opts: { slic
   const close = () => {
     if (!res.complete) res.destroy();
   };
-  return { items: items(), count: () => (full ? limit : scanner.count), slices: () => bounds, metadata: () => meta, close };
+  return {
+    items: items(),
+    count: () => (full ? limit : scanner.count),
+    slices: () => bounds,
+    metadata: () => meta,
+    close,
+  };
 }
 
 /** Reads an opened list's items completely (for fan-out, which merges several lists). */

@@ -45,7 +45,10 @@ export class LogsService {
 
   async read(clusterId: string, namespace: string, pod: string, o: LogOptions): Promise<LogLines> {
     const client = await this.clients.client(clusterId);
-    const res = await client.request('GET', this.path(namespace, pod), { accept: 'text/plain, */*', query: this.query(o, false) });
+    const res = await client.request('GET', this.path(namespace, pod), {
+      accept: 'text/plain, */*',
+      query: this.query(o, false),
+    });
     if (res.status >= 400) throw client.statusError(res);
     const text = res.body.toString('utf8');
     const lines = text.split('\n');
@@ -55,8 +58,18 @@ export class LogsService {
   }
 
   /** A live stream (follow): the caller pipes it to the client; `signal` (the client leaving) destroys it. */
-  async follow(clusterId: string, namespace: string, pod: string, o: LogOptions, signal?: AbortSignal): Promise<IncomingMessage> {
+  async follow(
+    clusterId: string,
+    namespace: string,
+    pod: string,
+    o: LogOptions,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
     const client = await this.clients.client(clusterId);
-    return client.stream(this.path(namespace, pod), { accept: 'text/plain, */*', query: this.query(o, true), signal });
+    return client.stream(this.path(namespace, pod), {
+      accept: 'text/plain, */*',
+      query: this.query(o, true),
+      signal,
+    });
   }
 }

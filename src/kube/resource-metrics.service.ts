@@ -35,7 +35,12 @@ export interface ResourceMetricsDto {
   containers?: ({ name: string } & UsageDto)[];
 }
 
-const usage = (u: Usage): UsageDto => ({ cpu: u.cpu, memory: u.memory, cpu_millicores: cpuMillicores(u.cpu), memory_bytes: memoryBytes(u.memory) });
+const usage = (u: Usage): UsageDto => ({
+  cpu: u.cpu,
+  memory: u.memory,
+  cpu_millicores: cpuMillicores(u.cpu),
+  memory_bytes: memoryBytes(u.memory),
+});
 const sum = (list: UsageDto[]): Usage => ({
   cpu: `${list.reduce((n, u) => n + u.cpu_millicores, 0)}m`,
   memory: `${list.reduce((n, u) => n + u.memory_bytes, 0)}`,
@@ -46,23 +51,36 @@ const sum = (list: UsageDto[]): Usage => ({
 export class ResourceMetricsService {
   constructor(private readonly clients: ClusterClients) {}
 
-  async nodes(clusterId: string, q: { page: number; page_size: number; label_selector?: string }): Promise<Page<ResourceMetricsDto>> {
+  async nodes(
+    clusterId: string,
+    q: { page: number; page_size: number; label_selector?: string },
+  ): Promise<Page<ResourceMetricsDto>> {
     return this.read(clusterId, '/apis/metrics.k8s.io/v1beta1/nodes', q);
   }
 
-  async pods(clusterId: string, q: { page: number; page_size: number; namespace?: string; label_selector?: string }): Promise<Page<ResourceMetricsDto>> {
+  async pods(
+    clusterId: string,
+    q: { page: number; page_size: number; namespace?: string; label_selector?: string },
+  ): Promise<Page<ResourceMetricsDto>> {
     const ns = q.namespace ? `/namespaces/${encodeURIComponent(q.namespace)}` : '';
     return this.read(clusterId, `/apis/metrics.k8s.io/v1beta1${ns}/pods`, q);
   }
 
-  private async read(clusterId: string, path: string, q: { page: number; page_size: number; label_selector?: string }) {
+  private async read(
+    clusterId: string,
+    path: string,
+    q: { page: number; page_size: number; label_selector?: string },
+  ) {
     const client = await this.clients.client(clusterId);
     await this.assertServed(client);
     let list: KubeList<MetricsItem>;
     try {
-      list = await client.json<KubeList<MetricsItem>>('GET', path, { query: { labelSelector: q.label_selector } });
+      list = await client.json<KubeList<MetricsItem>>('GET', path, {
+        query: { labelSelector: q.label_selector },
+      });
     } catch (e) {
-      if (e instanceof AppError && [404, 503].includes(Number(e.details?.kube_status))) throw this.unavailable(client, e.message);
+      if (e instanceof AppError && [404, 503].includes(Number(e.details?.kube_status)))
+        throw this.unavailable(client, e.message);
       throw e;
     }
     const items = list.items

@@ -6,14 +6,28 @@ import { ClientSignal } from '../common/client-signal.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
 import { ApplyService } from './apply.service.js';
-import { ApplyDto, ApplySummaryDto, EventsQueryDto, MetricsQueryDto, ResourceMetricsDto } from './dto/actions.dto.js';
-import { ApiKubePage, ApiResourceDto, ApiResourceQueryDto, KubeObjectDto, ResourceGetQueryDto, ResourceListQueryDto } from './dto/resource.dto.js';
+import {
+  ApplyDto,
+  ApplySummaryDto,
+  EventsQueryDto,
+  MetricsQueryDto,
+  ResourceMetricsDto,
+} from './dto/actions.dto.js';
+import {
+  ApiKubePage,
+  ApiResourceDto,
+  ApiResourceQueryDto,
+  KubeObjectDto,
+  ResourceGetQueryDto,
+  ResourceListQueryDto,
+} from './dto/resource.dto.js';
 import { EventsService } from './events.service.js';
 import { ResourceMetricsService } from './resource-metrics.service.js';
 import { ResourcesService } from './resources.service.js';
 import { Audit } from '../common/audit/audit.decorator.js';
 
-const LIVE = 'Read live from the cluster’s API server. Kubernetes errors keep their status (403, 404, 409); unreachable → 503, slow → 504.';
+const LIVE =
+  'Read live from the cluster’s API server. Kubernetes errors keep their status (403, 404, 409); unreachable → 503, slow → 504.';
 
 @ApiTags('live resources')
 @Controller('clusters/:id')
@@ -28,7 +42,10 @@ export class ResourcesController {
 
   @Get('api-resources')
   @Authenticated()
-  @ApiOperation({ summary: 'Resource types the cluster serves (discovery, CRDs included)', description: LIVE })
+  @ApiOperation({
+    summary: 'Resource types the cluster serves (discovery, CRDs included)',
+    description: LIVE,
+  })
   @ApiPageEnvelope(ApiResourceDto)
   @ApiErrors(400, 404, 502, 503, 504)
   apiResources(@UuidParam() id: string, @Query() q: ApiResourceQueryDto) {
@@ -79,13 +96,21 @@ export class ResourcesController {
   @ApiOperation({ summary: 'Delete one object (background propagation)', description: LIVE })
   @ApiOkEnvelope(KubeObjectDto)
   @ApiErrors(400, 403, 404, 409, 502, 503, 504)
-  remove(@UuidParam() id: string, @KubeParam('resource', 'resource') resource: string, @KubeParam('name', 'name') name: string, @Query() q: ResourceGetQueryDto) {
+  remove(
+    @UuidParam() id: string,
+    @KubeParam('resource', 'resource') resource: string,
+    @KubeParam('name', 'name') name: string,
+    @Query() q: ResourceGetQueryDto,
+  ) {
     return this.resources.delete(id, resource, name, q.namespace);
   }
 
   @Get('events')
   @Authenticated()
-  @ApiOperation({ summary: 'Events, newest first, filtered by namespace, involved object and type', description: LIVE })
+  @ApiOperation({
+    summary: 'Events, newest first, filtered by namespace, involved object and type',
+    description: LIVE,
+  })
   @ApiPageEnvelope(KubeObjectDto)
   @ApiErrors(400, 403, 404, 502, 503, 504)
   listEvents(@UuidParam() id: string, @Query() q: EventsQueryDto) {
@@ -98,7 +123,8 @@ export class ResourcesController {
   @Authenticated({ role: Role.OPERATOR })
   @ApiOperation({
     summary: 'Server-side apply (field manager "berth") of multi-document YAML or JSON, with dry run',
-    description: 'Each object gets a result: created, configured, unchanged or failed (with the API server’s reason). Partial success is 200; 422 (code 42203) only when every object failed.',
+    description:
+      'Each object gets a result: created, configured, unchanged or failed (with the API server’s reason). Partial success is 200; 422 (code 42203) only when every object failed.',
   })
   @ApiOkEnvelope(ApplySummaryDto)
   @ApiErrors(400, 404, 422, 503, 504)
@@ -108,7 +134,10 @@ export class ResourcesController {
 
   @Get('metrics/nodes')
   @Authenticated()
-  @ApiOperation({ summary: 'Node CPU and memory usage (metrics.k8s.io); 404 code 40403 when the cluster has no metrics-server' })
+  @ApiOperation({
+    summary:
+      'Node CPU and memory usage (metrics.k8s.io); 404 code 40403 when the cluster has no metrics-server',
+  })
   @ApiPageEnvelope(ResourceMetricsDto)
   @ApiErrors(400, 404, 502, 503, 504)
   nodeMetrics(@UuidParam() id: string, @Query() q: MetricsQueryDto) {

@@ -61,7 +61,12 @@ export class ResourcesService {
   }
 
   /** Resolves a resource name on a cluster and checks the verb and scope. */
-  async target(clusterId: string, name: string, verb: string, namespace?: string): Promise<{ client: KubeClient; resource: ApiResource }> {
+  async target(
+    clusterId: string,
+    name: string,
+    verb: string,
+    namespace?: string,
+  ): Promise<{ client: KubeClient; resource: ApiResource }> {
     const client = await this.clients.client(clusterId);
     const resource = await client.discovery.resolve(name);
     checkResourceUse(resource, verb, namespace);
@@ -69,7 +74,13 @@ export class ResourcesService {
   }
 
   /** `signal`: the client went away; the upstream call and stream are released at once. */
-  async list(user: AuthUser, clusterId: string, name: string, q: ListOptions, signal?: AbortSignal): Promise<KubePage | StreamableFile> {
+  async list(
+    user: AuthUser,
+    clusterId: string,
+    name: string,
+    q: ListOptions,
+    signal?: AbortSignal,
+  ): Promise<KubePage | StreamableFile> {
     this.assertMayReveal(user, q.show_secret_values);
     const { client, resource } = await this.target(clusterId, name, 'list', q.namespace);
     return this.listPage(client, resource, q, { signal });
@@ -86,7 +97,12 @@ export class ResourcesService {
    * One page of a list. Passed through as a stream (the API server's item bytes untouched) unless
    * Secret values must be redacted, which needs the objects parsed.
    */
-  async listPage(client: KubeClient, resource: ApiResource, q: ListOptions, opts: { parse?: boolean; signal?: AbortSignal } = {}): Promise<KubePage | StreamableFile> {
+  async listPage(
+    client: KubeClient,
+    resource: ApiResource,
+    q: ListOptions,
+    opts: { parse?: boolean; signal?: AbortSignal } = {},
+  ): Promise<KubePage | StreamableFile> {
     const path = resourcePath(resource, q.namespace);
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
     const offset = (q.page - 1) * q.page_size;
@@ -103,7 +119,10 @@ export class ResourcesService {
         cont = found.token;
       }
       try {
-        res = await client.stream(path, { query: { ...selectors, limit: q.page_size, continue: cont }, signal: opts.signal });
+        res = await client.stream(path, {
+          query: { ...selectors, limit: q.page_size, continue: cont },
+          signal: opts.signal,
+        });
       } catch (e) {
         // 410 Gone: the continue token expired; walk again once from a fresh snapshot.
         if (!(e instanceof AppError && e.details?.kube_status === 410 && attempt === 0)) throw e;
@@ -117,7 +136,10 @@ export class ResourcesService {
       const next = meta.continue;
       if (!next) return offset + count;
       void this.redis.set(`${key}:${q.page + 1}`, next, 'EX', CONTINUE_TTL_SECONDS).catch(() => undefined);
-      const remaining = typeof meta.remainingItemCount === 'number' ? meta.remainingItemCount : await this.countFrom(client, path, selectors, next);
+      const remaining =
+        typeof meta.remainingItemCount === 'number'
+          ? meta.remainingItemCount
+          : await this.countFrom(client, path, selectors, next);
       return offset + count + remaining;
     };
     if (parse) {
@@ -127,14 +149,19 @@ export class ResourcesService {
       } finally {
         list.close();
       }
-      return { ...page(redact ? items.map(redactSecret) : items, await finish(items.length), q.page, q.page_size), ...kind };
+      return {
+        ...page(redact ? items.map(redactSecret) : items, await finish(items.length), q.page, q.page_size),
+        ...kind,
+      };
     }
     const head = `{"code":0,"message":"ok","data":{"cur_page":${q.page},"cur_page_size":${q.page_size},"api_version":${JSON.stringify(kind.api_version)},"kind":${JSON.stringify(kind.kind)},"data":`;
     async function* body(): AsyncGenerator<Buffer> {
       yield Buffer.from(head);
       yield* list.items;
       const total = await finish(list.count());
-      yield Buffer.from(`,"total":${total},"total_page":${total === 0 ? 0 : Math.ceil(total / q.page_size)}}}`);
+      yield Buffer.from(
+        `,"total":${total},"total_page":${total === 0 ? 0 : Math.ceil(total / q.page_size)}}}`,
+      );
     }
     const stream = Readable.from(body(), { objectMode: false });
     // However the relay ends — read to the end, the client hanging up before or while the body flows
@@ -147,7 +174,13 @@ export class ResourcesService {
     return new StreamableFile(stream, { type: 'application/json; charset=utf-8' });
   }
 
-  async get(user: AuthUser, clusterId: string, name: string, objectName: string, q: { namespace?: string; show_secret_values?: boolean }): Promise<KubeObject> {
+  async get(
+    user: AuthUser,
+    clusterId: string,
+    name: string,
+    objectName: string,
+    q: { namespace?: string; show_secret_values?: boolean },
+  ): Promise<KubeObject> {
     this.assertMayReveal(user, q.show_secret_values);
     const { client, resource } = await this.target(clusterId, name, 'get', q.namespace);
     this.assertNamespace(resource, q.namespace);
@@ -166,7 +199,9 @@ export class ResourcesService {
 
   assertNamespace(resource: ApiResource, namespace?: string): void {
     if (resource.namespaced && !namespace) {
-      throw AppError.validation([{ field: 'namespace', errors: [`${resource.name} is namespaced; give namespace`] }]);
+      throw AppError.validation([
+        { field: 'namespace', errors: [`${resource.name} is namespaced; give namespace`] },
+      ]);
     }
   }
 
@@ -177,7 +212,9 @@ export class ResourcesService {
   }
 
   private continueKey(client: KubeClient, path: string, q: ListOptions): string {
-    const digest = createHash('sha1').update(JSON.stringify([path, q.label_selector ?? '', q.field_selector ?? '', q.page_size])).digest('hex');
+    const digest = createHash('sha1')
+      .update(JSON.stringify([path, q.label_selector ?? '', q.field_selector ?? '', q.page_size]))
+      .digest('hex');
     return `kube-continue:${client.cluster.id}:${digest}`;
   }
 
@@ -195,17 +232,28 @@ export class ResourcesService {
       const cached = await this.redis.get(`${key}:${pageNo}`);
       if (cached) return { token: cached, total: 0 };
     }
-    const skipped = await client.json<KubeList>('GET', path, { accept: METADATA_ONLY, query: { ...selectors, limit: offset } });
+    const skipped = await client.json<KubeList>('GET', path, {
+      accept: METADATA_ONLY,
+      query: { ...selectors, limit: offset },
+    });
     if (!skipped.metadata.continue) return { end: true, total: itemsOf(skipped).length };
     return { token: skipped.metadata.continue, total: 0 };
   }
 
   /** Counts the items after a continue token, metadata only (selectors leave remainingItemCount unset). */
-  private async countFrom(client: KubeClient, path: string, selectors: Record<string, string | undefined>, cont: string): Promise<number> {
+  private async countFrom(
+    client: KubeClient,
+    path: string,
+    selectors: Record<string, string | undefined>,
+    cont: string,
+  ): Promise<number> {
     let n = 0;
     let token: string | undefined = cont;
     while (token) {
-      const chunk: KubeList = await client.json<KubeList>('GET', path, { accept: METADATA_ONLY, query: { ...selectors, limit: COUNT_PAGE, continue: token } });
+      const chunk: KubeList = await client.json<KubeList>('GET', path, {
+        accept: METADATA_ONLY,
+        query: { ...selectors, limit: COUNT_PAGE, continue: token },
+      });
       n += itemsOf(chunk).length;
       token = chunk.metadata.continue;
     }

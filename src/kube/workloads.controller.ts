@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
@@ -16,7 +27,8 @@ import { Audit } from '../common/audit/audit.decorator.js';
 
 const KINDS = ['deployments', 'statefulsets'];
 const kindParam = (kind: string): ScalableKind => {
-  if (!KINDS.includes(kind)) throw AppError.validation([{ field: 'kind', errors: [`kind must be one of ${KINDS.join(', ')}`] }]);
+  if (!KINDS.includes(kind))
+    throw AppError.validation([{ field: 'kind', errors: [`kind must be one of ${KINDS.join(', ')}`] }]);
   return kind as ScalableKind;
 };
 
@@ -36,7 +48,12 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'List namespaces' })
   @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
-  namespaces(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto, @ClientSignal() signal: AbortSignal) {
+  namespaces(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @Query() q: SelectorQueryDto,
+    @ClientSignal() signal: AbortSignal,
+  ) {
     return this.resources.list(user, id, 'namespaces', q, signal);
   }
 
@@ -111,7 +128,13 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'List pods of a namespace' })
   @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
-  pods(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Query() q: SelectorQueryDto, @ClientSignal() signal: AbortSignal) {
+  pods(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @KubeParam('ns', 'label') ns: string,
+    @Query() q: SelectorQueryDto,
+    @ClientSignal() signal: AbortSignal,
+  ) {
     return this.resources.list(user, id, 'pods', { ...q, namespace: ns }, signal);
   }
 
@@ -122,7 +145,12 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'Get a pod' })
   @ApiOkEnvelope(KubeObjectDto)
   @ApiErrors(400, 403, 404, 503, 504)
-  pod(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @KubeParam('name', 'name') name: string) {
+  pod(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @KubeParam('ns', 'label') ns: string,
+    @KubeParam('name', 'name') name: string,
+  ) {
     return this.resources.get(user, id, 'pods', name, { namespace: ns });
   }
 
@@ -133,7 +161,8 @@ export class WorkloadsController {
   @ApiProduces('application/json', 'text/plain')
   @ApiOperation({
     summary: 'Pod logs',
-    description: 'Without follow: an envelope with the lines (capped by limit_bytes, default 5 MiB). With follow=true: a text/plain stream of new lines until the client disconnects.',
+    description:
+      'Without follow: an envelope with the lines (capped by limit_bytes, default 5 MiB). With follow=true: a text/plain stream of new lines until the client disconnects.',
   })
   @ApiOkEnvelope(LogLinesDto)
   @ApiErrors(400, 403, 404, 503, 504)
@@ -178,8 +207,16 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'Get a deployment or statefulset' })
   @ApiOkEnvelope(KubeObjectDto)
   @ApiErrors(400, 403, 404, 503, 504)
-  workload(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Param('kind') kind: string, @KubeParam('name', 'name') name: string) {
-    return this.resources.get(user, id, `${kindParam(kind)}.apps`, name, { namespace: ns } satisfies ResourceGetQueryDto);
+  workload(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @KubeParam('ns', 'label') ns: string,
+    @Param('kind') kind: string,
+    @KubeParam('name', 'name') name: string,
+  ) {
+    return this.resources.get(user, id, `${kindParam(kind)}.apps`, name, {
+      namespace: ns,
+    } satisfies ResourceGetQueryDto);
   }
 
   @Post('namespaces/:ns/:kind/:name/scale')
@@ -192,7 +229,13 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'Scale a deployment or statefulset; returns the Scale object' })
   @ApiOkEnvelope(KubeObjectDto)
   @ApiErrors(400, 403, 404, 409, 503, 504)
-  scale(@UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Param('kind') kind: string, @KubeParam('name', 'name') name: string, @Body() dto: ScaleDto) {
+  scale(
+    @UuidParam() id: string,
+    @KubeParam('ns', 'label') ns: string,
+    @Param('kind') kind: string,
+    @KubeParam('name', 'name') name: string,
+    @Body() dto: ScaleDto,
+  ) {
     return this.workloads.scale(id, kindParam(kind), ns, name, dto.replicas);
   }
 
@@ -206,7 +249,12 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'Rolling restart (as kubectl rollout restart)' })
   @ApiOkEnvelope(KubeObjectDto)
   @ApiErrors(400, 403, 404, 503, 504)
-  restart(@UuidParam() id: string, @KubeParam('ns', 'label') ns: string, @Param('kind') kind: string, @KubeParam('name', 'name') name: string) {
+  restart(
+    @UuidParam() id: string,
+    @KubeParam('ns', 'label') ns: string,
+    @Param('kind') kind: string,
+    @KubeParam('name', 'name') name: string,
+  ) {
     return this.workloads.restart(id, kindParam(kind), ns, name);
   }
 }

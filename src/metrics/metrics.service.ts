@@ -28,7 +28,11 @@ export class MetricsService implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onResponse', async (req, reply) => {
-      const labels = { method: req.method, route: req.routeOptions?.url ?? 'unmatched', status: String(reply.statusCode) };
+      const labels = {
+        method: req.method,
+        route: req.routeOptions?.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      };
       this.requests.inc(labels);
       this.duration.observe(labels, reply.elapsedTime / 1000);
     });

@@ -29,7 +29,8 @@ export class NodeDrainer {
       await this.workloads.cordon(clusterId, node, true);
     } catch (e) {
       // A node that never joined (or already left) has nothing to drain.
-      if (e instanceof AppError && e.code === ErrorCode.NOT_FOUND) return { registered: false, evicted: 0, skipped: 0 };
+      if (e instanceof AppError && e.code === ErrorCode.NOT_FOUND)
+        return { registered: false, evicted: 0, skipped: 0 };
       throw e;
     }
     const deadline = Date.now() + deadlineMs;
@@ -38,17 +39,29 @@ export class NodeDrainer {
     for (;;) {
       const pods = await kube.podsOnNode<Pod>(node);
       // DaemonSet pods come back at once and mirror pods cannot be evicted: leave them, like kubectl drain.
-      const movable = pods.items.filter((p) => !p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet') && !p.metadata.annotations?.['kubernetes.io/config.mirror']);
+      const movable = pods.items.filter(
+        (p) =>
+          !p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet') &&
+          !p.metadata.annotations?.['kubernetes.io/config.mirror'],
+      );
       skipped = pods.items.length - movable.length;
       if (!movable.length) return { registered: true, evicted, skipped };
-      if (Date.now() > deadline) throw new AppError(ErrorCode.UPSTREAM_TIMEOUT, `node ${node} still runs ${movable.length} pod(s) after the drain deadline`);
+      if (Date.now() > deadline)
+        throw new AppError(
+          ErrorCode.UPSTREAM_TIMEOUT,
+          `node ${node} still runs ${movable.length} pod(s) after the drain deadline`,
+        );
       for (const p of movable) {
         try {
           await kube.evict(p.metadata.namespace, p.metadata.name);
           evicted++;
         } catch (e) {
           // 429: a PodDisruptionBudget says not now; 404: already gone. Try again on the next round.
-          if (!(e instanceof AppError) || ![ErrorCode.RATE_LIMITED, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT].includes(e.code)) throw e;
+          if (
+            !(e instanceof AppError) ||
+            ![ErrorCode.RATE_LIMITED, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT].includes(e.code)
+          )
+            throw e;
         }
       }
       await new Promise((r) => setTimeout(r, 1000));

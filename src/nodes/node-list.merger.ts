@@ -18,11 +18,21 @@ export class NodeListMerger {
     private readonly resources: ResourcesService,
   ) {}
 
-  async list(user: AuthUser, clusterId: string, q: ListOptions, signal?: AbortSignal): Promise<KubePage | StreamableFile> {
+  async list(
+    user: AuthUser,
+    clusterId: string,
+    q: ListOptions,
+    signal?: AbortSignal,
+  ): Promise<KubePage | StreamableFile> {
     const records = await this.repo.listNodes(clusterId);
     if (!records.length) return this.resources.list(user, clusterId, 'nodes', q, signal);
-    const byName = new Map<string, NodeRecordDto>(records.filter((n) => n.nodeName).map((n) => [n.nodeName!, toNodeRecordDto(n)]));
+    const byName = new Map<string, NodeRecordDto>(
+      records.filter((n) => n.nodeName).map((n) => [n.nodeName!, toNodeRecordDto(n)]),
+    );
     const page = await this.resources.listObjects(user, clusterId, 'nodes', q);
-    return { ...page, data: page.data.map((n) => ({ ...n, berth_node: byName.get(n.metadata.name) ?? null })) };
+    return {
+      ...page,
+      data: page.data.map((n) => ({ ...n, berth_node: byName.get(n.metadata.name) ?? null })),
+    };
   }
 }

@@ -15,7 +15,11 @@ export class NodePoolEntity {
   @Column({ name: 'total_nodes', type: 'int', default: 0 }) totalNodes: number;
   @Column({ name: 'ready_nodes', type: 'int', default: 0 }) readyNodes: number;
   @Column({ name: 'instance_types', type: 'jsonb', default: () => "'[]'" }) instanceTypes: string[];
-  @Column({ type: 'jsonb', nullable: true }) autoscaling: { enabled: boolean; min_size: number; max_size: number } | null;
+  @Column({ type: 'jsonb', nullable: true }) autoscaling: {
+    enabled: boolean;
+    min_size: number;
+    max_size: number;
+  } | null;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError: string | null;
   @Column({ name: 'synced_at', type: 'timestamptz', nullable: true }) syncedAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;

@@ -23,5 +23,12 @@ export function toNodePoolDto(p: NodePoolEntity): NodePoolDto {
 }
 
 export function toNodeRecordDto(n: NodeEntity): NodeRecordDto {
-  return { instance_id: n.instanceId, node_name: n.nodeName, pool_id: n.poolId, provider: n.provider, ip: n.ip, state: n.state };
+  return {
+    instance_id: n.instanceId,
+    node_name: n.nodeName,
+    pool_id: n.poolId,
+    provider: n.provider,
+    ip: n.ip,
+    state: n.state,
+  };
 }

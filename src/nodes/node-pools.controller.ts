@@ -24,16 +24,28 @@ export class NodePoolsController {
 
   @Get('nodes')
   @Authenticated()
-  @ApiOperation({ summary: 'List nodes', description: 'Vendor clusters: each node also carries `berth_node` (Berth’s record: instance_id, pool_id, provider, ip, state; null when Berth has none).' })
+  @ApiOperation({
+    summary: 'List nodes',
+    description:
+      'Vendor clusters: each node also carries `berth_node` (Berth’s record: instance_id, pool_id, provider, ip, state; null when Berth has none).',
+  })
   @ApiKubePage()
   @ApiErrors(400, 403, 404, 503, 504)
-  listNodes(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Query() q: SelectorQueryDto, @ClientSignal() signal: AbortSignal) {
+  listNodes(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @Query() q: SelectorQueryDto,
+    @ClientSignal() signal: AbortSignal,
+  ) {
     return this.nodes.list(user, id, q, signal);
   }
 
   @Get('node-pools')
   @Authenticated()
-  @ApiOperation({ summary: 'Node pools of a vendor cluster, as the vendor reports them now (the records are updated on the way)' })
+  @ApiOperation({
+    summary:
+      'Node pools of a vendor cluster, as the vendor reports them now (the records are updated on the way)',
+  })
   @ApiPageEnvelope(NodePoolDto)
   @ApiErrors(400, 404, 409, 422, 502, 503, 504)
   list(@UuidParam() id: string) {
@@ -48,7 +60,12 @@ export class NodePoolsController {
   @ApiOperation({ summary: 'Create a node pool at the vendor; returns the operation' })
   @ApiOkEnvelope(OperationDto, { status: 202 })
   @ApiErrors(400, 404, 409, 422)
-  create(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Body() dto: CreateNodePoolDto, @IdempotencyKey() key?: string) {
+  create(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @Body() dto: CreateNodePoolDto,
+    @IdempotencyKey() key?: string,
+  ) {
     return this.pools.create(id, dto, user.id, key);
   }
 
@@ -58,10 +75,19 @@ export class NodePoolsController {
   @Authenticated({ role: Role.OPERATOR })
   @ApiUuidParam('pool_id', 'Node pool id')
   @ApiIdempotencyKey()
-  @ApiOperation({ summary: 'Resize a node pool (absolute desired size) and/or set its autoscaling bounds; returns the operation' })
+  @ApiOperation({
+    summary:
+      'Resize a node pool (absolute desired size) and/or set its autoscaling bounds; returns the operation',
+  })
   @ApiOkEnvelope(OperationDto, { status: 202 })
   @ApiErrors(400, 404, 409, 422)
-  resize(@CurrentUser() user: AuthUser, @UuidParam() id: string, @UuidParam('pool_id') poolId: string, @Body() dto: UpdateNodePoolDto, @IdempotencyKey() key?: string) {
+  resize(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @UuidParam('pool_id') poolId: string,
+    @Body() dto: UpdateNodePoolDto,
+    @IdempotencyKey() key?: string,
+  ) {
     return this.pools.resize(id, poolId, dto, user.id, key);
   }
 
@@ -74,7 +100,12 @@ export class NodePoolsController {
   @ApiOperation({ summary: 'Delete a node pool and its nodes at the vendor; returns the operation' })
   @ApiOkEnvelope(OperationDto, { status: 202 })
   @ApiErrors(400, 404, 409, 422)
-  remove(@CurrentUser() user: AuthUser, @UuidParam() id: string, @UuidParam('pool_id') poolId: string, @IdempotencyKey() key?: string) {
+  remove(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @UuidParam('pool_id') poolId: string,
+    @IdempotencyKey() key?: string,
+  ) {
     return this.pools.remove(id, poolId, user.id, key);
   }
 
@@ -84,10 +115,18 @@ export class NodePoolsController {
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('name', 'name')
   @ApiIdempotencyKey()
-  @ApiOperation({ summary: 'Remove a node: cordon and drain it through Kubernetes (evictions), then release its instance at the vendor; returns the operation' })
+  @ApiOperation({
+    summary:
+      'Remove a node: cordon and drain it through Kubernetes (evictions), then release its instance at the vendor; returns the operation',
+  })
   @ApiOkEnvelope(OperationDto, { status: 202 })
   @ApiErrors(400, 404, 409, 422)
-  removeNode(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('name', 'name') name: string, @IdempotencyKey() key?: string) {
+  removeNode(
+    @CurrentUser() user: AuthUser,
+    @UuidParam() id: string,
+    @KubeParam('name', 'name') name: string,
+    @IdempotencyKey() key?: string,
+  ) {
     return this.pools.removeNode(id, name, user.id, key);
   }
 }

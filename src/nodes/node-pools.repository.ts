@@ -30,11 +30,16 @@ export class NodePoolsRepository {
     return this.pools.findOne({ where: { clusterId, name } });
   }
 
-  insertPool(row: Partial<NodePoolEntity> & Pick<NodePoolEntity, 'id' | 'clusterId' | 'provider' | 'name' | 'status'>): Promise<NodePoolEntity> {
+  insertPool(
+    row: Partial<NodePoolEntity> & Pick<NodePoolEntity, 'id' | 'clusterId' | 'provider' | 'name' | 'status'>,
+  ): Promise<NodePoolEntity> {
     return this.pools.save(this.pools.create(row));
   }
 
-  async updatePool(id: string, patch: Partial<Omit<NodePoolEntity, 'id' | 'createdAt' | 'updatedAt'>>): Promise<void> {
+  async updatePool(
+    id: string,
+    patch: Partial<Omit<NodePoolEntity, 'id' | 'createdAt' | 'updatedAt'>>,
+  ): Promise<void> {
     await this.pools.update({ id }, patch);
   }
 
@@ -47,14 +52,24 @@ export class NodePoolsRepository {
   }
 
   findNodeByName(clusterId: string, nodeName: string): Promise<NodeEntity | null> {
-    return this.nodes.findOne({ where: [{ clusterId, nodeName }, { clusterId, instanceId: nodeName }] });
+    return this.nodes.findOne({
+      where: [
+        { clusterId, nodeName },
+        { clusterId, instanceId: nodeName },
+      ],
+    });
   }
 
   /**
    * Makes the records say what the vendor says: pools matched by vendor id (a pool Berth is still
    * creating, without one yet, is kept), nodes by instance id; what the vendor no longer reports goes.
    */
-  async sync(clusterId: string, provider: string, pools: VendorNodePool[], nodes: VendorNode[]): Promise<void> {
+  async sync(
+    clusterId: string,
+    provider: string,
+    pools: VendorNodePool[],
+    nodes: VendorNode[],
+  ): Promise<void> {
     await this.ds.transaction(async (m) => {
       const poolRepo = m.getRepository(NodePoolEntity);
       const nodeRepo = m.getRepository(NodeEntity);
@@ -89,10 +104,19 @@ export class NodePoolsRepository {
       const known = await nodeRepo.find({ where: { clusterId } });
       const byInstance = new Map(known.map((n) => [n.instanceId, n]));
       for (const n of nodes) {
-        const fields = { poolId: n.pool_id ? (idOf.get(n.pool_id) ?? null) : null, nodeName: n.node_name || null, ip: n.ip, state: n.state, syncedAt: now };
+        const fields = {
+          poolId: n.pool_id ? (idOf.get(n.pool_id) ?? null) : null,
+          nodeName: n.node_name || null,
+          ip: n.ip,
+          state: n.state,
+          syncedAt: now,
+        };
         const row = byInstance.get(n.instance_id);
         if (row) await nodeRepo.update({ id: row.id }, fields);
-        else await nodeRepo.save(nodeRepo.create({ id: randomUUID(), clusterId, provider, instanceId: n.instance_id, ...fields }));
+        else
+          await nodeRepo.save(
+            nodeRepo.create({ id: randomUUID(), clusterId, provider, instanceId: n.instance_id, ...fields }),
+          );
       }
       const instances = nodes.map((n) => n.instance_id);
       if (instances.length) await nodeRepo.delete({ clusterId, instanceId: Not(In(instances)) });

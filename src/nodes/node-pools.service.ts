@@ -27,7 +27,10 @@ export class NodePoolsService {
   /** Asks the vendor for pools and nodes and writes them to the records (the vendor is the truth for sizes). */
   async refresh(c: ClusterEntity, provider?: VendorProvider): Promise<void> {
     const p = provider ?? (await this.providers.providerOf(c));
-    const [pools, nodes] = await Promise.all([p.listNodePools(c.vendorClusterId!), p.listNodes(c.vendorClusterId!)]);
+    const [pools, nodes] = await Promise.all([
+      p.listNodePools(c.vendorClusterId!),
+      p.listNodes(c.vendorClusterId!),
+    ]);
     await this.repo.sync(c.id, c.provider, pools, nodes);
   }
 
@@ -38,26 +41,72 @@ export class NodePoolsService {
     return page(pools.map(toNodePoolDto), pools.length, 1, Math.max(pools.length, 1));
   }
 
-  async create(clusterId: string, dto: CreateNodePoolDto, actorId: string, key?: string): Promise<OperationDto> {
+  async create(
+    clusterId: string,
+    dto: CreateNodePoolDto,
+    actorId: string,
+    key?: string,
+  ): Promise<OperationDto> {
     const c = await this.vendorCluster(clusterId, 'create');
     const id = key ? keyedId(actorId, clusterId, key) : randomUUID();
     if (!(await this.repo.findPool(clusterId, id))) {
-      if (await this.repo.findPoolByName(clusterId, dto.name)) throw AppError.conflict(`cluster ${c.name} already has a node pool named ${dto.name}`);
-      await this.repo.insertPool({ id, clusterId, provider: c.provider, name: dto.name, status: 'provisioning', desiredSize: dto.desired_size, instanceTypes: dto.instance_types ?? [], autoscaling: dto.autoscaling ?? null });
+      if (await this.repo.findPoolByName(clusterId, dto.name))
+        throw AppError.conflict(`cluster ${c.name} already has a node pool named ${dto.name}`);
+      await this.repo.insertPool({
+        id,
+        clusterId,
+        provider: c.provider,
+        name: dto.name,
+        status: 'provisioning',
+        desiredSize: dto.desired_size,
+        instanceTypes: dto.instance_types ?? [],
+        autoscaling: dto.autoscaling ?? null,
+      });
     }
-    return this.start(OperationType.NODE_POOL_CREATE, c, { pool_id: id, spec: JSON.parse(JSON.stringify(dto)) }, actorId, key);
+    return this.start(
+      OperationType.NODE_POOL_CREATE,
+      c,
+      { pool_id: id, spec: JSON.parse(JSON.stringify(dto)) },
+      actorId,
+      key,
+    );
   }
 
-  async resize(clusterId: string, poolId: string, dto: UpdateNodePoolDto, actorId: string, key?: string): Promise<OperationDto> {
+  async resize(
+    clusterId: string,
+    poolId: string,
+    dto: UpdateNodePoolDto,
+    actorId: string,
+    key?: string,
+  ): Promise<OperationDto> {
     const c = await this.vendorCluster(clusterId, 'resize');
     const pool = await this.mustFindPool(clusterId, poolId);
-    if (dto.desired_size === undefined && !dto.autoscaling) throw AppError.validation([{ field: 'desired_size', errors: ['give desired_size and/or autoscaling'] }]);
+    if (dto.desired_size === undefined && !dto.autoscaling)
+      throw AppError.validation([
+        { field: 'desired_size', errors: ['give desired_size and/or autoscaling'] },
+      ]);
     if (dto.autoscaling && !this.providers.capabilitiesOf(c).node_pools.autoscaling) {
-      throw AppError.validation([{ field: 'autoscaling', errors: [`${c.provider} node pools cannot change autoscaling through Berth; set desired_size`] }]);
+      throw AppError.validation([
+        {
+          field: 'autoscaling',
+          errors: [`${c.provider} node pools cannot change autoscaling through Berth; set desired_size`],
+        },
+      ]);
     }
-    if (dto.autoscaling && dto.autoscaling.min_size > dto.autoscaling.max_size) throw AppError.validation([{ field: 'autoscaling', errors: ['min_size must not exceed max_size'] }]);
+    if (dto.autoscaling && dto.autoscaling.min_size > dto.autoscaling.max_size)
+      throw AppError.validation([{ field: 'autoscaling', errors: ['min_size must not exceed max_size'] }]);
     if (!pool.vendorPoolId) throw AppError.conflict(`node pool ${pool.name} is still being created`);
-    return this.start(OperationType.NODE_POOL_RESIZE, c, { pool_id: poolId, desired_size: dto.desired_size ?? null, autoscaling: dto.autoscaling ? { ...dto.autoscaling } : null }, actorId, key);
+    return this.start(
+      OperationType.NODE_POOL_RESIZE,
+      c,
+      {
+        pool_id: poolId,
+        desired_size: dto.desired_size ?? null,
+        autoscaling: dto.autoscaling ? { ...dto.autoscaling } : null,
+      },
+      actorId,
+      key,
+    );
   }
 
   async remove(clusterId: string, poolId: string, actorId: string, key?: string): Promise<OperationDto> {
@@ -68,7 +117,12 @@ export class NodePoolsService {
   }
 
   /** Cordon and drain through Kubernetes, then release the instance at the vendor (an operation). */
-  async removeNode(clusterId: string, nodeName: string, actorId: string, key?: string): Promise<OperationDto> {
+  async removeNode(
+    clusterId: string,
+    nodeName: string,
+    actorId: string,
+    key?: string,
+  ): Promise<OperationDto> {
     const c = await this.vendorCluster(clusterId, 'remove_nodes');
     let node = await this.repo.findNodeByName(clusterId, nodeName);
     if (!node) {
@@ -76,8 +130,18 @@ export class NodePoolsService {
       node = await this.repo.findNodeByName(clusterId, nodeName);
     }
     if (!node) throw AppError.notFound('node', nodeName);
-    if (!node.poolId) throw new AppError(ErrorCode.UNPROCESSABLE, `node ${nodeName} is in no node pool Berth knows; ${c.provider} removes pool nodes only`);
-    return this.start(OperationType.NODE_REMOVE, c, { node_name: nodeName, instance_id: node.instanceId, pool_id: node.poolId }, actorId, key);
+    if (!node.poolId)
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `node ${nodeName} is in no node pool Berth knows; ${c.provider} removes pool nodes only`,
+      );
+    return this.start(
+      OperationType.NODE_REMOVE,
+      c,
+      { node_name: nodeName, instance_id: node.instanceId, pool_id: node.poolId },
+      actorId,
+      key,
+    );
   }
 
   async mustFindPool(clusterId: string, poolId: string) {
@@ -86,18 +150,47 @@ export class NodePoolsService {
     return p;
   }
 
-  private start(type: OperationType, c: ClusterEntity, payload: Record<string, unknown>, actorId: string, key?: string): Promise<OperationDto> {
-    return this.operations.start({ type, targetType: 'clusters', targetId: c.id, payload: { cluster_id: c.id, ...payload }, actorId, idempotencyKey: key });
+  private start(
+    type: OperationType,
+    c: ClusterEntity,
+    payload: Record<string, unknown>,
+    actorId: string,
+    key?: string,
+  ): Promise<OperationDto> {
+    return this.operations.start({
+      type,
+      targetType: 'clusters',
+      targetId: c.id,
+      payload: { cluster_id: c.id, ...payload },
+      actorId,
+      idempotencyKey: key,
+    });
   }
 
-  private async vendorCluster(id: string, need?: 'create' | 'resize' | 'delete' | 'remove_nodes'): Promise<ClusterEntity> {
+  private async vendorCluster(
+    id: string,
+    need?: 'create' | 'resize' | 'delete' | 'remove_nodes',
+  ): Promise<ClusterEntity> {
     const c = await this.clusters.record(id);
-    if (c.provider === ClusterProvider.IMPORTED) throw new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${c.name} is imported: its node pools are not managed by Berth`);
+    if (c.provider === ClusterProvider.IMPORTED)
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Cluster ${c.name} is imported: its node pools are not managed by Berth`,
+      );
     const caps = this.providers.capabilitiesOf(c);
-    if (need === 'remove_nodes' ? !caps.remove_nodes : need ? !caps.node_pools[need] : !caps.node_pools.list) {
-      throw new AppError(ErrorCode.UNPROCESSABLE, `${c.provider} node pools cannot ${need ?? 'be listed'} through Berth`, { provider: c.provider });
+    if (
+      need === 'remove_nodes' ? !caps.remove_nodes : need ? !caps.node_pools[need] : !caps.node_pools.list
+    ) {
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `${c.provider} node pools cannot ${need ?? 'be listed'} through Berth`,
+        { provider: c.provider },
+      );
     }
-    if (!c.vendorClusterId || (need && c.status !== ClusterStatus.ACTIVE && c.status !== ClusterStatus.UNAVAILABLE)) {
+    if (
+      !c.vendorClusterId ||
+      (need && c.status !== ClusterStatus.ACTIVE && c.status !== ClusterStatus.UNAVAILABLE)
+    ) {
       throw AppError.conflict(`cluster ${c.name} is ${c.status}`, { status: c.status });
     }
     return c;

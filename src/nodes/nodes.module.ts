@@ -16,7 +16,16 @@ import { NodeRemoveHandler } from './operations/node-remove.handler.js';
 @Module({
   imports: [ClustersModule, KubeModule, ProvidersModule],
   controllers: [NodePoolsController],
-  providers: [NodePoolsService, NodePoolsRepository, NodeDrainer, NodeListMerger, NodePoolCreateHandler, NodePoolResizeHandler, NodePoolDeleteHandler, NodeRemoveHandler],
+  providers: [
+    NodePoolsService,
+    NodePoolsRepository,
+    NodeDrainer,
+    NodeListMerger,
+    NodePoolCreateHandler,
+    NodePoolResizeHandler,
+    NodePoolDeleteHandler,
+    NodeRemoveHandler,
+  ],
   exports: [NodePoolsService],
 })
 export class NodesModule {}

@@ -26,7 +26,11 @@ export interface OperationContext<P = Record<string, unknown>, C extends object 
  * A handler does the work of one operation type. It must be resumable: a run can be repeated after a
  * crash, so it reads its checkpoint and skips what is already done instead of doing it twice.
  */
-export interface OperationHandler<P = Record<string, unknown>, R = Record<string, unknown> | null, C extends object = Record<string, unknown>> {
+export interface OperationHandler<
+  P = Record<string, unknown>,
+  R = Record<string, unknown> | null,
+  C extends object = Record<string, unknown>,
+> {
   run(ctx: OperationContext<P, C>): Promise<R>;
 }
 

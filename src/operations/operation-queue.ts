@@ -7,7 +7,8 @@ export interface OperationJobData {
   operationId: string;
 }
 
-export type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'paused' | 'stuck' | 'missing';
+export type JobState =
+  'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'paused' | 'stuck' | 'missing';
 
 /** The bull queue behind operations. The job id is the operation id, so adding the same operation twice is a no-op. */
 @Injectable()

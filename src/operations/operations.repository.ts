@@ -29,7 +29,12 @@ export class OperationsRepository {
     return this.repo.findOneBy({ createdBy: createdBy ?? IsNull(), idempotencyKey: key });
   }
 
-  insert(op: Pick<Op, 'id' | 'type' | 'targetType' | 'targetId' | 'payload' | 'idempotencyKey' | 'requestHash' | 'createdBy'>) {
+  insert(
+    op: Pick<
+      Op,
+      'id' | 'type' | 'targetType' | 'targetId' | 'payload' | 'idempotencyKey' | 'requestHash' | 'createdBy'
+    >,
+  ) {
     return this.repo.save(this.repo.create({ ...op, status: OperationStatus.QUEUED, progress: 0 }));
   }
 
@@ -39,13 +44,21 @@ export class OperationsRepository {
     if (f.status) where.status = f.status;
     if (f.targetType) where.targetType = f.targetType;
     if (f.targetId) where.targetId = f.targetId;
-    return this.repo.findAndCount({ where, order: { createdAt: 'DESC', id: 'ASC' }, skip: f.offset, take: f.limit });
+    return this.repo.findAndCount({
+      where,
+      order: { createdAt: 'DESC', id: 'ASC' },
+      skip: f.offset,
+      take: f.limit,
+    });
   }
 
   /** The newest unfinished operation on a target: a running one before a queued one. */
   async findActive(targetType: string, targetId: string): Promise<Op | null> {
     for (const status of [OperationStatus.RUNNING, OperationStatus.QUEUED]) {
-      const op = await this.repo.findOne({ where: { targetType, targetId, status }, order: { createdAt: 'DESC', id: 'ASC' } });
+      const op = await this.repo.findOne({
+        where: { targetType, targetId, status },
+        order: { createdAt: 'DESC', id: 'ASC' },
+      });
       if (op) return op;
     }
     return null;
@@ -53,7 +66,10 @@ export class OperationsRepository {
 
   /** Operations not finished and not touched since `before`: candidates for recovery. */
   findUnfinished(before: Date): Promise<Op[]> {
-    return this.repo.find({ where: { status: In(ACTIVE_STATUSES), updatedAt: LessThan(before) }, order: { createdAt: 'ASC' } });
+    return this.repo.find({
+      where: { status: In(ACTIVE_STATUSES), updatedAt: LessThan(before) },
+      order: { createdAt: 'ASC' },
+    });
   }
 
   /** queued|running → running; false when the row is already finished (a duplicate or late job). */
@@ -61,7 +77,11 @@ export class OperationsRepository {
     const res = await this.repo
       .createQueryBuilder()
       .update()
-      .set({ status: OperationStatus.RUNNING, startedAt: () => 'COALESCE(started_at, now())', attempts: () => 'attempts + 1' })
+      .set({
+        status: OperationStatus.RUNNING,
+        startedAt: () => 'COALESCE(started_at, now())',
+        attempts: () => 'attempts + 1',
+      })
       .where({ id, status: In(ACTIVE_STATUSES) })
       .execute();
     return (res.affected ?? 0) > 0;

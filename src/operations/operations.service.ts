@@ -20,7 +20,9 @@ export interface StartOperation {
 
 /** The 409 for a change refused because `subject` (e.g. "cluster alpha") has an unfinished operation. */
 export function operationInProgress(subject: string, op: Pick<OperationDto, 'id' | 'type'>): AppError {
-  return AppError.conflict(`${subject} has operation ${op.id} (${op.type}) in progress`, { operation_id: op.id });
+  return AppError.conflict(`${subject} has operation ${op.id} (${op.type}) in progress`, {
+    operation_id: op.id,
+  });
 }
 
 /** The one entry point for starting long-running work. Services call `start`, answer 202 with its result. */
@@ -56,7 +58,8 @@ export class OperationsService {
       });
     } catch (e) {
       // Two requests with the same Idempotency-Key raced; the other one won.
-      const winner = req.idempotencyKey && (await this.repo.findByIdempotencyKey(req.actorId, req.idempotencyKey));
+      const winner =
+        req.idempotencyKey && (await this.repo.findByIdempotencyKey(req.actorId, req.idempotencyKey));
       if (winner) return this.replay(winner.id, winner.requestHash, requestHash, req.idempotencyKey!);
       throw e;
     }
@@ -71,9 +74,13 @@ export class OperationsService {
 
   private async replay(id: string, storedHash: string, hash: string, key: string): Promise<OperationDto> {
     if (storedHash !== hash) {
-      throw new AppError(ErrorCode.IDEMPOTENCY_KEY_REUSED, `Idempotency-Key "${key}" was already used for a different request`, {
-        operation_id: id,
-      });
+      throw new AppError(
+        ErrorCode.IDEMPOTENCY_KEY_REUSED,
+        `Idempotency-Key "${key}" was already used for a different request`,
+        {
+          operation_id: id,
+        },
+      );
     }
     return this.get(id);
   }

@@ -10,7 +10,6 @@ import { OperationQueue } from './operation-queue.js';
 import { OperationType } from './operation-types.js';
 import { OperationsRepository } from './operations.repository.js';
 
-
 /**
  * Runs operations from the bull queue and keeps each Postgres row in step with its job:
  * queued → running (progress, checkpoint) → succeeded | failed. Also recovers rows whose jobs were lost

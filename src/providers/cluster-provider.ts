@@ -79,7 +79,10 @@ export interface VendorNode {
  */
 export type VendorChange = Record<string, string | number | boolean | null | string[]>;
 
-export type ChangeState = { state: 'running'; message?: string } | { state: 'succeeded' } | { state: 'failed'; message: string; vendor_code?: string };
+export type ChangeState =
+  | { state: 'running'; message?: string }
+  | { state: 'succeeded' }
+  | { state: 'failed'; message: string; vendor_code?: string };
 
 /** One vendor behind one interface. Nothing outside src/providers knows a vendor field name. */
 export interface ClusterProvider {
@@ -94,10 +97,18 @@ export interface ClusterProvider {
   readonly region: string;
 
   findClusterByName(name: string): Promise<VendorCluster | null>;
-  createCluster(req: { name: string; region: string; description?: string | null; spec: ClusterSpec }): Promise<{ id: string; change: VendorChange }>;
+  createCluster(req: {
+    name: string;
+    region: string;
+    description?: string | null;
+    spec: ClusterSpec;
+  }): Promise<{ id: string; change: VendorChange }>;
   /** null when the vendor no longer knows the cluster. */
   getCluster(id: string): Promise<VendorCluster | null>;
-  updateCluster(id: string, change: { name?: string; description?: string; deletion_protection?: boolean }): Promise<VendorChange | null>;
+  updateCluster(
+    id: string,
+    change: { name?: string; description?: string; deletion_protection?: boolean },
+  ): Promise<VendorChange | null>;
   deleteCluster(id: string): Promise<VendorChange>;
   /** The state of an asynchronous change started by this provider. */
   checkChange(change: VendorChange): Promise<ChangeState>;
@@ -105,7 +116,11 @@ export interface ClusterProvider {
 
   listNodePools(clusterId: string): Promise<VendorNodePool[]>;
   createNodePool(clusterId: string, pool: NodePoolSpec): Promise<{ id: string; change: VendorChange }>;
-  resizeNodePool(clusterId: string, poolId: string, size: { desired_size?: number; autoscaling?: { enabled: boolean; min_size: number; max_size: number } }): Promise<VendorChange>;
+  resizeNodePool(
+    clusterId: string,
+    poolId: string,
+    size: { desired_size?: number; autoscaling?: { enabled: boolean; min_size: number; max_size: number } },
+  ): Promise<VendorChange>;
   deleteNodePool(clusterId: string, poolId: string): Promise<VendorChange>;
   listNodes(clusterId: string, poolId?: string): Promise<VendorNode[]>;
   removeNodes(clusterId: string, poolId: string, instanceIds: string[]): Promise<VendorChange>;
@@ -120,7 +135,10 @@ export interface RevealedProviderCredential {
 }
 
 /** Builds a provider from a revealed credential (the real SDK client). */
-export type ClusterProviderFactory = (credential: RevealedProviderCredential, opts: VendorCallOptions) => ClusterProvider;
+export type ClusterProviderFactory = (
+  credential: RevealedProviderCredential,
+  opts: VendorCallOptions,
+) => ClusterProvider;
 
 /** The deadline and retries of every call to the vendor (see common/http/vendor-caller), and its outbound policy. */
 export interface VendorCallOptions extends VendorRetryPolicy {

@@ -7,12 +7,22 @@ import { CredentialsService } from '../credentials/credentials.service.js';
 import { ackProviderFactory, ACK_CAPABILITIES } from './ack/ack.provider.js';
 import { RANCHER_CAPABILITIES, rancherProviderFactory } from './rancher/rancher.provider.js';
 import { tkeProviderFactory, TKE_CAPABILITIES } from './tke/tke.provider.js';
-import type { ClusterProvider, ClusterProviderFactory, ProviderCapabilities, ProviderName, VendorCallOptions } from './cluster-provider.js';
+import type {
+  ClusterProvider,
+  ClusterProviderFactory,
+  ProviderCapabilities,
+  ProviderName,
+  VendorCallOptions,
+} from './cluster-provider.js';
 
 /** Injection token: replaces factories (tests hand in adapters built around fake clients). */
 export const CLUSTER_PROVIDER_FACTORIES = Symbol('CLUSTER_PROVIDER_FACTORIES');
 
-export const DEFAULT_VENDOR_CALL_OPTIONS: VendorCallOptions = { timeoutMs: 10_000, attempts: 4, backoffMs: 250 };
+export const DEFAULT_VENDOR_CALL_OPTIONS: VendorCallOptions = {
+  timeoutMs: 10_000,
+  attempts: 4,
+  backoffMs: 250,
+};
 
 /** One adapter per cluster vendor of the vendor registry (a vendor added there without one does not compile). */
 const FACTORIES: Record<ProviderName, ClusterProviderFactory> = {
@@ -35,11 +45,16 @@ export class ClusterProviders {
 
   constructor(
     private readonly credentials: CredentialsService,
-    @Optional() @Inject(CLUSTER_PROVIDER_FACTORIES) overrides?: Partial<Record<ProviderName, ClusterProviderFactory>>,
+    @Optional()
+    @Inject(CLUSTER_PROVIDER_FACTORIES)
+    overrides?: Partial<Record<ProviderName, ClusterProviderFactory>>,
     @Optional() @Inject(APP_CONFIG) config?: AppConfig,
   ) {
     this.factories = { ...FACTORIES, ...(overrides ?? {}) };
-    this.callOptions = { ...DEFAULT_VENDOR_CALL_OPTIONS, outbound: config ? new OutboundPolicy(config.outbound) : OutboundPolicy.unconfigured() };
+    this.callOptions = {
+      ...DEFAULT_VENDOR_CALL_OPTIONS,
+      outbound: config ? new OutboundPolicy(config.outbound) : OutboundPolicy.unconfigured(),
+    };
   }
 
   supported(): ProviderName[] {
@@ -53,11 +68,29 @@ export class ClusterProviders {
   /** The adapter for a cluster's provider, talking with the given credential (which must be of that provider). */
   async forCredential(provider: string, credentialId: string): Promise<ClusterProvider> {
     const factory = this.factories[provider as ProviderName];
-    if (!factory) throw new AppError(ErrorCode.UNPROCESSABLE, `Berth cannot manage ${provider} clusters yet (supported: ${this.supported().join(', ')})`, { provider });
+    if (!factory)
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Berth cannot manage ${provider} clusters yet (supported: ${this.supported().join(', ')})`,
+        { provider },
+      );
     const credential = await this.credentials.reveal(credentialId);
     if (credential.provider !== provider) {
-      throw AppError.validation([{ field: 'credential_id', errors: [`credential ${credential.name} is for ${credential.provider}, not ${provider}`] }]);
+      throw AppError.validation([
+        {
+          field: 'credential_id',
+          errors: [`credential ${credential.name} is for ${credential.provider}, not ${provider}`],
+        },
+      ]);
     }
-    return factory({ id: credential.id, provider: credential.provider, settings: credential.settings, secrets: credential.secrets }, this.callOptions);
+    return factory(
+      {
+        id: credential.id,
+        provider: credential.provider,
+        settings: credential.settings,
+        secrets: credential.secrets,
+      },
+      this.callOptions,
+    );
   }
 }

@@ -5,7 +5,11 @@ import { ClusterProvider } from '../clusters/cluster.entity.js';
 import { CredentialProvider } from '../credentials/credential-provider.js';
 import { CREDENTIAL_SCHEMA_MODELS, CREDENTIAL_SCHEMAS } from '../credentials/credential-schemas.js';
 import { ClusterProviders } from './cluster-providers.js';
-import { CLUSTER_PROVIDER_NAMES, CREDENTIAL_PROVIDER_NAMES, VENDOR_CREDENTIAL_SCHEMAS } from './vendor-registry.js';
+import {
+  CLUSTER_PROVIDER_NAMES,
+  CREDENTIAL_PROVIDER_NAMES,
+  VENDOR_CREDENTIAL_SCHEMAS,
+} from './vendor-registry.js';
 
 describe('the vendor registry', () => {
   it('is where the provider enums of credentials and clusters come from', () => {
@@ -29,12 +33,18 @@ describe('the vendor registry', () => {
     ]);
     const dispatcher = new ClusterProviders(null as never);
     expect([...dispatcher.supported()].sort()).toEqual([...CLUSTER_PROVIDER_NAMES].sort());
-    for (const p of CLUSTER_PROVIDER_NAMES) expect(dispatcher.capabilities(p)).toMatchObject({ create: true });
+    for (const p of CLUSTER_PROVIDER_NAMES)
+      expect(dispatcher.capabilities(p)).toMatchObject({ create: true });
   });
 
   it('validates each vendor’s settings with the schema declared next to its adapter', async () => {
     const problems = async (provider: keyof typeof CREDENTIAL_SCHEMAS, settings: object) =>
-      (await validate(plainToInstance(CREDENTIAL_SCHEMAS[provider].settings, settings), { whitelist: true, forbidNonWhitelisted: true })).map((e) => e.property);
+      (
+        await validate(plainToInstance(CREDENTIAL_SCHEMAS[provider].settings, settings), {
+          whitelist: true,
+          forbidNonWhitelisted: true,
+        })
+      ).map((e) => e.property);
     expect(await problems('ack', { region_id: 'cn-hangzhou' })).toEqual([]);
     expect(await problems('ack', { region_id: 'Hangzhou' })).toEqual(['region_id']);
     expect(await problems('tke', { region: 'ap-guangzhou', endpoint: 'not a url' })).toEqual(['endpoint']);

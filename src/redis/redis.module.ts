@@ -46,12 +46,18 @@ export function createRedis(config: AppConfig, opts: { keyPrefix?: boolean; name
  * No `commandTimeout` here: it would also cut bull's blocking commands.
  */
 export function bullRedisOptions(config: AppConfig): RedisOptions {
-  return { maxRetriesPerRequest: 1, connectTimeout: config.redis.connect_timeout_ms, retryStrategy: reconnectDelay };
+  return {
+    maxRetriesPerRequest: 1,
+    connectTimeout: config.redis.connect_timeout_ms,
+    retryStrategy: reconnectDelay,
+  };
 }
 
 @Global()
 @Module({
-  providers: [{ provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedis(config) }],
+  providers: [
+    { provide: REDIS, inject: [APP_CONFIG], useFactory: (config: AppConfig) => createRedis(config) },
+  ],
   exports: [REDIS],
 })
 export class RedisModule implements OnApplicationShutdown {

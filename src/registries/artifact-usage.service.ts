@@ -116,7 +116,9 @@ export class ArtifactUsageService {
       cluster_id: o.cluster.id,
       cluster_name: o.cluster.name,
       latency_ms: o.latency_ms,
-      ...('value' in o ? { status: 'ok' as const, pods: o.value.length, error: null } : { status: o.status, pods: 0, error: o.error }),
+      ...('value' in o
+        ? { status: 'ok' as const, pods: o.value.length, error: null }
+        : { status: o.status, pods: 0, error: o.error }),
     }));
     assertSomeAnswered(clusters);
     const pods = outcomes

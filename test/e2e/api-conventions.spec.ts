@@ -22,7 +22,11 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
     }
     // 24 users (admin + 23), page size 10 → 3 pages: 10, 10, 4
     const seen: string[] = [];
-    for (const [p, n] of [[1, 10], [2, 10], [3, 4]]) {
+    for (const [p, n] of [
+      [1, 10],
+      [2, 10],
+      [3, 4],
+    ]) {
       const res = await t.api('GET', `/api/v1/users?page=${p}&page_size=10`, { token: admin });
       expect(res.status).toBe(200);
       expect(res.body.data).toMatchObject({ cur_page: p, cur_page_size: 10, total: 24, total_page: 3 });
@@ -49,10 +53,18 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
   });
 
   it('answers malformed JSON, wrong content type and unknown routes with enveloped 4xx', async () => {
-    const bad = await t.api('POST', '/api/v1/users', { token: admin, body: '{"username": ', headers: { 'content-type': 'application/json' } });
+    const bad = await t.api('POST', '/api/v1/users', {
+      token: admin,
+      body: '{"username": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: 40000, data: null, request_id: expect.any(String) });
-    const media = await t.api('POST', '/api/v1/users', { token: admin, body: 'username=x', headers: { 'content-type': 'text/csv' } });
+    const media = await t.api('POST', '/api/v1/users', {
+      token: admin,
+      body: 'username=x',
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(media.status).toBe(415);
     expect(media.body.code).toBe(41500);
     const route = await t.api('GET', '/api/v1/no-such-thing', { token: admin });
@@ -61,7 +73,10 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
   });
 
   it('echoes a caller’s X-Request-Id and generates one otherwise', async () => {
-    const mine = await t.api('GET', '/api/v1/users/not-a-uuid', { token: admin, headers: { 'x-request-id': 'portal-req-42' } });
+    const mine = await t.api('GET', '/api/v1/users/not-a-uuid', {
+      token: admin,
+      headers: { 'x-request-id': 'portal-req-42' },
+    });
     expect(mine.headers.get('x-request-id')).toBe('portal-req-42');
     expect(mine.body.request_id).toBe('portal-req-42');
     const generated = await t.api('GET', '/healthz');
@@ -76,8 +91,12 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
     const metrics = await t.api('GET', '/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
-    expect(metrics.text).toMatch(/berth_http_requests_total\{method="GET",route="\/api\/v1\/users",status="200"\} \d+/);
-    expect(metrics.text).toContain('berth_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/users",status="200"}');
+    expect(metrics.text).toMatch(
+      /berth_http_requests_total\{method="GET",route="\/api\/v1\/users",status="200"\} \d+/,
+    );
+    expect(metrics.text).toContain(
+      'berth_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/users",status="200"}',
+    );
   });
 
   it('documents every route in Swagger, with bearer auth and the error envelope', async () => {
@@ -89,9 +108,12 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
     expect(doc.components.schemas.ErrorEnvelopeDto).toBeDefined();
     const documented = new Set<string>();
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
-      for (const method of Object.keys(ops)) documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
+      for (const method of Object.keys(ops))
+        documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
     }
-    const api = registeredRoutes(t.app).filter((r) => r.url.startsWith('/api/v1') || ['/healthz', '/readyz', '/metrics'].includes(r.url));
+    const api = registeredRoutes(t.app).filter(
+      (r) => r.url.startsWith('/api/v1') || ['/healthz', '/readyz', '/metrics'].includes(r.url),
+    );
     expect(api.length).toBeGreaterThan(20);
     const missing = api.map((r) => `${r.method} ${r.url}`).filter((r) => !documented.has(r));
     expect(missing).toEqual([]);
@@ -100,9 +122,19 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
     expect(doc.paths['/api/v1/credentials'].post.responses['401']).toBeDefined();
     expect(doc.paths['/api/v1/auth/login'].post.security).toBeUndefined();
     // Live lists document the page-level apiVersion and kind of their items.
-    const live = doc.paths['/api/v1/clusters/{id}/resources/{resource}'].get.responses['200'].content['application/json'].schema;
+    const live =
+      doc.paths['/api/v1/clusters/{id}/resources/{resource}'].get.responses['200'].content['application/json']
+        .schema;
     expect(Object.keys(live.properties.data.properties)).toEqual(
-      expect.arrayContaining(['cur_page', 'cur_page_size', 'total', 'total_page', 'data', 'api_version', 'kind']),
+      expect.arrayContaining([
+        'cur_page',
+        'cur_page_size',
+        'total',
+        'total_page',
+        'data',
+        'api_version',
+        'kind',
+      ]),
     );
   });
 
@@ -110,7 +142,12 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
     const viewer = await userToken(t, admin, 'auditee', 'viewer');
     const created = await t.api('POST', '/api/v1/credentials', {
       token: admin,
-      body: { name: 'audit-me', provider: 'harbor', settings: { endpoint: 'https://h.example', username: 'u' }, secrets: { password: 'pw-audit' } },
+      body: {
+        name: 'audit-me',
+        provider: 'harbor',
+        settings: { endpoint: 'https://h.example', username: 'u' },
+        secrets: { password: 'pw-audit' },
+      },
     });
     const id = created.body.data.id;
     await t.api('DELETE', `/api/v1/credentials/${id}`, { token: viewer });
@@ -126,14 +163,24 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
       ['credential.delete', 'auditee', 'failure', 403],
       ['credential.create', 'admin', 'success', 201],
     ]);
-    expect(rows[0]).toMatchObject({ target_type: 'credentials', request_id: expect.any(String), method: 'DELETE' });
+    expect(rows[0]).toMatchObject({
+      target_type: 'credentials',
+      request_id: expect.any(String),
+      method: 'DELETE',
+    });
     expect(JSON.stringify(rows)).not.toContain('pw-audit');
 
-    const failures = await t.api('GET', `/api/v1/audit-logs?outcome=failure&target_id=${id}`, { token: admin });
+    const failures = await t.api('GET', `/api/v1/audit-logs?outcome=failure&target_id=${id}`, {
+      token: admin,
+    });
     expect(failures.body.data.total).toBe(2);
     const logins = await t.api('GET', '/api/v1/audit-logs?action=auth.login&actor=auditee', { token: admin });
     expect(logins.body.data.total).toBe(1);
-    const since = await t.api('GET', `/api/v1/audit-logs?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { token: admin });
+    const since = await t.api(
+      'GET',
+      `/api/v1/audit-logs?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+      { token: admin },
+    );
     expect(since.body.data.total).toBe(0);
     const gets = await t.sql.query("SELECT count(*)::int AS n FROM audit_logs WHERE method = 'GET'");
     expect(gets.rows[0].n).toBe(0);

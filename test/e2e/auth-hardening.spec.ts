@@ -19,7 +19,12 @@ function loginFrom(url: string, localAddress: string, username: string, password
   return new Promise((resolve, reject) => {
     const req = http.request(
       `${url}/api/v1/auth/login`,
-      { method: 'POST', localAddress, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -79,18 +84,26 @@ describe('auth hardening: parallel brute force, per-account limit, token claims,
 
   beforeAll(async () => {
     t = await startTestApp({
-      env: { BERTH_LOGIN_MAX_ATTEMPTS: String(PER_ADDRESS), BERTH_LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: String(PER_ACCOUNT) },
+      env: {
+        BERTH_LOGIN_MAX_ATTEMPTS: String(PER_ADDRESS),
+        BERTH_LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: String(PER_ACCOUNT),
+      },
     });
     admin = await t.login();
     for (const name of ['brutus', 'cassius', 'decimus', 'sulla']) {
-      const res = await t.api('POST', '/api/v1/users', { token: admin, body: { username: name, password: `pw-${name}-123456`, role: 'viewer' } });
+      const res = await t.api('POST', '/api/v1/users', {
+        token: admin,
+        body: { username: name, password: `pw-${name}-123456`, role: 'viewer' },
+      });
       expect(res.status).toBe(201);
     }
   });
   afterAll(() => t.close());
 
   it('counts 200 parallel wrong guesses atomically: at most the limit get 401, the rest 429 with Retry-After', async () => {
-    const answers = await Promise.all(Array.from({ length: 200 }, () => loginFetch(t.url, 'brutus', 'wrong-password')));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () => loginFetch(t.url, 'brutus', 'wrong-password')),
+    );
     const counts = tally(answers);
     process.stdout.write(`200 parallel wrong guesses (limit ${PER_ADDRESS}): ${JSON.stringify(counts)}\n`);
     expect(counts[401] ?? 0).toBeLessThanOrEqual(PER_ADDRESS);
@@ -106,14 +119,18 @@ describe('auth hardening: parallel brute force, per-account limit, token claims,
       ...Array.from({ length: 30 }, () => loginFetch(t.url, 'brutus', 'wrong-password')),
     ];
     const answers = await Promise.all(burst);
-    process.stdout.write(`burst of 61 after the limit, right password in the middle: ${JSON.stringify(tally(answers))}\n`);
+    process.stdout.write(
+      `burst of 61 after the limit, right password in the middle: ${JSON.stringify(tally(answers))}\n`,
+    );
     for (const a of answers) expectLimited(a);
     // Alone, too: the right password does not log in while the budget is used up.
     expectLimited(await loginFetch(t.url, 'brutus', 'pw-brutus-123456'));
   });
 
   it('throttles unknown usernames exactly like known ones', async () => {
-    const answers = await Promise.all(Array.from({ length: 200 }, () => loginFetch(t.url, 'nobody-here', 'wrong-password')));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () => loginFetch(t.url, 'nobody-here', 'wrong-password')),
+    );
     const counts = tally(answers);
     process.stdout.write(`200 parallel guesses for an unknown user: ${JSON.stringify(counts)}\n`);
     expect(counts[401] ?? 0).toBeLessThanOrEqual(PER_ADDRESS);
@@ -123,10 +140,14 @@ describe('auth hardening: parallel brute force, per-account limit, token claims,
   it('limits an account across addresses: 200 parallel guesses from 20 addresses get at most the per-account limit of 401s', async () => {
     const addresses = Array.from({ length: 20 }, (_, i) => `127.0.0.${i + 2}`);
     const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => loginFrom(t.url, addresses[i % addresses.length], 'cassius', 'wrong-password')),
+      Array.from({ length: 200 }, (_, i) =>
+        loginFrom(t.url, addresses[i % addresses.length], 'cassius', 'wrong-password'),
+      ),
     );
     const counts = tally(answers);
-    process.stdout.write(`200 parallel guesses from 20 addresses (per address ${PER_ADDRESS}, per account ${PER_ACCOUNT}): ${JSON.stringify(counts)}\n`);
+    process.stdout.write(
+      `200 parallel guesses from 20 addresses (per address ${PER_ADDRESS}, per account ${PER_ACCOUNT}): ${JSON.stringify(counts)}\n`,
+    );
     expect(counts[401] ?? 0).toBeLessThanOrEqual(PER_ACCOUNT);
     expect(counts[401] ?? 0).toBeGreaterThan(PER_ADDRESS); // more than one address's budget was used: the account limit bit
     for (const a of answers.filter((x) => x.status !== 401)) expectLimited(a);
@@ -146,7 +167,16 @@ describe('auth hardening: parallel brute force, per-account limit, token claims,
   it('refuses tokens signed with the right secret but without exp, jti, sub or auth_time', async () => {
     const me = (await t.api('GET', '/api/v1/auth/me', { token: admin })).body.data;
     const now = Math.floor(Date.now() / 1000);
-    const full = { sub: me.id, username: 'admin', role: 'admin', jti: randomUUID(), auth_time: Date.now(), iat: now, exp: now + 600, iss: 'berth' };
+    const full = {
+      sub: me.id,
+      username: 'admin',
+      role: 'admin',
+      jti: randomUUID(),
+      auth_time: Date.now(),
+      iat: now,
+      exp: now + 600,
+      iss: 'berth',
+    };
     // The forger's signature is right: with every claim the token works...
     expect((await t.api('GET', '/api/v1/auth/me', { token: forge(full) })).status).toBe(200);
     // ...and without any one of them it does not.
@@ -154,7 +184,11 @@ describe('auth hardening: parallel brute force, per-account limit, token claims,
       const claims: Record<string, unknown> = { ...full, jti: randomUUID() };
       delete claims[missing];
       const res = await t.api('GET', '/api/v1/auth/me', { token: forge(claims) });
-      expect({ missing, status: res.status, code: res.body.code }).toEqual({ missing, status: 401, code: 40100 });
+      expect({ missing, status: res.status, code: res.body.code }).toEqual({
+        missing,
+        status: 401,
+        code: 40100,
+      });
       expect(res.headers.get('x-request-id')).toEqual(expect.any(String));
     }
   });
@@ -177,16 +211,25 @@ describe('auth hardening: parallel brute force, per-account limit, token claims,
     const vic = await userToken(t, admin, 'vic', 'viewer');
     expect((await t.api('GET', '/api/v1/auth/me', { token: vic })).status).toBe(200);
     await t.sql.query(`UPDATE users SET disabled = true WHERE username = 'vic'`);
-    await eventually(async () => (await t.api('GET', '/api/v1/auth/me', { token: vic })).status === 401, 5000);
+    await eventually(
+      async () => (await t.api('GET', '/api/v1/auth/me', { token: vic })).status === 401,
+      5000,
+    );
     const res = await t.api('GET', '/api/v1/auth/me', { token: vic });
     expect(res.body.code).toBe(40102);
   });
 
   it('keeps a logout in Postgres (revoked_tokens) until the token expires', async () => {
     const token = await t.login('sulla', 'pw-sulla-123456');
-    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { jti: string; exp: number };
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as {
+      jti: string;
+      exp: number;
+    };
     expect((await t.api('POST', '/api/v1/auth/logout', { token })).status).toBe(200);
-    const { rows } = await t.sql.query<{ expires_at: Date }>('SELECT expires_at FROM revoked_tokens WHERE jti = $1', [claims.jti]);
+    const { rows } = await t.sql.query<{ expires_at: Date }>(
+      'SELECT expires_at FROM revoked_tokens WHERE jti = $1',
+      [claims.jti],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].expires_at.getTime()).toBe(claims.exp * 1000);
   });

@@ -29,7 +29,10 @@ class OwnPostgres {
 
   private pg(cmd: string, args: string[]) {
     try {
-      execFileSync('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args], { stdio: 'pipe', timeout: 60_000 });
+      execFileSync('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args], {
+        stdio: 'pipe',
+        timeout: 60_000,
+      });
     } catch (e) {
       let log = '';
       try {
@@ -37,7 +40,9 @@ class OwnPostgres {
       } catch {
         /* no log yet */
       }
-      throw new Error(`${cmd} ${args.at(-1)} failed: ${(e as { stderr?: Buffer }).stderr?.toString() ?? (e as Error).message}\n${log}`);
+      throw new Error(
+        `${cmd} ${args.at(-1)} failed: ${(e as { stderr?: Buffer }).stderr?.toString() ?? (e as Error).message}\n${log}`,
+      );
     }
   }
 
@@ -100,11 +105,19 @@ describe('authentication with Postgres frozen or stopped (fault, own Postgres cl
     const start = Date.now();
     const res = await fetch(url + path, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     const json = (await res.json()) as { code: number; data: any };
-    return { status: res.status, body: json, ms: Date.now() - start, requestId: res.headers.get('x-request-id') };
+    return {
+      status: res.status,
+      body: json,
+      ms: Date.now() - start,
+      requestId: res.headers.get('x-request-id'),
+    };
   };
 
   beforeAll(async () => {
@@ -123,7 +136,10 @@ describe('authentication with Postgres frozen or stopped (fault, own Postgres cl
     app = await createApp(config, { logDestination: new Writable({ write: (_c, _e, cb) => cb() }) });
     await app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(app.getHttpServer().address() as net.AddressInfo).port}`;
-    const login = await call('POST', '/api/v1/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD });
+    const login = await call('POST', '/api/v1/auth/login', undefined, {
+      username: 'admin',
+      password: ADMIN_PASSWORD,
+    });
     expect(login.status).toBe(200);
     admin = login.body.data.access_token;
   }, 120_000);
@@ -147,8 +163,13 @@ describe('authentication with Postgres frozen or stopped (fault, own Postgres cl
       // Past the state cache's TTL, the guard must read Postgres again and cannot.
       await new Promise((r) => setTimeout(r, config.auth.state_cache_ms + 100));
       const frozen = await call('GET', '/api/v1/clusters', admin);
-      const login = await call('POST', '/api/v1/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD });
-      process.stdout.write(`Postgres frozen: GET /clusters ${frozen.status} in ${frozen.ms} ms, login ${login.status} in ${login.ms} ms\n`);
+      const login = await call('POST', '/api/v1/auth/login', undefined, {
+        username: 'admin',
+        password: ADMIN_PASSWORD,
+      });
+      process.stdout.write(
+        `Postgres frozen: GET /clusters ${frozen.status} in ${frozen.ms} ms, login ${login.status} in ${login.ms} ms\n`,
+      );
       for (const res of [frozen, login]) {
         expect(res.status).toBe(503);
         expect(res.body).toMatchObject({ code: 50300, data: { dependency: 'postgres' } });

@@ -21,7 +21,20 @@ class OwnRedis {
   async start(): Promise<void> {
     this.proc = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', this.dir],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--dir',
+        this.dir,
+      ],
       { stdio: 'ignore' },
     );
     await eventually(() => this.ping(), 10_000, 50);
@@ -96,7 +109,10 @@ describe('revocation survives a Redis restart that loses every key (fault, own r
       ['dina', 'viewer'],
       ['opal', 'operator'],
     ] as const) {
-      const created = await t.api('POST', '/api/v1/users', { token: admin, body: { username: name, password: `pw-${name}-123456`, role } });
+      const created = await t.api('POST', '/api/v1/users', {
+        token: admin,
+        body: { username: name, password: `pw-${name}-123456`, role },
+      });
       expect(created.status).toBe(201);
       ids[name] = created.body.data.id;
       tokens[name] = await t.login(name, `pw-${name}-123456`);
@@ -111,19 +127,31 @@ describe('revocation survives a Redis restart that loses every key (fault, own r
 
   it('keeps a logged-out, a disabled and a demoted user’s tokens refused after Redis comes back empty', async () => {
     // Before: all three work; opal acts as operator (past the role check, refused by validation).
-    for (const name of ['lou', 'dina', 'opal']) expect((await t.api('GET', '/api/v1/auth/me', { token: tokens[name] })).status).toBe(200);
-    expect((await t.api('POST', '/api/v1/clusters/import', { token: tokens.opal, body: {} })).status).toBe(400);
+    for (const name of ['lou', 'dina', 'opal'])
+      expect((await t.api('GET', '/api/v1/auth/me', { token: tokens[name] })).status).toBe(200);
+    expect((await t.api('POST', '/api/v1/clusters/import', { token: tokens.opal, body: {} })).status).toBe(
+      400,
+    );
 
     expect((await t.api('POST', '/api/v1/auth/logout', { token: tokens.lou })).status).toBe(200);
-    expect((await t.api('PATCH', `/api/v1/users/${ids.dina}`, { token: admin, body: { disabled: true } })).status).toBe(200);
-    expect((await t.api('PATCH', `/api/v1/users/${ids.opal}`, { token: admin, body: { role: 'viewer' } })).status).toBe(200);
-    for (const name of ['lou', 'dina', 'opal']) expect((await t.api('GET', '/api/v1/auth/me', { token: tokens[name] })).status).toBe(401);
+    expect(
+      (await t.api('PATCH', `/api/v1/users/${ids.dina}`, { token: admin, body: { disabled: true } })).status,
+    ).toBe(200);
+    expect(
+      (await t.api('PATCH', `/api/v1/users/${ids.opal}`, { token: admin, body: { role: 'viewer' } })).status,
+    ).toBe(200);
+    for (const name of ['lou', 'dina', 'opal'])
+      expect((await t.api('GET', '/api/v1/auth/me', { token: tokens[name] })).status).toBe(401);
 
     // Redis dies: authentication fails closed, quickly, with 503 — never "allow", never a 500.
     await redis.kill();
     const [down, downMs] = await timed(() => t.api('GET', '/api/v1/auth/me', { token: admin }));
-    const [login, loginMs] = await timed(() => t.api('POST', '/api/v1/auth/login', { body: { username: 'lou', password: 'pw-lou-123456' } }));
-    process.stdout.write(`Redis down: GET /auth/me ${down.status} in ${downMs} ms, login ${login.status} in ${loginMs} ms\n`);
+    const [login, loginMs] = await timed(() =>
+      t.api('POST', '/api/v1/auth/login', { body: { username: 'lou', password: 'pw-lou-123456' } }),
+    );
+    process.stdout.write(
+      `Redis down: GET /auth/me ${down.status} in ${downMs} ms, login ${login.status} in ${loginMs} ms\n`,
+    );
     for (const [res, ms] of [
       [down, downMs],
       [login, loginMs],
@@ -137,7 +165,11 @@ describe('revocation survives a Redis restart that loses every key (fault, own r
     // A new, empty Redis on the same port: every denylist key is gone.
     await redis.start();
     const started = Date.now();
-    await eventually(async () => (await t.api('GET', '/api/v1/auth/me', { token: admin })).status === 200, 20_000, 100);
+    await eventually(
+      async () => (await t.api('GET', '/api/v1/auth/me', { token: admin })).status === 200,
+      20_000,
+      100,
+    );
     process.stdout.write(`Redis back (empty): admin served again after ${Date.now() - started} ms\n`);
     const direct = await redis.client();
     try {
@@ -156,7 +188,10 @@ describe('revocation survives a Redis restart that loses every key (fault, own r
     expect([401, 403]).toContain(opalWrite.status);
 
     // Logging in again: lou can, dina cannot, opal is a viewer now.
-    expect((await t.api('POST', '/api/v1/auth/login', { body: { username: 'dina', password: 'pw-dina-123456' } })).status).toBe(401);
+    expect(
+      (await t.api('POST', '/api/v1/auth/login', { body: { username: 'dina', password: 'pw-dina-123456' } }))
+        .status,
+    ).toBe(401);
     const lou2 = await t.login('lou', 'pw-lou-123456');
     expect((await t.api('GET', '/api/v1/auth/me', { token: lou2 })).status).toBe(200);
     const opal2 = await t.login('opal', 'pw-opal-123456');

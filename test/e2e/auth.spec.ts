@@ -12,17 +12,27 @@ describe('auth and users (e2e)', () => {
   afterAll(() => t.close());
 
   it('creates the first admin on boot and logs in with the right password', async () => {
-    const res = await t.api('POST', '/api/v1/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } });
+    const res = await t.api('POST', '/api/v1/auth/login', {
+      body: { username: 'admin', password: ADMIN_PASSWORD },
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ code: 0, message: 'ok', data: { token_type: 'Bearer', expires_in: 3600 } });
+    expect(res.body).toMatchObject({
+      code: 0,
+      message: 'ok',
+      data: { token_type: 'Bearer', expires_in: 3600 },
+    });
     expect(res.body.data.access_token.split('.')).toHaveLength(3);
     expect(res.body.data.user).toMatchObject({ username: 'admin', role: 'admin' });
     expect(JSON.stringify(res.body)).not.toContain('password');
   });
 
   it('refuses a wrong password and an unknown user with the same 401', async () => {
-    const wrong = await t.api('POST', '/api/v1/auth/login', { body: { username: 'admin', password: 'nope-nope' } });
-    const unknown = await t.api('POST', '/api/v1/auth/login', { body: { username: 'ghost', password: 'nope-nope' } });
+    const wrong = await t.api('POST', '/api/v1/auth/login', {
+      body: { username: 'admin', password: 'nope-nope' },
+    });
+    const unknown = await t.api('POST', '/api/v1/auth/login', {
+      body: { username: 'ghost', password: 'nope-nope' },
+    });
     for (const res of [wrong, unknown]) {
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ code: 40101, message: 'Wrong username or password', data: null });
@@ -37,7 +47,9 @@ describe('auth and users (e2e)', () => {
     const junk = await t.api('GET', '/api/v1/auth/me', { token: 'not.a.jwt' });
     expect(junk.status).toBe(401);
     const [h, p] = admin.split('.');
-    const forged = await t.api('GET', '/api/v1/auth/me', { token: `${h}.${p}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` });
+    const forged = await t.api('GET', '/api/v1/auth/me', {
+      token: `${h}.${p}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
+    });
     expect(forged.status).toBe(401);
   });
 
@@ -65,7 +77,12 @@ describe('auth and users (e2e)', () => {
     expect((await t.api('GET', '/api/v1/credentials', { token: viewer })).status).toBe(200);
     const write = await t.api('POST', '/api/v1/credentials', {
       token: viewer,
-      body: { name: 'x', provider: 'harbor', settings: { endpoint: 'https://h.example', username: 'u' }, secrets: { password: 'p' } },
+      body: {
+        name: 'x',
+        provider: 'harbor',
+        settings: { endpoint: 'https://h.example', username: 'u' },
+        secrets: { password: 'p' },
+      },
     });
     expect(write.status).toBe(403);
     expect(write.body).toMatchObject({ code: 40300, data: null });
@@ -86,14 +103,20 @@ describe('auth and users (e2e)', () => {
     expect(created.body.data).not.toHaveProperty('password_hash');
     const id = created.body.data.id;
 
-    const dup = await t.api('POST', '/api/v1/users', { token: admin, body: { username: 'paula', password: 'another-pw', role: 'viewer' } });
+    const dup = await t.api('POST', '/api/v1/users', {
+      token: admin,
+      body: { username: 'paula', password: 'another-pw', role: 'viewer' },
+    });
     expect(dup.status).toBe(409);
 
     const list = await t.api('GET', '/api/v1/users?role=viewer&q=pau', { token: admin });
     expect(list.body.data.data.map((u: { username: string }) => u.username)).toEqual(['paula']);
 
     const paula = await t.login('paula', 'paula-password');
-    const promoted = await t.api('PATCH', `/api/v1/users/${id}`, { token: admin, body: { role: 'operator' } });
+    const promoted = await t.api('PATCH', `/api/v1/users/${id}`, {
+      token: admin,
+      body: { role: 'operator' },
+    });
     expect(promoted.status).toBe(200);
     expect(promoted.body.data.role).toBe('operator');
     expect((await t.api('GET', '/api/v1/auth/me', { token: paula })).status).toBe(401);
@@ -102,7 +125,10 @@ describe('auth and users (e2e)', () => {
 
     const disabled = await t.api('PATCH', `/api/v1/users/${id}`, { token: admin, body: { disabled: true } });
     expect(disabled.body.data.disabled).toBe(true);
-    expect((await t.api('POST', '/api/v1/auth/login', { body: { username: 'paula', password: 'paula-password' } })).status).toBe(401);
+    expect(
+      (await t.api('POST', '/api/v1/auth/login', { body: { username: 'paula', password: 'paula-password' } }))
+        .status,
+    ).toBe(401);
 
     expect((await t.api('DELETE', `/api/v1/users/${id}`, { token: admin })).status).toBe(200);
     expect((await t.api('GET', `/api/v1/users/${id}`, { token: admin })).status).toBe(404);
@@ -118,17 +144,27 @@ describe('auth and users (e2e)', () => {
   });
 
   it('rate-limits failed logins per user and address with 429 and Retry-After', async () => {
-    await t.api('POST', '/api/v1/users', { token: admin, body: { username: 'rita', password: 'rita-password', role: 'viewer' } });
+    await t.api('POST', '/api/v1/users', {
+      token: admin,
+      body: { username: 'rita', password: 'rita-password', role: 'viewer' },
+    });
     const max = t.config.auth.login_max_attempts;
     for (let i = 0; i < max; i++) {
-      const res = await t.api('POST', '/api/v1/auth/login', { body: { username: 'rita', password: 'wrong-password' } });
+      const res = await t.api('POST', '/api/v1/auth/login', {
+        body: { username: 'rita', password: 'wrong-password' },
+      });
       expect(res.status).toBe(401);
     }
-    const limited = await t.api('POST', '/api/v1/auth/login', { body: { username: 'rita', password: 'rita-password' } });
+    const limited = await t.api('POST', '/api/v1/auth/login', {
+      body: { username: 'rita', password: 'rita-password' },
+    });
     expect(limited.status).toBe(429);
     expect(limited.body.code).toBe(42900);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     // Other users are not affected.
-    expect((await t.api('POST', '/api/v1/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } })).status).toBe(200);
+    expect(
+      (await t.api('POST', '/api/v1/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } }))
+        .status,
+    ).toBe(200);
   });
 });

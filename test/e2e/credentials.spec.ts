@@ -31,12 +31,23 @@ describe('credentials (e2e)', () => {
     for (const provider of ['ack', 'tke', 'rancher', 'harbor'] as const) {
       const res = await t.api('POST', '/api/v1/credentials', {
         token: admin,
-        body: { name: `${provider}-main`, provider, description: 'test', settings: SETTINGS[provider], secrets: SECRETS[provider] },
+        body: {
+          name: `${provider}-main`,
+          provider,
+          description: 'test',
+          settings: SETTINGS[provider],
+          secrets: SECRETS[provider],
+        },
       });
       expect(res.status).toBe(201);
-      expect(res.body.data).toMatchObject({ name: `${provider}-main`, provider, settings: SETTINGS[provider] });
+      expect(res.body.data).toMatchObject({
+        name: `${provider}-main`,
+        provider,
+        settings: SETTINGS[provider],
+      });
       expect(Object.keys(res.body.data.secret_hints).sort()).toEqual(Object.keys(SECRETS[provider]).sort());
-      for (const hint of Object.values(res.body.data.secret_hints as Record<string, string>)) expect(hint).toMatch(/^\*\*\*\*/);
+      for (const hint of Object.values(res.body.data.secret_hints as Record<string, string>))
+        expect(hint).toMatch(/^\*\*\*\*/);
       expect(res.body.data).not.toHaveProperty('secrets');
       for (const p of PLAINTEXTS) expect(res.text).not.toContain(p);
       ids[provider] = res.body.data.id;
@@ -66,25 +77,45 @@ describe('credentials (e2e)', () => {
   it('validates settings and secrets per provider, listing every bad field', async () => {
     const res = await t.api('POST', '/api/v1/credentials', {
       token: admin,
-      body: { name: 'bad-ack', provider: 'ack', settings: { region_id: 'Hangzhou', junk: 1 }, secrets: { access_key_id: 'x' } },
+      body: {
+        name: 'bad-ack',
+        provider: 'ack',
+        settings: { region_id: 'Hangzhou', junk: 1 },
+        secrets: { access_key_id: 'x' },
+      },
     });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe(40001);
     const fields = res.body.data.fields.map((f: { field: string }) => f.field).sort();
-    expect(fields).toEqual(['secrets.access_key_id', 'secrets.access_key_secret', 'settings.junk', 'settings.region_id']);
+    expect(fields).toEqual([
+      'secrets.access_key_id',
+      'secrets.access_key_secret',
+      'settings.junk',
+      'settings.region_id',
+    ]);
     const rancher = await t.api('POST', '/api/v1/credentials', {
       token: admin,
-      body: { name: 'bad-rancher', provider: 'rancher', settings: { endpoint: 'ftp://x' }, secrets: { token: 'plain' } },
+      body: {
+        name: 'bad-rancher',
+        provider: 'rancher',
+        settings: { endpoint: 'ftp://x' },
+        secrets: { token: 'plain' },
+      },
     });
     expect(rancher.status).toBe(400);
-    expect(rancher.body.data.fields.map((f: { field: string }) => f.field).sort()).toEqual(['secrets.token', 'settings.endpoint']);
+    expect(rancher.body.data.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'secrets.token',
+      'settings.endpoint',
+    ]);
     const unknown = await t.api('POST', '/api/v1/credentials', {
       token: admin,
       body: { name: 'x', provider: 'aws', settings: {}, secrets: {} },
     });
     expect(unknown.status).toBe(400);
     expect(unknown.body.data.fields[0].field).toBe('provider');
-    expect((await t.sql.query("SELECT count(*)::int AS n FROM credentials WHERE name LIKE 'bad-%'")).rows[0].n).toBe(0);
+    expect(
+      (await t.sql.query("SELECT count(*)::int AS n FROM credentials WHERE name LIKE 'bad-%'")).rows[0].n,
+    ).toBe(0);
   });
 
   it('refuses a duplicate name with 409', async () => {
@@ -97,20 +128,31 @@ describe('credentials (e2e)', () => {
   });
 
   it('updates settings and merges a partial secret change, re-encrypting it', async () => {
-    const before = (await t.sql.query('SELECT secret_sealed FROM credentials WHERE id = $1', [ids.ack])).rows[0].secret_sealed;
+    const before = (await t.sql.query('SELECT secret_sealed FROM credentials WHERE id = $1', [ids.ack]))
+      .rows[0].secret_sealed;
     const res = await t.api('PATCH', `/api/v1/credentials/${ids.ack}`, {
       token: admin,
-      body: { settings: { region_id: 'cn-beijing' }, secrets: { access_key_secret: 'rotated-secret-Value77' } },
+      body: {
+        settings: { region_id: 'cn-beijing' },
+        secrets: { access_key_secret: 'rotated-secret-Value77' },
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body.data.settings.region_id).toBe('cn-beijing');
     expect(res.body.data.secret_hints.access_key_secret).toBe('****ue77');
     expect(res.text).not.toContain('rotated-secret-Value77');
-    const after = (await t.sql.query('SELECT secret_sealed FROM credentials WHERE id = $1', [ids.ack])).rows[0].secret_sealed;
+    const after = (await t.sql.query('SELECT secret_sealed FROM credentials WHERE id = $1', [ids.ack]))
+      .rows[0].secret_sealed;
     expect(after).not.toBe(before);
     const revealed = await t.app.get(CredentialsService).reveal(ids.ack);
-    expect(revealed.secrets).toEqual({ access_key_id: SECRETS.ack.access_key_id, access_key_secret: 'rotated-secret-Value77' });
-    const bad = await t.api('PATCH', `/api/v1/credentials/${ids.ack}`, { token: admin, body: { settings: { region_id: '!' } } });
+    expect(revealed.secrets).toEqual({
+      access_key_id: SECRETS.ack.access_key_id,
+      access_key_secret: 'rotated-secret-Value77',
+    });
+    const bad = await t.api('PATCH', `/api/v1/credentials/${ids.ack}`, {
+      token: admin,
+      body: { settings: { region_id: '!' } },
+    });
     expect(bad.status).toBe(400);
   });
 
@@ -122,7 +164,9 @@ describe('credentials (e2e)', () => {
     const page2 = await t.api('GET', '/api/v1/credentials?page=2&page_size=3', { token: admin });
     expect(page2.body.data).toMatchObject({ cur_page: 2, cur_page_size: 3, total: 4, total_page: 2 });
     expect(page2.body.data.data).toHaveLength(1);
-    const missing = await t.api('GET', '/api/v1/credentials/00000000-0000-4000-8000-000000000000', { token: admin });
+    const missing = await t.api('GET', '/api/v1/credentials/00000000-0000-4000-8000-000000000000', {
+      token: admin,
+    });
     expect(missing.status).toBe(404);
     const badId = await t.api('GET', '/api/v1/credentials/not-a-uuid', { token: admin });
     expect(badId.status).toBe(400);

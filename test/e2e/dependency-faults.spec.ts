@@ -39,7 +39,13 @@ describe('dependency outages', () => {
   /** Every mutating request sent, to check audit rows at the end. */
   const mutations: { requestId: string; status: number; scenario: string }[] = [];
 
-  const timed = async (scenario: string, request: string, method: string, path: string, token?: string): Promise<ApiResponse & { ms: number }> => {
+  const timed = async (
+    scenario: string,
+    request: string,
+    method: string,
+    path: string,
+    token?: string,
+  ): Promise<ApiResponse & { ms: number }> => {
     const requestId = randomUUID();
     const start = performance.now();
     const res = await t.api(method, path, { token, headers: { 'x-request-id': requestId } });
@@ -67,8 +73,14 @@ describe('dependency outages', () => {
 
   /** 503 DEPENDENCY_UNAVAILABLE naming `dependency`, within `bound`. */
   const expectUnavailable = (res: ApiResponse & { ms: number }, dependency: string, bound: number) => {
-    expect({ status: res.status, code: res.body?.code, dependency: res.body?.data?.dependency }).toEqual({ status: 503, code: 50300, dependency });
-    expect(res.body.message).toMatch(dependency === 'postgres' ? /^Postgres is unavailable/ : /^Redis is unavailable/);
+    expect({ status: res.status, code: res.body?.code, dependency: res.body?.data?.dependency }).toEqual({
+      status: 503,
+      code: 50300,
+      dependency,
+    });
+    expect(res.body.message).toMatch(
+      dependency === 'postgres' ? /^Postgres is unavailable/ : /^Redis is unavailable/,
+    );
     expect(res.headers.get('x-request-id')).toBeTruthy();
     expect(res.ms).toBeLessThan(bound);
   };
@@ -98,7 +110,11 @@ describe('dependency outages', () => {
   afterAll(async () => {
     // The measurements, for the issue's closing note.
     const byScenario = new Map<string, Sample[]>();
-    for (const s of samples) byScenario.set(`${s.scenario} | ${s.request}`, [...(byScenario.get(`${s.scenario} | ${s.request}`) ?? []), s]);
+    for (const s of samples)
+      byScenario.set(`${s.scenario} | ${s.request}`, [
+        ...(byScenario.get(`${s.scenario} | ${s.request}`) ?? []),
+        s,
+      ]);
     const lines = [...byScenario].map(([k, v]) => {
       const statuses = [...new Set(v.map((s) => `${s.status}/${String(s.code)}`))].join(',');
       return `${k}: ${v.length}× ${statuses}, max ${Math.max(...v.map((s) => s.ms))} ms, median ${v.map((s) => s.ms).sort((a, b) => a - b)[Math.floor(v.length / 2)]} ms`;
@@ -113,8 +129,16 @@ describe('dependency outages', () => {
     await mint(3);
     await redis.kill();
     for (let round = 0; round < 4; round++) {
-      expectUnavailable(await timed('redis killed', 'GET /auth/me', 'GET', '/api/v1/auth/me', admin), 'redis', REDIS_BOUND);
-      expectUnavailable(await timed('redis killed', 'POST /auth/logout', 'POST', '/api/v1/auth/logout', admin), 'redis', REDIS_BOUND);
+      expectUnavailable(
+        await timed('redis killed', 'GET /auth/me', 'GET', '/api/v1/auth/me', admin),
+        'redis',
+        REDIS_BOUND,
+      );
+      expectUnavailable(
+        await timed('redis killed', 'POST /auth/logout', 'POST', '/api/v1/auth/logout', admin),
+        'redis',
+        REDIS_BOUND,
+      );
       expectNotReady(await timed('redis killed', 'GET /readyz', 'GET', '/readyz'), 'redis', 'postgres');
       await new Promise((r) => setTimeout(r, 400));
     }
@@ -123,14 +147,23 @@ describe('dependency outages', () => {
     // bull's connections came back too: an operation runs to the end.
     const op = await t.api('POST', '/api/v1/secrets/reencrypt', { token: admin });
     expect(op.status).toBe(202);
-    await eventually(async () => (await t.api('GET', `/api/v1/operations/${op.body.data.id}`, { token: admin })).body.data.status === 'succeeded', 15_000);
+    await eventually(
+      async () =>
+        (await t.api('GET', `/api/v1/operations/${op.body.data.id}`, { token: admin })).body.data.status ===
+        'succeeded',
+      15_000,
+    );
   });
 
   it('Redis frozen (SIGSTOP): 503 within the command timeout, recovery on SIGCONT', async () => {
     redis.freeze();
     try {
       for (let round = 0; round < 3; round++) {
-        expectUnavailable(await timed('redis frozen', 'GET /auth/me', 'GET', '/api/v1/auth/me', admin), 'redis', REDIS_BOUND);
+        expectUnavailable(
+          await timed('redis frozen', 'GET /auth/me', 'GET', '/api/v1/auth/me', admin),
+          'redis',
+          REDIS_BOUND,
+        );
         expectNotReady(await timed('redis frozen', 'GET /readyz', 'GET', '/readyz'), 'redis', 'postgres');
       }
     } finally {
@@ -145,12 +178,22 @@ describe('dependency outages', () => {
     const spent: string[] = [];
     try {
       for (let round = 0; round < 3; round++) {
-        expectUnavailable(await timed('postgres stopped', 'GET /users', 'GET', '/api/v1/users', admin), 'postgres', PG_BOUND);
+        expectUnavailable(
+          await timed('postgres stopped', 'GET /users', 'GET', '/api/v1/users', admin),
+          'postgres',
+          PG_BOUND,
+        );
         // Logout writes its revocation to Postgres (and its audit row): it must not answer 200.
         // (A success whose audit row alone cannot be written: audit-and-sql-logging.spec.ts.)
         const token = tokens.pop()!;
         spent.push(token);
-        const out = await timed('postgres stopped', 'POST /auth/logout', 'POST', '/api/v1/auth/logout', token);
+        const out = await timed(
+          'postgres stopped',
+          'POST /auth/logout',
+          'POST',
+          '/api/v1/auth/logout',
+          token,
+        );
         expectUnavailable(out, 'postgres', PG_BOUND);
         expectNotReady(await timed('postgres stopped', 'GET /readyz', 'GET', '/readyz'), 'postgres', 'redis');
       }
@@ -168,8 +211,18 @@ describe('dependency outages', () => {
     pgServer.freeze();
     try {
       for (let round = 0; round < 3; round++) {
-        expectUnavailable(await timed('postgres frozen', 'GET /users', 'GET', '/api/v1/users', admin), 'postgres', PG_BOUND);
-        const out = await timed('postgres frozen', 'POST /auth/logout', 'POST', '/api/v1/auth/logout', tokens.pop()!);
+        expectUnavailable(
+          await timed('postgres frozen', 'GET /users', 'GET', '/api/v1/users', admin),
+          'postgres',
+          PG_BOUND,
+        );
+        const out = await timed(
+          'postgres frozen',
+          'POST /auth/logout',
+          'POST',
+          '/api/v1/auth/logout',
+          tokens.pop()!,
+        );
         expectUnavailable(out, 'postgres', PG_BOUND);
         expectNotReady(await timed('postgres frozen', 'GET /readyz', 'GET', '/readyz'), 'postgres', 'redis');
       }
@@ -183,7 +236,9 @@ describe('dependency outages', () => {
     // 4,000 credentials sealed under the old (development) key: enough work to stop Postgres in the middle.
     const box = new SecretBox({ encryption: { keys: DEV_ENCRYPTION_KEYS } } as AppConfig);
     const ids = Array.from({ length: 4000 }, () => randomUUID());
-    const sealed = ids.map((id) => box.seal(JSON.stringify({ access_key_secret: `s-${id}` }), `credentials:${id}`));
+    const sealed = ids.map((id) =>
+      box.seal(JSON.stringify({ access_key_secret: `s-${id}` }), `credentials:${id}`),
+    );
     const direct = new pg.Client({ connectionString: pgServer.url() });
     direct.on('error', () => undefined);
     await direct.connect();
@@ -193,36 +248,55 @@ describe('dependency outages', () => {
     );
     await direct.end();
 
-    const started = await timed('operation', 'POST /secrets/reencrypt', 'POST', '/api/v1/secrets/reencrypt', admin);
+    const started = await timed(
+      'operation',
+      'POST /secrets/reencrypt',
+      'POST',
+      '/api/v1/secrets/reencrypt',
+      admin,
+    );
     expect(started.status).toBe(202);
     const id = started.body.data.id as string;
-    await eventually(async () => {
-      const op = (await t.api('GET', `/api/v1/operations/${id}`, { token: admin })).body.data;
-      return op.status === 'running' && op.progress > 0;
-    }, 20_000, 20);
+    await eventually(
+      async () => {
+        const op = (await t.api('GET', `/api/v1/operations/${id}`, { token: admin })).body.data;
+        return op.status === 'running' && op.progress > 0;
+      },
+      20_000,
+      20,
+    );
     const stoppedAt = performance.now();
     await pgServer.stop();
     await new Promise((r) => setTimeout(r, 1500));
     await pgServer.start();
-    const op = await eventually(async () => {
-      const res = await t.api('GET', `/api/v1/operations/${id}`, { token: admin });
-      return res.status === 200 && ['succeeded', 'failed'].includes(res.body.data.status) && res.body.data;
-    }, 45_000, 100);
-    recoveries.push({ scenario: `operation interrupted by a Postgres stop (ended ${op.status})`, ms: Math.round(performance.now() - stoppedAt) });
+    const op = await eventually(
+      async () => {
+        const res = await t.api('GET', `/api/v1/operations/${id}`, { token: admin });
+        return res.status === 200 && ['succeeded', 'failed'].includes(res.body.data.status) && res.body.data;
+      },
+      45_000,
+      100,
+    );
+    recoveries.push({
+      scenario: `operation interrupted by a Postgres stop (ended ${op.status})`,
+      ms: Math.round(performance.now() - stoppedAt),
+    });
     if (op.status === 'failed') expect(op.error?.message).toBeTruthy();
     else expect(op.result).toMatchObject({ active_key_id: 'k2' });
     const keys = await t.api('GET', '/api/v1/secrets/keys', { token: admin });
     if (op.status === 'succeeded') expect(keys.body.data.not_under_active_key).toBe(0);
     // It was interrupted indeed: its first run failed with Postgres and recovery ran it again.
-    const { rows } = await t.sql.query<{ attempts: number }>('SELECT attempts FROM operations WHERE id = $1', [id]).catch(async () => {
-      const c = new pg.Client({ connectionString: pgServer.url() });
-      await c.connect();
-      try {
-        return await c.query<{ attempts: number }>('SELECT attempts FROM operations WHERE id = $1', [id]);
-      } finally {
-        await c.end();
-      }
-    });
+    const { rows } = await t.sql
+      .query<{ attempts: number }>('SELECT attempts FROM operations WHERE id = $1', [id])
+      .catch(async () => {
+        const c = new pg.Client({ connectionString: pgServer.url() });
+        await c.connect();
+        try {
+          return await c.query<{ attempts: number }>('SELECT attempts FROM operations WHERE id = $1', [id]);
+        } finally {
+          await c.end();
+        }
+      });
     expect(rows[0].attempts).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
@@ -232,7 +306,10 @@ describe('dependency outages', () => {
     const direct = new pg.Client({ connectionString: pgServer.url() });
     await direct.connect();
     try {
-      const { rows } = await direct.query<{ request_id: string }>('SELECT request_id FROM audit_logs WHERE request_id = ANY($1)', [done.map((m) => m.requestId)]);
+      const { rows } = await direct.query<{ request_id: string }>(
+        'SELECT request_id FROM audit_logs WHERE request_id = ANY($1)',
+        [done.map((m) => m.requestId)],
+      );
       const found = new Set(rows.map((r) => r.request_id));
       expect(done.filter((m) => !found.has(m.requestId))).toEqual([]);
     } finally {

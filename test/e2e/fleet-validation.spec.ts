@@ -41,24 +41,45 @@ describe('fleet queries validate against each cluster’s discovery before listi
     admin = await t.login();
     viewer = await userToken(t, admin, 'fleet-viewer', 'viewer');
     for (const c of tb.slice(0, 3)) ids[c.name] = await importCluster(t, admin, c);
-    const res = await t.api('POST', '/api/v1/clusters/import', { token: admin, body: { name: 'dead', server: 'https://127.0.0.1:1', token: 'x', force: true } });
+    const res = await t.api('POST', '/api/v1/clusters/import', {
+      token: admin,
+      body: { name: 'dead', server: 'https://127.0.0.1:1', token: 'x', force: true },
+    });
     dead = res.body.data.id;
-    for (const [name, scope] of [['alpha', 'Cluster'], ['beta', 'Namespaced']] as const) {
-      const applied = await t.api('POST', `/api/v1/clusters/${ids[name]}/apply`, { token: admin, body: { manifest: crd(scope) } });
+    for (const [name, scope] of [
+      ['alpha', 'Cluster'],
+      ['beta', 'Namespaced'],
+    ] as const) {
+      const applied = await t.api('POST', `/api/v1/clusters/${ids[name]}/apply`, {
+        token: admin,
+        body: { manifest: crd(scope) },
+      });
       expect(applied.body.data).toMatchObject({ failed: 0 });
       // Served once the API server established it.
-      await eventually(async () => (await t.api('GET', `/api/v1/clusters/${ids[name]}/resources/${CRD}`, { token: admin })).status === 200, 60_000, 500);
+      await eventually(
+        async () =>
+          (await t.api('GET', `/api/v1/clusters/${ids[name]}/resources/${CRD}`, { token: admin })).status ===
+          200,
+        60_000,
+        500,
+      );
     }
   });
   afterAll(async () => {
     for (const name of ['alpha', 'beta']) {
-      await t.api('DELETE', `/api/v1/clusters/${ids[name]}/resources/customresourcedefinitions/${CRD}`, { token: admin }).catch(() => undefined);
+      await t
+        .api('DELETE', `/api/v1/clusters/${ids[name]}/resources/customresourcedefinitions/${CRD}`, {
+          token: admin,
+        })
+        .catch(() => undefined);
     }
     await t.close();
   });
 
   it('an unknown type is 404 code 40402 RESOURCE_TYPE_UNKNOWN, as on the single-cluster route, not 502', async () => {
-    const single = await t.api('GET', `/api/v1/clusters/${ids.alpha}/resources/nosuchthings`, { token: viewer });
+    const single = await t.api('GET', `/api/v1/clusters/${ids.alpha}/resources/nosuchthings`, {
+      token: viewer,
+    });
     expect([single.status, single.body.code]).toEqual([404, 40402]);
     const fleet = await t.api('GET', '/api/v1/fleet/resources/nosuchthings', { token: viewer });
     expect([fleet.status, fleet.body.code]).toEqual([single.status, single.body.code]);
@@ -67,24 +88,37 @@ describe('fleet queries validate against each cluster’s discovery before listi
     // Every cluster is listed; the one that could not be asked says so, the others say they lack the type.
     const rows = byName(fleet.body.data.clusters);
     expect(rows.dead).toMatchObject({ status: 'unreachable', error: { code: 50301 } });
-    for (const name of ['alpha', 'beta', 'gamma']) expect(rows[name]).toMatchObject({ status: 'unknown_type', count: 0, error: { code: 40402 } });
+    for (const name of ['alpha', 'beta', 'gamma'])
+      expect(rows[name]).toMatchObject({ status: 'unknown_type', count: 0, error: { code: 40402 } });
     // A CRD served only by gamma's neighbours is unknown when only gamma is asked.
-    const onlyGamma = await t.api('GET', `/api/v1/fleet/resources/${CRD}?clusters=${ids.gamma}`, { token: viewer });
+    const onlyGamma = await t.api('GET', `/api/v1/fleet/resources/${CRD}?clusters=${ids.gamma}`, {
+      token: viewer,
+    });
     expect([onlyGamma.status, onlyGamma.body.code]).toEqual([404, 40402]);
   });
 
   it('a namespace on a cluster-scoped type is 400 code 40001 naming namespace, as on the single-cluster route', async () => {
-    const single = await t.api('GET', `/api/v1/clusters/${ids.alpha}/resources/nodes?namespace=default`, { token: viewer });
+    const single = await t.api('GET', `/api/v1/clusters/${ids.alpha}/resources/nodes?namespace=default`, {
+      token: viewer,
+    });
     expect([single.status, single.body.code]).toEqual([400, 40001]);
     const fleet = await t.api('GET', '/api/v1/fleet/resources/nodes?namespace=default', { token: viewer });
     expect([fleet.status, fleet.body.code]).toEqual([400, 40001]);
     expect(fleet.body.data.fields).toEqual(single.body.data.fields);
-    expect(fleet.body.data.fields).toEqual([{ field: 'namespace', errors: ['nodes is cluster-scoped; drop namespace'] }]);
+    expect(fleet.body.data.fields).toEqual([
+      { field: 'namespace', errors: ['nodes is cluster-scoped; drop namespace'] },
+    ]);
     // A type that does not support list is 405 code 40500 on both.
-    const singleVerb = await t.api('GET', `/api/v1/clusters/${ids.alpha}/resources/tokenreviews`, { token: viewer });
+    const singleVerb = await t.api('GET', `/api/v1/clusters/${ids.alpha}/resources/tokenreviews`, {
+      token: viewer,
+    });
     const fleetVerb = await t.api('GET', '/api/v1/fleet/resources/tokenreviews', { token: viewer });
     expect([singleVerb.status, singleVerb.body.code]).toEqual([405, 40500]);
-    expect([fleetVerb.status, fleetVerb.body.code, fleetVerb.body.message]).toEqual([405, 40500, singleVerb.body.message]);
+    expect([fleetVerb.status, fleetVerb.body.code, fleetVerb.body.message]).toEqual([
+      405,
+      40500,
+      singleVerb.body.message,
+    ]);
   });
 
   it('a type some clusters serve answers per cluster: those lacking it (or where it does not fit) are reported, the request stands', async () => {
@@ -105,13 +139,19 @@ describe('fleet queries validate against each cluster’s discovery before listi
     expect(nsRows.gamma).toMatchObject({ status: 'unknown_type' });
 
     // Known (cluster-scoped) on alpha, unknown on gamma: the namespace is the mistake, not the type.
-    const misuse = await t.api('GET', `/api/v1/fleet/resources/${CRD}?namespace=default&clusters=${ids.alpha},${ids.gamma}`, { token: viewer });
+    const misuse = await t.api(
+      'GET',
+      `/api/v1/fleet/resources/${CRD}?namespace=default&clusters=${ids.alpha},${ids.gamma}`,
+      { token: viewer },
+    );
     expect([misuse.status, misuse.body.code]).toEqual([400, 40001]);
     expect(misuse.body.data.fields[0].field).toBe('namespace');
   });
 
   it('clusters that all fail before their discovery answers still give the fan-out’s error', async () => {
-    const res = await t.api('GET', `/api/v1/fleet/resources/nosuchthings?clusters=${dead}`, { token: viewer });
+    const res = await t.api('GET', `/api/v1/fleet/resources/nosuchthings?clusters=${dead}`, {
+      token: viewer,
+    });
     expect([res.status, res.body.code]).toEqual([503, 50301]);
     expect(res.body.data.clusters[0]).toMatchObject({ status: 'unreachable' });
   });

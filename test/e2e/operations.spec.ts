@@ -21,7 +21,12 @@ async function createCredentials(t: TestApp, token: string, n: number, prefix: s
   for (let i = 0; i < n; i++) {
     const res = await t.api('POST', '/api/v1/credentials', {
       token,
-      body: { name: `${prefix}-${i}`, provider: 'tke', settings: { region: 'ap-shanghai' }, secrets: { secret_id: `AKID${prefix}${i}xxxxxx`, secret_key: `secret-${prefix}-${i}-value` } },
+      body: {
+        name: `${prefix}-${i}`,
+        provider: 'tke',
+        settings: { region: 'ap-shanghai' },
+        secrets: { secret_id: `AKID${prefix}${i}xxxxxx`, secret_key: `secret-${prefix}-${i}-value` },
+      },
     });
     expect(res.status).toBe(201);
   }
@@ -40,37 +45,74 @@ describe('operations and key rotation (e2e)', () => {
     await a.close({ keepDatabase: true });
 
     // New key first in the ring: new writes use k2, k1 rows still decrypt.
-    const b = await startTestApp({ dbName: a.dbName, redisPrefix: a.redisPrefix, env: { BERTH_ENCRYPTION_KEYS: `${K2},${K1}` } });
+    const b = await startTestApp({
+      dbName: a.dbName,
+      redisPrefix: a.redisPrefix,
+      env: { BERTH_ENCRYPTION_KEYS: `${K2},${K1}` },
+    });
     token = await b.login();
     const keys = await b.api('GET', '/api/v1/secrets/keys', { token });
-    expect(keys.body.data).toEqual({ active_key_id: 'k2', sealed_by_key: { credentials: { k1: 3 }, clusters: {} }, not_under_active_key: 3 });
+    expect(keys.body.data).toEqual({
+      active_key_id: 'k2',
+      sealed_by_key: { credentials: { k1: 3 }, clusters: {} },
+      not_under_active_key: 3,
+    });
     const creds = b.app.get(CredentialsService);
     const list = (await b.api('GET', '/api/v1/credentials', { token })).body.data.data;
     expect((await creds.reveal(list[0].id)).secrets.secret_key).toBe('secret-old-0-value');
     await createCredentials(b, token, 1, 'new');
-    expect((await b.sql.query("SELECT secret_sealed FROM credentials WHERE name = 'new-0'")).rows[0].secret_sealed).toMatch(/^v1:k2:/);
+    expect(
+      (await b.sql.query("SELECT secret_sealed FROM credentials WHERE name = 'new-0'")).rows[0].secret_sealed,
+    ).toMatch(/^v1:k2:/);
 
-    const started = await b.api('POST', '/api/v1/secrets/reencrypt', { token, headers: { 'idempotency-key': 'rotate-1' } });
+    const started = await b.api('POST', '/api/v1/secrets/reencrypt', {
+      token,
+      headers: { 'idempotency-key': 'rotate-1' },
+    });
     expect(started.status).toBe(202);
-    expect(started.body.data).toMatchObject({ type: 'secrets.reencrypt', status: expect.stringMatching(/queued|running|succeeded/) });
-    const replay = await b.api('POST', '/api/v1/secrets/reencrypt', { token, headers: { 'idempotency-key': 'rotate-1' } });
+    expect(started.body.data).toMatchObject({
+      type: 'secrets.reencrypt',
+      status: expect.stringMatching(/queued|running|succeeded/),
+    });
+    const replay = await b.api('POST', '/api/v1/secrets/reencrypt', {
+      token,
+      headers: { 'idempotency-key': 'rotate-1' },
+    });
     expect(replay.body.data.id).toBe(started.body.data.id);
     const done = await waitForOperation(b, token, started.body.data.id);
-    expect(done).toMatchObject({ status: 'succeeded', progress: 100, result: { active_key_id: 'k2', resealed: 3, total: 3 }, attempts: 1 });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      progress: 100,
+      result: { active_key_id: 'k2', resealed: 3, total: 3 },
+      attempts: 1,
+    });
     const rows = (await b.sql.query('SELECT secret_sealed FROM credentials')).rows;
     expect(rows.every((r: { secret_sealed: string }) => r.secret_sealed.startsWith('v1:k2:'))).toBe(true);
     expect((await b.api('GET', '/api/v1/secrets/keys', { token })).body.data.not_under_active_key).toBe(0);
     await b.close({ keepDatabase: true });
 
     // The old key can now be dropped...
-    const c = await startTestApp({ dbName: a.dbName, redisPrefix: a.redisPrefix, env: { BERTH_ENCRYPTION_KEYS: K2 } });
-    expect((await c.app.get(CredentialsService).reveal(list[0].id)).secrets.secret_key).toBe('secret-old-0-value');
+    const c = await startTestApp({
+      dbName: a.dbName,
+      redisPrefix: a.redisPrefix,
+      env: { BERTH_ENCRYPTION_KEYS: K2 },
+    });
+    expect((await c.app.get(CredentialsService).reveal(list[0].id)).secrets.secret_key).toBe(
+      'secret-old-0-value',
+    );
     await c.close({ keepDatabase: true });
 
     // ...while a ring without the key in use cannot read the secrets, and says so.
-    const d = await startTestApp({ dbName: a.dbName, redisPrefix: a.redisPrefix, env: { BERTH_ENCRYPTION_KEYS: K1 } });
+    const d = await startTestApp({
+      dbName: a.dbName,
+      redisPrefix: a.redisPrefix,
+      env: { BERTH_ENCRYPTION_KEYS: K1 },
+    });
     open.push(d);
-    const err = await d.app.get(CredentialsService).reveal(list[0].id).catch((e: unknown) => e);
+    const err = await d.app
+      .get(CredentialsService)
+      .reveal(list[0].id)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe(50001);
     expect((err as AppError).message).toContain('"k2", which is not in the key ring');
@@ -81,11 +123,19 @@ describe('operations and key rotation (e2e)', () => {
     open.push(t);
     const token = await t.login();
     const ops = t.app.get(OperationsService);
-    const base = { type: OperationType.SECRETS_REENCRYPT, targetType: 'secrets', actorId: null, idempotencyKey: 'same-key' };
+    const base = {
+      type: OperationType.SECRETS_REENCRYPT,
+      targetType: 'secrets',
+      actorId: null,
+      idempotencyKey: 'same-key',
+    };
     const first = await ops.start({ ...base, targetId: 'a' });
     expect((await ops.start({ ...base, targetId: 'a' })).id).toBe(first.id);
     await expect(ops.start({ ...base, targetId: 'b' })).rejects.toMatchObject({ code: 40901, status: 409 });
-    const bad = await t.api('POST', '/api/v1/secrets/reencrypt', { token, headers: { 'idempotency-key': 'has space' } });
+    const bad = await t.api('POST', '/api/v1/secrets/reencrypt', {
+      token,
+      headers: { 'idempotency-key': 'has space' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.data.fields[0].field).toBe('Idempotency-Key');
   });
@@ -94,12 +144,16 @@ describe('operations and key rotation (e2e)', () => {
     // Instance A has no workers: it only records and queues.
     const a = await startTestApp({ env: { BERTH_WORKERS: 'false' } });
     let token = await a.login();
-    const lost = (await a.api('POST', '/api/v1/secrets/reencrypt', { token, headers: { 'idempotency-key': 'lost' } })).body.data;
+    const lost = (
+      await a.api('POST', '/api/v1/secrets/reencrypt', { token, headers: { 'idempotency-key': 'lost' } })
+    ).body.data;
     await new Promise((r) => setTimeout(r, 300));
     expect((await a.api('GET', `/api/v1/operations/${lost.id}`, { token })).body.data.status).toBe('queued');
     // Redis loses the queue (it keeps nothing on disk here): the job is gone, the row is not.
     await deleteRedisPrefix(a.config.redis.url, `${a.redisPrefix}bull`);
-    const kept = (await a.api('POST', '/api/v1/secrets/reencrypt', { token, headers: { 'idempotency-key': 'kept' } })).body.data;
+    const kept = (
+      await a.api('POST', '/api/v1/secrets/reencrypt', { token, headers: { 'idempotency-key': 'kept' } })
+    ).body.data;
     await a.close({ keepDatabase: true });
 
     const b = await startTestApp({ dbName: a.dbName, redisPrefix: a.redisPrefix });

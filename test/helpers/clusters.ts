@@ -9,8 +9,17 @@ export function testbed(): TestbedCluster[] {
 export const kubeconfigOf = (c: TestbedCluster) => readFileSync(c.kubeconfig_path, 'utf8');
 
 /** Imports a testbed cluster into Berth by its kubeconfig and returns the record id. */
-export async function importCluster(t: TestApp, token: string, c: TestbedCluster, name = c.name, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await t.api('POST', '/api/v1/clusters/import', { token, body: { name, kubeconfig: kubeconfigOf(c), ...extra } });
+export async function importCluster(
+  t: TestApp,
+  token: string,
+  c: TestbedCluster,
+  name = c.name,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const res = await t.api('POST', '/api/v1/clusters/import', {
+    token,
+    body: { name, kubeconfig: kubeconfigOf(c), ...extra },
+  });
   if (res.status !== 201) throw new Error(`import of ${c.name} failed: ${res.text}`);
   return res.body.data.id as string;
 }

@@ -26,7 +26,9 @@ export async function dropDatabase(name: string): Promise<void> {
 export async function cloneTemplate(name: string, template: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await withAdmin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`));
+      await withAdmin((c) =>
+        c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`),
+      );
       return;
     } catch (e) {
       if (attempt > 40 || !/being accessed by other users/.test((e as Error).message)) throw e;

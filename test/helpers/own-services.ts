@@ -53,7 +53,9 @@ export class OwnPostgres {
   }
 
   private async cmd(bin: string, args: string[]): Promise<void> {
-    const [file, argv] = this.asPostgres ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]] : [join(PG_BIN, bin), args];
+    const [file, argv] = this.asPostgres
+      ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, bin), ...args]]
+      : [join(PG_BIN, bin), args];
     await run(file, argv, { timeout: 60_000 });
   }
 
@@ -135,7 +137,18 @@ export class OwnRedis {
 
   /** Starts (or restarts, empty: no persistence) redis-server on the same port. */
   async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+    ];
     this.proc = spawn('redis-server', args, { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       if (await this.answers()) return;

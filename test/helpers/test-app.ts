@@ -27,7 +27,11 @@ export interface TestApp {
   sql: pg.Client;
   /** Every log line the app wrote. */
   logs: string[];
-  api<T = any>(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  api<T = any>(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<ApiResponse<T>>;
   login(username?: string, password?: string): Promise<string>;
   close(opts?: { keepDatabase?: boolean }): Promise<void>;
 }
@@ -51,7 +55,9 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp &
   const template = process.env.BERTH_TEST_TEMPLATE;
   if (!template) throw new Error('BERTH_TEST_TEMPLATE is not set: run the tests with `npm test`');
   const external = opts.databaseUrl;
-  const dbName = external ? decodeURIComponent(new URL(external).pathname.slice(1)) : (opts.dbName ?? `berth_test_${randomBytes(5).toString('hex')}`);
+  const dbName = external
+    ? decodeURIComponent(new URL(external).pathname.slice(1))
+    : (opts.dbName ?? `berth_test_${randomBytes(5).toString('hex')}`);
   if (!external && !opts.dbName) await cloneTemplate(dbName, template);
   const dbUrl = external ?? databaseUrl(dbName);
   const redisPrefix = opts.redisPrefix ?? `berth-test:${randomBytes(4).toString('hex')}:`;
@@ -131,7 +137,11 @@ export async function deleteRedisPrefix(url: string, prefix: string): Promise<vo
 }
 
 /** Polls `fn` until it returns a truthy value or the time is up. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, stepMs = 100): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+  stepMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -142,7 +152,12 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
 }
 
 /** Creates a user through the API and returns a token for it. */
-export async function userToken(t: TestApp, adminToken: string, username: string, role: string): Promise<string> {
+export async function userToken(
+  t: TestApp,
+  adminToken: string,
+  username: string,
+  role: string,
+): Promise<string> {
   const password = `pw-${username}-123456`;
   const res = await t.api('POST', '/api/v1/users', { token: adminToken, body: { username, password, role } });
   if (res.status !== 201) throw new Error(`could not create ${username}: ${res.text}`);

@@ -25,7 +25,10 @@ export async function startAllSimulators(opts: StartAllOptions = {}): Promise<Ru
   const { ports = {}, port: _ignored, ...shared } = opts;
   const started: RunningSimulator[] = [];
   try {
-    for (const [vendor, start] of Object.entries(SIMULATORS) as [SimulatorVendor, (o?: SimulatorOptions) => Promise<RunningSimulator>][]) {
+    for (const [vendor, start] of Object.entries(SIMULATORS) as [
+      SimulatorVendor,
+      (o?: SimulatorOptions) => Promise<RunningSimulator>,
+    ][]) {
       started.push(await start({ ...shared, port: ports[vendor] ?? 0 }));
     }
   } catch (e) {

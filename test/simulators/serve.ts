@@ -31,8 +31,11 @@ async function main(): Promise<void> {
   const targets = testbedTargets(root);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'pid'), `${process.pid}\n`);
-  console.log(`[${new Date().toISOString()}] starting simulators (pid ${process.pid}, timeScale ${timeScale}, ${targets.length} testbed target(s))`);
-  if (!targets.length) console.log('no .testbed/state.json: kubeconfigs point at the placeholder https://127.0.0.1:1');
+  console.log(
+    `[${new Date().toISOString()}] starting simulators (pid ${process.pid}, timeScale ${timeScale}, ${targets.length} testbed target(s))`,
+  );
+  if (!targets.length)
+    console.log('no .testbed/state.json: kubeconfigs point at the placeholder https://127.0.0.1:1');
 
   const sims = await startAllSimulators({ ports, timeScale, targets });
   const state = Object.fromEntries(sims.map((s) => [s.vendor, { url: s.url, credential: s.credential }]));

@@ -6,7 +6,8 @@ import { Role } from '../role.js';
 import { OptionalNotNull } from '../../common/validators.js';
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}$/;
-const USERNAME_MSG = 'username must be 2-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
+const USERNAME_MSG =
+  'username must be 2-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id: string;

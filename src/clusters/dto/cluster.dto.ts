@@ -4,10 +4,14 @@ import { PageQueryDto } from '../../common/pagination.dto.js';
 import { IsLabelMap, ResourceName, OptionalNotNull } from '../../common/validators.js';
 import { ClusterProvider, ClusterStatus } from '../cluster.entity.js';
 
-
 /** Fields every cluster record has, whether imported or created at a vendor. */
 export class ClusterAttributesDto {
-  @ApiPropertyOptional({ maxLength: 200, example: 'Production (Hangzhou)', nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({
+    maxLength: 200,
+    example: 'Production (Hangzhou)',
+    nullable: true,
+    description: 'null clears it',
+  })
   @IsOptional() // null clears it
   @IsString()
   @MaxLength(200)
@@ -19,7 +23,11 @@ export class ClusterAttributesDto {
   @MaxLength(2000)
   description?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { env: 'prod', team: 'payments' } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { env: 'prod', team: 'payments' },
+  })
   @OptionalNotNull()
   @IsLabelMap()
   labels?: Record<string, string>;
@@ -63,7 +71,8 @@ class ClusterCredentialDto extends ClusterAttributesDto {
   server?: string;
 
   @ApiPropertyOptional({
-    description: 'Bearer token (with server). Surrounding whitespace is trimmed; a line break, NUL, control or non-ASCII character inside is refused with 422.',
+    description:
+      'Bearer token (with server). Surrounding whitespace is trimmed; a line break, NUL, control or non-ASCII character inside is refused with 422.',
     writeOnly: true,
   })
   @OptionalNotNull()
@@ -98,7 +107,10 @@ export class UpdateClusterDto extends ClusterCredentialDto {
   @ResourceName({ optional: true })
   name?: string;
 
-  @ApiPropertyOptional({ description: 'Vendor clusters whose provider supports it: deletion protection at the vendor (an operation)' })
+  @ApiPropertyOptional({
+    description:
+      'Vendor clusters whose provider supports it: deletion protection at the vendor (an operation)',
+  })
   @OptionalNotNull()
   @IsBoolean()
   deletion_protection?: boolean;
@@ -122,11 +134,13 @@ export class ClusterDto {
   @ApiProperty({ type: String, nullable: true }) city: string | null;
   @ApiProperty({ type: String, nullable: true }) district: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'API server URL' }) server: string | null;
-  @ApiProperty({ type: String, nullable: true, enum: ['token', 'client-certificate'] }) auth_type: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: ['token', 'client-certificate'] }) auth_type:
+    string | null;
   @ApiProperty({ type: String, nullable: true, example: 'v1.36.3' }) version: string | null;
   @ApiProperty({ type: Number, nullable: true }) node_count: number | null;
   @ApiProperty({ type: Number, nullable: true }) ready_node_count: number | null;
-  @ApiProperty({ type: Number, nullable: true, description: 'Latency of the last probe' }) latency_ms: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Latency of the last probe' }) latency_ms:
+    number | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_probed_at: string | null;
   @ApiProperty({ type: String, nullable: true }) last_error: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) credential_id: string | null;
@@ -160,7 +174,10 @@ export class ClusterQueryDto extends PageQueryDto {
   @MaxLength(100)
   q?: string;
 
-  @ApiPropertyOptional({ enum: ['name', '-name', 'created_at', '-created_at', 'status', '-status', 'version', '-version'], default: 'name' })
+  @ApiPropertyOptional({
+    enum: ['name', '-name', 'created_at', '-created_at', 'status', '-status', 'version', '-version'],
+    default: 'name',
+  })
   @OptionalNotNull()
   @IsIn(['name', '-name', 'created_at', '-created_at', 'status', '-status', 'version', '-version'])
   sort?: string;
@@ -174,6 +191,10 @@ export class ClusterHealthDto {
   @ApiProperty({ type: Number, nullable: true }) ready_node_count: number | null;
   @ApiProperty() latency_ms: number;
   @ApiProperty({ format: 'date-time' }) probed_at: string;
-  @ApiProperty({ type: 'object', nullable: true, properties: { code: { type: 'integer' }, message: { type: 'string' } } })
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    properties: { code: { type: 'integer' }, message: { type: 'string' } },
+  })
   error: { code: number; message: string } | null;
 }

@@ -30,7 +30,10 @@ export class AutoscalingDto {
 }
 
 export class MachineConfigDto {
-  @ApiProperty({ example: 'Amazonec2Config', description: 'Kind of the machine template (Rancher node driver config)' })
+  @ApiProperty({
+    example: 'Amazonec2Config',
+    description: 'Kind of the machine template (Rancher node driver config)',
+  })
   @Matches(/^[A-Za-z][A-Za-z0-9]{0,62}$/)
   kind: string;
 
@@ -49,14 +52,21 @@ export class NodePoolSpecDto {
   @Max(1000)
   desired_size: number;
 
-  @ApiPropertyOptional({ type: [String], example: ['ecs.g7.xlarge'], description: 'Vendor instance types (machine sizes)' })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['ecs.g7.xlarge'],
+    description: 'Vendor instance types (machine sizes)',
+  })
   @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(10)
   @Matches(VENDOR_ID, { each: true })
   instance_types?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Subnets (ACK vSwitches, TKE subnets); default: the cluster’s' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Subnets (ACK vSwitches, TKE subnets); default: the cluster’s',
+  })
   @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(10)
@@ -69,7 +79,11 @@ export class NodePoolSpecDto {
   @Type(() => AutoscalingDto)
   autoscaling?: AutoscalingDto;
 
-  @ApiPropertyOptional({ enum: ['etcd', 'control-plane', 'worker'], isArray: true, description: 'Roles of the pool’s machines (Rancher); default worker' })
+  @ApiPropertyOptional({
+    enum: ['etcd', 'control-plane', 'worker'],
+    isArray: true,
+    description: 'Roles of the pool’s machines (Rancher); default worker',
+  })
   @OptionalNotNull()
   @IsArray()
   @IsIn(['etcd', 'control-plane', 'worker'], { each: true })
@@ -84,7 +98,10 @@ export class NodePoolSpecDto {
 
 /** A vendor-neutral cluster spec; each provider checks what it needs (422 names the field). */
 export class ClusterSpecDto {
-  @ApiPropertyOptional({ example: '1.31.1-aliyun.1', description: 'Kubernetes version in the vendor’s spelling' })
+  @ApiPropertyOptional({
+    example: '1.31.1-aliyun.1',
+    description: 'Kubernetes version in the vendor’s spelling',
+  })
   @OptionalNotNull()
   @IsString()
   @MaxLength(64)
@@ -117,7 +134,10 @@ export class ClusterSpecDto {
   @IsBoolean()
   deletion_protection?: boolean;
 
-  @ApiPropertyOptional({ example: 'cattle-global-data:cc-abcde', description: 'Cloud credential the vendor provisions machines with (Rancher)' })
+  @ApiPropertyOptional({
+    example: 'cattle-global-data:cc-abcde',
+    description: 'Cloud credential the vendor provisions machines with (Rancher)',
+  })
   @OptionalNotNull()
   @Matches(/^[a-z0-9][-a-z0-9.:]{0,252}$/)
   cloud_credential?: string;
@@ -157,7 +177,11 @@ export class CreateClusterDto extends ClusterAttributesDto {
 }
 
 export class DeleteClusterQueryDto {
-  @ApiPropertyOptional({ default: false, description: 'Vendor clusters: destroy the cluster at the vendor (an operation), then remove the record. Without it the record is only detached.' })
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Vendor clusters: destroy the cluster at the vendor (an operation), then remove the record. Without it the record is only detached.',
+  })
   @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()

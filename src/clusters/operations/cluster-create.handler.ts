@@ -1,7 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
-import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
+import {
+  HandlesOperation,
+  type OperationContext,
+  type OperationHandler,
+} from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import type { ClusterSpec, VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterStatus } from '../cluster.entity.js';
@@ -24,7 +28,11 @@ interface Checkpoint {
  */
 @Injectable()
 @HandlesOperation(OperationType.CLUSTER_CREATE)
-export class ClusterCreateHandler implements OperationHandler<{ cluster_id: string }, Record<string, unknown>, Checkpoint> {
+export class ClusterCreateHandler implements OperationHandler<
+  { cluster_id: string },
+  Record<string, unknown>,
+  Checkpoint
+> {
   private readonly logger = new Logger(ClusterCreateHandler.name);
 
   constructor(
@@ -47,10 +55,17 @@ export class ClusterCreateHandler implements OperationHandler<{ cluster_id: stri
         let change: VendorChange | null = null;
         if (existing) {
           vendorId = existing.id;
-          this.logger.warn(`cluster ${c.name}: adopting ${c.provider} cluster ${existing.id} created by an earlier attempt`);
+          this.logger.warn(
+            `cluster ${c.name}: adopting ${c.provider} cluster ${existing.id} created by an earlier attempt`,
+          );
         } else {
           await ctx.progress(10, `creating ${c.name} at ${c.provider}`);
-          const created = await provider.createCluster({ name: c.name, region: c.region ?? provider.region, description: c.description, spec: (c.vendorSpec ?? {}) as ClusterSpec });
+          const created = await provider.createCluster({
+            name: c.name,
+            region: c.region ?? provider.region,
+            description: c.description,
+            spec: (c.vendorSpec ?? {}) as ClusterSpec,
+          });
           vendorId = created.id;
           change = created.change;
         }
@@ -65,8 +80,16 @@ export class ClusterCreateHandler implements OperationHandler<{ cluster_id: stri
           what: `creating ${c.name}`,
           until: async () => {
             const v = await provider.getCluster(vid);
-            if (!v) throw new AppError(ErrorCode.VENDOR_API_ERROR, `${c.provider} no longer knows cluster ${vid}`, { vendor_cluster_id: vid });
-            if (v.phase === 'failed') throw new AppError(ErrorCode.VENDOR_API_ERROR, `${c.provider} reports cluster ${vid} ${v.vendor_state}${v.message ? `: ${v.message}` : ''}`, { vendor_state: v.vendor_state });
+            if (!v)
+              throw new AppError(ErrorCode.VENDOR_API_ERROR, `${c.provider} no longer knows cluster ${vid}`, {
+                vendor_cluster_id: vid,
+              });
+            if (v.phase === 'failed')
+              throw new AppError(
+                ErrorCode.VENDOR_API_ERROR,
+                `${c.provider} reports cluster ${vid} ${v.vendor_state}${v.message ? `: ${v.message}` : ''}`,
+                { vendor_state: v.vendor_state },
+              );
             return v.phase === 'running';
           },
         });
@@ -79,8 +102,15 @@ export class ClusterCreateHandler implements OperationHandler<{ cluster_id: stri
         for (const pool of pools) {
           if (existing.has(pool.name)) continue;
           await ctx.progress(80, `creating node pool ${pool.name}`);
-          const created = await provider.createNodePool(vid, { ...pool, subnet_ids: pool.subnet_ids ?? spec.subnet_ids });
-          await waitForChange(ctx, provider, created.change, { from: 80, to: 84, what: `creating node pool ${pool.name}` });
+          const created = await provider.createNodePool(vid, {
+            ...pool,
+            subnet_ids: pool.subnet_ids ?? spec.subnet_ids,
+          });
+          await waitForChange(ctx, provider, created.change, {
+            from: 80,
+            to: 84,
+            what: `creating node pool ${pool.name}`,
+          });
         }
         await ctx.saveCheckpoint({ pools_created: true });
       }

@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
+import {
+  HandlesOperation,
+  type OperationContext,
+  type OperationHandler,
+} from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import type { VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterStatus } from '../cluster.entity.js';
@@ -39,7 +43,12 @@ export class ClusterDestroyHandler implements OperationHandler<Payload, Record<s
           await ctx.progress(5, `deleting ${c.name} at ${c.provider}`);
           return provider.deleteCluster(vid);
         });
-        await waitForChange(ctx, provider, change, { from: 10, to: 90, what: `deleting ${c.name}`, until: async () => (await provider.getCluster(vid)) === null });
+        await waitForChange(ctx, provider, change, {
+          from: 10,
+          to: 90,
+          what: `deleting ${c.name}`,
+          until: async () => (await provider.getCluster(vid)) === null,
+        });
       }
       // The record goes, and with it (ClusterAccessStore) this instance's client and copies.
       await this.repo.delete(id);
@@ -48,8 +57,14 @@ export class ClusterDestroyHandler implements OperationHandler<Payload, Record<s
     } catch (e) {
       // The vendor tried and failed: the cluster is in a bad way. Refused before anything happened
       // (deletion protection, a credential problem): it is what it was, with the reason.
-      const status = e instanceof VendorChangeFailed || !ctx.payload.previous_status ? ClusterStatus.FAILED : ctx.payload.previous_status;
-      await this.repo.update(id, { status, lastError: `destroy failed: ${e instanceof Error ? e.message : String(e)}` });
+      const status =
+        e instanceof VendorChangeFailed || !ctx.payload.previous_status
+          ? ClusterStatus.FAILED
+          : ctx.payload.previous_status;
+      await this.repo.update(id, {
+        status,
+        lastError: `destroy failed: ${e instanceof Error ? e.message : String(e)}`,
+      });
       throw e;
     }
   }

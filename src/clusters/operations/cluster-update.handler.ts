@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import type { JsonObject } from '../../common/json.js';
-import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
+import {
+  HandlesOperation,
+  type OperationContext,
+  type OperationHandler,
+} from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import type { VendorChange } from '../../providers/cluster-provider.js';
 import type { ClusterEntity } from '../cluster.entity.js';
@@ -32,7 +36,8 @@ export class ClusterUpdateHandler implements OperationHandler<Payload, Record<st
   async run(ctx: OperationContext<Payload, Checkpoint>) {
     const { cluster_id: id, change } = ctx.payload;
     const c = await this.repo.findById(id);
-    if (!c?.vendorClusterId) throw new AppError(ErrorCode.NOT_FOUND, `cluster ${id} is gone or has no vendor cluster`);
+    if (!c?.vendorClusterId)
+      throw new AppError(ErrorCode.NOT_FOUND, `cluster ${id} is gone or has no vendor cluster`);
     const provider = await this.providers.providerOf(c);
     const vid = c.vendorClusterId;
     const ticket = await ctx.step('change', async () => {
@@ -43,7 +48,11 @@ export class ClusterUpdateHandler implements OperationHandler<Payload, Record<st
     const patch: Partial<ClusterEntity> = {};
     if (change.name !== undefined) patch.name = change.name;
     if (change.description !== undefined) patch.description = change.description;
-    if (change.deletion_protection !== undefined) patch.vendorSpec = { ...(c.vendorSpec ?? {}), deletion_protection: change.deletion_protection } as JsonObject;
+    if (change.deletion_protection !== undefined)
+      patch.vendorSpec = {
+        ...(c.vendorSpec ?? {}),
+        deletion_protection: change.deletion_protection,
+      } as JsonObject;
     if (Object.keys(patch).length) await this.repo.update(id, patch);
     await ctx.progress(100, 'changed');
     return { cluster_id: id, changed: Object.keys(change) };

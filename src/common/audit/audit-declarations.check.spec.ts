@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { Controller, Delete, Get, Module, Patch, Post } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { AuditDeclarationsCheck, auditDeclarationProblems, mutatingRoutes } from './audit-declarations.check.js';
+import {
+  AuditDeclarationsCheck,
+  auditDeclarationProblems,
+  mutatingRoutes,
+} from './audit-declarations.check.js';
 import { Audit } from './audit.decorator.js';
 
 @Controller('things')
@@ -15,7 +19,13 @@ class ThingsController {
   create() {}
 
   @Delete(':id')
-  @Audit({ pick: (req) => ((req.query as { hard?: string }).hard ? 'thing.destroy' : 'thing.delete'), among: ['thing.delete', 'thing.destroy'] }, 'things')
+  @Audit(
+    {
+      pick: (req) => ((req.query as { hard?: string }).hard ? 'thing.destroy' : 'thing.delete'),
+      among: ['thing.delete', 'thing.destroy'],
+    },
+    'things',
+  )
   remove() {}
 
   @Patch(':id')
@@ -48,9 +58,15 @@ describe('audit declarations check', () => {
   });
 
   it('fails boot when a mutating route declares no audit action', async () => {
-    @Module({ imports: [DiscoveryModule], controllers: [ThingsController], providers: [AuditDeclarationsCheck] })
+    @Module({
+      imports: [DiscoveryModule],
+      controllers: [ThingsController],
+      providers: [AuditDeclarationsCheck],
+    })
     class Broken {}
     const moduleRef = await Test.createTestingModule({ imports: [Broken] }).compile();
-    await expect(moduleRef.init()).rejects.toThrow(/PATCH things\/:id \(ThingsController.forgotten\) declares no audit action/);
+    await expect(moduleRef.init()).rejects.toThrow(
+      /PATCH things\/:id \(ThingsController.forgotten\) declares no audit action/,
+    );
   });
 });

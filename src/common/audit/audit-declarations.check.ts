@@ -23,7 +23,10 @@ const joinPath = (...parts: (string | string[] | undefined)[]) =>
     .join('/');
 
 /** Every mutating route handler of the given controllers, with its audit declaration (if any). */
-export function mutatingRoutes(controllers: { metatype: unknown; instance: object }[], scanner = new MetadataScanner()): AuditedRoute[] {
+export function mutatingRoutes(
+  controllers: { metatype: unknown; instance: object }[],
+  scanner = new MetadataScanner(),
+): AuditedRoute[] {
   const out: AuditedRoute[] = [];
   for (const { metatype, instance } of controllers) {
     const proto = Object.getPrototypeOf(instance) as Record<string, unknown>;
@@ -32,7 +35,8 @@ export function mutatingRoutes(controllers: { metatype: unknown; instance: objec
       const fn = proto[name] as object;
       const method = Reflect.getMetadata(METHOD_METADATA, fn) as RequestMethod | undefined;
       if (method === undefined || READ_ONLY.has(method)) continue;
-      const config = Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, fn) as { audit?: AuditDeclaration } | undefined;
+      const config = Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, fn) as
+        { audit?: AuditDeclaration } | undefined;
       out.push({
         handler: `${(metatype as { name: string }).name}.${name}`,
         route: `${RequestMethod[method]} ${joinPath(base, Reflect.getMetadata(PATH_METADATA, fn) as string | undefined)}`,
@@ -48,8 +52,14 @@ export function auditDeclarationProblems(routes: AuditedRoute[]): string[] {
   const problems: string[] = [];
   for (const r of routes) {
     if (!r.audit) problems.push(`${r.route} (${r.handler}) declares no audit action: add @Audit(...)`);
-    else if (!r.audit.actions.length || r.audit.actions.some((a) => !ACTION_FORMAT.test(a)) || !r.audit.targetType) {
-      problems.push(`${r.route} (${r.handler}) declares an audit action not of the form <noun>.<verb>, or no target type`);
+    else if (
+      !r.audit.actions.length ||
+      r.audit.actions.some((a) => !ACTION_FORMAT.test(a)) ||
+      !r.audit.targetType
+    ) {
+      problems.push(
+        `${r.route} (${r.handler}) declares an audit action not of the form <noun>.<verb>, or no target type`,
+      );
     }
   }
   return problems;
@@ -61,8 +71,12 @@ export class AuditDeclarationsCheck implements OnModuleInit {
   constructor(private readonly discovery: DiscoveryService) {}
 
   onModuleInit(): void {
-    const controllers = this.discovery.getControllers().filter((w) => w.instance && w.metatype) as { metatype: unknown; instance: object }[];
+    const controllers = this.discovery.getControllers().filter((w) => w.instance && w.metatype) as {
+      metatype: unknown;
+      instance: object;
+    }[];
     const problems = auditDeclarationProblems(mutatingRoutes(controllers));
-    if (problems.length) throw new Error(`Audit declarations missing or malformed:\n- ${problems.join('\n- ')}`);
+    if (problems.length)
+      throw new Error(`Audit declarations missing or malformed:\n- ${problems.join('\n- ')}`);
   }
 }

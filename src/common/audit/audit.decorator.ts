@@ -24,9 +24,14 @@ export const ACTION_FORMAT = /^[a-z][a-z-]*\.[a-z][a-z-]*$/;
  * request at run time: `{ pick: (req) => ..., among: [...] }` (e.g. `DELETE /clusters/:id` records
  * cluster.detach or cluster.destroy depending on `destroy`).
  */
-export function Audit(action: string | { pick: (req: FastifyRequest) => string; among: string[] }, targetType: string) {
+export function Audit(
+  action: string | { pick: (req: FastifyRequest) => string; among: string[] },
+  targetType: string,
+) {
   const audit: AuditDeclaration =
-    typeof action === 'string' ? { action, actions: [action], targetType } : { action: action.pick, actions: action.among, targetType };
+    typeof action === 'string'
+      ? { action, actions: [action], targetType }
+      : { action: action.pick, actions: action.among, targetType };
   return applyDecorators(RouteConfig({ audit }));
 }
 

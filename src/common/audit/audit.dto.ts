@@ -8,7 +8,8 @@ export class AuditLogDto {
   @ApiProperty() id: string;
   @ApiProperty({ format: 'date-time' }) occurred_at: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) actor_id: string | null;
-  @ApiProperty({ description: 'Username, or the attempted username for logins, or "anonymous"' }) actor_name: string;
+  @ApiProperty({ description: 'Username, or the attempted username for logins, or "anonymous"' })
+  actor_name: string;
   @ApiProperty({ example: 'credentials.create' }) action: string;
   @ApiProperty({ example: 'POST' }) method: string;
   @ApiProperty({ example: '/api/v1/credentials' }) path: string;

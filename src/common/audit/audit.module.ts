@@ -9,6 +9,11 @@ import { AuditService } from './audit.service.js';
 @Module({
   imports: [DiscoveryModule],
   controllers: [AuditController],
-  providers: [AuditService, AuditDeclarationsCheck, AuditRepository, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  providers: [
+    AuditService,
+    AuditDeclarationsCheck,
+    AuditRepository,
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+  ],
 })
 export class AuditModule {}

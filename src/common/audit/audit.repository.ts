@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Between, DataSource, type FindOptionsWhere, LessThanOrEqual, MoreThanOrEqual, type Repository } from 'typeorm';
+import {
+  Between,
+  DataSource,
+  type FindOptionsWhere,
+  LessThanOrEqual,
+  MoreThanOrEqual,
+  type Repository,
+} from 'typeorm';
 import { AuditLogEntity } from './audit-log.entity.js';
 
 export interface AuditFilter {

@@ -3,7 +3,12 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { classifyDependencyError, DEPENDENCY_MESSAGES, type DependencyEndpoints, dependencyEndpoints } from '../dependency-errors.js';
+import {
+  classifyDependencyError,
+  DEPENDENCY_MESSAGES,
+  type DependencyEndpoints,
+  dependencyEndpoints,
+} from '../dependency-errors.js';
 import { ErrorCode, statusOf } from '../error-codes.js';
 import type { AuthUser } from '../../auth/role.js';
 import { page, type Page } from '../envelope.js';
@@ -96,10 +101,16 @@ export class AuditService implements OnModuleInit {
         actorId: user?.id ?? null,
         actorName: auditText(user?.username ?? ctx.actorName ?? 'anonymous', 64),
         // Routes declare their action (@Audit); only requests no route took (404, refused at the edge) fall back.
-        action: auditText(declared ? declaredAction(declared, req) : (ctx.action ?? `${req.method} ${route}`), 160),
+        action: auditText(
+          declared ? declaredAction(declared, req) : (ctx.action ?? `${req.method} ${route}`),
+          160,
+        ),
         method: auditText(req.method, 16),
         path: auditText(route, 512),
-        targetType: auditText(declared?.targetType ?? ctx.targetType ?? route.replace(/^\/api\/v1\//, '').split('/')[0] ?? null, 64),
+        targetType: auditText(
+          declared?.targetType ?? ctx.targetType ?? route.replace(/^\/api\/v1\//, '').split('/')[0] ?? null,
+          64,
+        ),
         targetId: auditText(ctx.targetId ?? params.id ?? null, 256),
         outcome: status < 400 ? 'success' : 'failure',
         statusCode: status,
@@ -109,7 +120,10 @@ export class AuditService implements OnModuleInit {
       });
       return null;
     } catch (e) {
-      this.logger.error({ err: (e as Error).message, status, request_id: req.id }, 'could not write the audit row');
+      this.logger.error(
+        { err: (e as Error).message, status, request_id: req.id },
+        'could not write the audit row',
+      );
       return e;
     }
   }

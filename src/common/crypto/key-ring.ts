@@ -20,9 +20,11 @@ export function parseKeyRing(spec: string): KeyRing {
   for (const entry of entries) {
     const sep = entry.indexOf(':');
     const id = sep > 0 ? entry.slice(0, sep) : '';
-    if (!KEY_ID.test(id)) throw new Error(`key "${entry.slice(0, 8)}…" needs an id of 1-32 letters, digits, _ or - before ":"`);
+    if (!KEY_ID.test(id))
+      throw new Error(`key "${entry.slice(0, 8)}…" needs an id of 1-32 letters, digits, _ or - before ":"`);
     const key = Buffer.from(entry.slice(sep + 1), 'base64');
-    if (key.length !== 32) throw new Error(`key "${id}" must be 32 bytes, base64-encoded (got ${key.length} bytes)`);
+    if (key.length !== 32)
+      throw new Error(`key "${id}" must be 32 bytes, base64-encoded (got ${key.length} bytes)`);
     if (keys.has(id)) throw new Error(`key id "${id}" appears twice`);
     keys.set(id, key);
   }

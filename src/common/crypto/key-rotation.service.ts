@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../app-error.js';
 import { ErrorCode } from '../error-codes.js';
-import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
+import {
+  HandlesOperation,
+  type OperationContext,
+  type OperationHandler,
+} from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import { SealedStores } from './sealed-stores.js';
 import { SecretBox } from './secret-box.js';

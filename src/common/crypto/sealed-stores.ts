@@ -32,8 +32,10 @@ export class SealedStores {
   ) {}
 
   register(table: string, column: string): void {
-    if (!/^[a-z_]+$/.test(table) || !/^[a-z_]+$/.test(column)) throw new Error(`bad sealed column ${table}.${column}`);
-    if (!this.columns.some((c) => c.table === table && c.column === column)) this.columns.push({ table, column });
+    if (!/^[a-z_]+$/.test(table) || !/^[a-z_]+$/.test(column))
+      throw new Error(`bad sealed column ${table}.${column}`);
+    if (!this.columns.some((c) => c.table === table && c.column === column))
+      this.columns.push({ table, column });
   }
 
   all(): readonly SealedColumn[] {
@@ -55,7 +57,12 @@ export class SealedStores {
         WHERE ${c.column} IS NOT NULL AND ${c.column} NOT LIKE $1 AND id::text > $2 ORDER BY id::text LIMIT $3`,
       [this.box.activeKeyPattern, after, limit],
     );
-    const out: ResealBatch = { processed: rows.length, resealed: 0, failed: [], after: rows.at(-1)?.id ?? after };
+    const out: ResealBatch = {
+      processed: rows.length,
+      resealed: 0,
+      failed: [],
+      after: rows.at(-1)?.id ?? after,
+    };
     for (const row of rows) {
       const context = `${c.table}:${row.id}`;
       let plain: string;
@@ -67,11 +74,10 @@ export class SealedStores {
         continue;
       }
       // Only if nobody changed the value meanwhile.
-      const [, affected] = await this.db.query(`UPDATE ${c.table} SET ${c.column} = $1 WHERE id::text = $2 AND ${c.column} = $3`, [
-        this.box.seal(plain, context),
-        row.id,
-        row.sealed,
-      ]);
+      const [, affected] = await this.db.query(
+        `UPDATE ${c.table} SET ${c.column} = $1 WHERE id::text = $2 AND ${c.column} = $3`,
+        [this.box.seal(plain, context), row.id, row.sealed],
+      );
       if (affected > 0) out.resealed++;
     }
     return out;

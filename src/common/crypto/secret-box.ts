@@ -36,7 +36,8 @@ export class SecretBox {
 
   open(sealed: string, context: string): string {
     const [version, keyId, body] = sealed.split(':');
-    if (version !== VERSION || !keyId || !body) throw new SecretDecryptError('sealed value has an unknown format');
+    if (version !== VERSION || !keyId || !body)
+      throw new SecretDecryptError('sealed value has an unknown format');
     const key = this.ring.keys.get(keyId);
     if (!key) throw new SecretDecryptError(`sealed with key "${keyId}", which is not in the key ring`);
     const raw = Buffer.from(body, 'base64');
@@ -44,7 +45,9 @@ export class SecretBox {
       const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
       decipher.setAAD(Buffer.from(context));
       decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString(
+        'utf8',
+      );
     } catch {
       throw new SecretDecryptError(`sealed value failed authentication under key "${keyId}"`);
     }

@@ -11,7 +11,9 @@ import { ApiErrors, ApiOkEnvelope } from '../swagger.js';
 import { KeyRotationService } from './key-rotation.service.js';
 
 class KeyUsageDto {
-  @ApiProperty({ description: 'Key id new secrets are encrypted with (first entry of BERTH_ENCRYPTION_KEYS)' })
+  @ApiProperty({
+    description: 'Key id new secrets are encrypted with (first entry of BERTH_ENCRYPTION_KEYS)',
+  })
   active_key_id: string;
 
   @ApiProperty({
@@ -46,7 +48,9 @@ export class SecretsController {
   @Audit('secrets.reencrypt', 'secrets')
   @HttpCode(202)
   @ApiIdempotencyKey()
-  @ApiOperation({ summary: 'Re-encrypt every stored secret under the active key (key rotation); returns the operation' })
+  @ApiOperation({
+    summary: 'Re-encrypt every stored secret under the active key (key rotation); returns the operation',
+  })
   @ApiOkEnvelope(OperationDto, { status: 202 })
   @ApiErrors(409)
   reencrypt(@CurrentUser() user: AuthUser, @IdempotencyKey() key?: string) {

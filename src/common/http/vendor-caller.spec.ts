@@ -21,8 +21,21 @@ class StatusError extends Error {
 
 const mapping: VendorErrorMapping = {
   classify(e): VendorFailure {
-    if (!(e instanceof StatusError)) return { kind: 'unavailable', vendor_code: null, vendor_status: null, request_id: null, message: String(e) };
-    const base = { vendor_code: e.code, vendor_status: e.status, request_id: e.requestId, message: e.message, retry_after: e.retryAfter };
+    if (!(e instanceof StatusError))
+      return {
+        kind: 'unavailable',
+        vendor_code: null,
+        vendor_status: null,
+        request_id: null,
+        message: String(e),
+      };
+    const base = {
+      vendor_code: e.code,
+      vendor_status: e.status,
+      request_id: e.requestId,
+      message: e.message,
+      retry_after: e.retryAfter,
+    };
     if (e.status === 401) return { kind: 'credential', ...base };
     if (e.status === 429) return { kind: 'throttled', ...base };
     if (e.status >= 500) return { kind: 'server', ...base };
@@ -37,7 +50,12 @@ const mapping: VendorErrorMapping = {
           : f.kind === 'unavailable' || f.kind === 'refused' || f.kind === 'throttled'
             ? ErrorCode.VENDOR_UNAVAILABLE
             : ErrorCode.VENDOR_API_ERROR;
-    return new AppError(code, `${action}: ${f.message}`, { kind: f.kind, vendor_code: f.vendor_code, vendor_status: f.vendor_status, request_id: f.request_id });
+    return new AppError(code, `${action}: ${f.message}`, {
+      kind: f.kind,
+      vendor_code: f.vendor_code,
+      vendor_status: f.vendor_status,
+      request_id: f.request_id,
+    });
   },
 };
 
@@ -74,26 +92,47 @@ describe('VendorCaller against a real HTTP server', () => {
   const fail =
     (status: number, headers: Record<string, string> = {}) =>
     (_: IncomingMessage, res: ServerResponse) =>
-      res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `rid-${status}`, ...headers }).end(JSON.stringify({ code: `E${status}` }));
+      res
+        .writeHead(status, {
+          'content-type': 'application/json',
+          'x-request-id': `rid-${status}`,
+          ...headers,
+        })
+        .end(JSON.stringify({ code: `E${status}` }));
   const hang = () => undefined;
 
   /** One attempt: a real request; an error answer thrown as the vendor's client would. */
   const attempt =
     (method: string, url = base, a = agent) =>
     async (signal: AbortSignal) => {
-      const res = await sendHttp({ method, url: new URL('/thing', url), headers: {}, agent: a, signal, body: method === 'POST' ? Buffer.from('{}') : undefined });
+      const res = await sendHttp({
+        method,
+        url: new URL('/thing', url),
+        headers: {},
+        agent: a,
+        signal,
+        body: method === 'POST' ? Buffer.from('{}') : undefined,
+      });
       if (res.status >= 400) {
         const body = JSON.parse(res.body.toString()) as { code: string };
-        throw new StatusError(res.status, body.code, header(res.headers, 'x-request-id'), header(res.headers, 'retry-after'));
+        throw new StatusError(
+          res.status,
+          body.code,
+          header(res.headers, 'x-request-id'),
+          header(res.headers, 'retry-after'),
+        );
       }
       return JSON.parse(res.body.toString()) as { ok: boolean };
     };
-  const caller = (o: Partial<{ timeoutMs: number; attempts: number; backoffMs: number; maxBackoffMs: number }> = {}) =>
-    new VendorCaller({ timeoutMs: 500, attempts: 3, backoffMs: 20, maxBackoffMs: 200, ...o }, mapping);
+  const caller = (
+    o: Partial<{ timeoutMs: number; attempts: number; backoffMs: number; maxBackoffMs: number }> = {},
+  ) => new VendorCaller({ timeoutMs: 500, attempts: 3, backoffMs: 20, maxBackoffMs: 200, ...o }, mapping);
 
   it('retries an idempotent call on 5xx and throttling with growing backoff, then answers', async () => {
     script.push(fail(502), fail(429), fail(500));
-    const out = await caller({ attempts: 4, backoffMs: 40 }).call('get', attempt('GET'), { idempotent: true });
+    const out = await caller({ attempts: 4, backoffMs: 40 }).call('get', attempt('GET'), {
+      idempotent: true,
+    });
     expect(out).toEqual({ ok: true });
     expect(seen.map((s) => s.method)).toEqual(['GET', 'GET', 'GET', 'GET']);
     const waits = seen.slice(1).map((s, i) => s.at - seen[i].at);
@@ -104,33 +143,51 @@ describe('VendorCaller against a real HTTP server', () => {
 
   it('gives up after the attempts and keeps the vendor code and request id of the last answer', async () => {
     script.push(fail(500), fail(500), fail(503));
-    const e = await caller().call('get', attempt('GET'), { idempotent: true }).catch((x: unknown) => x);
+    const e = await caller()
+      .call('get', attempt('GET'), { idempotent: true })
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AppError);
-    expect(e).toMatchObject({ code: ErrorCode.VENDOR_API_ERROR, details: { vendor_code: 'E503', vendor_status: 503, request_id: 'rid-503' } });
+    expect(e).toMatchObject({
+      code: ErrorCode.VENDOR_API_ERROR,
+      details: { vendor_code: 'E503', vendor_status: 503, request_id: 'rid-503' },
+    });
     expect(seen).toHaveLength(3);
   });
 
   it('never repeats a non-idempotent call after a 5xx or a broken connection, but does after throttling', async () => {
     script.push(fail(500));
-    await expect(caller().call('create', attempt('POST'), { idempotent: false })).rejects.toMatchObject({ code: ErrorCode.VENDOR_API_ERROR });
+    await expect(caller().call('create', attempt('POST'), { idempotent: false })).rejects.toMatchObject({
+      code: ErrorCode.VENDOR_API_ERROR,
+    });
     expect(seen).toHaveLength(1);
 
     seen.length = 0;
     script.push((_req, res) => res.socket?.destroy()); // accepted, then reset: it may have happened
-    await expect(caller().call('create', attempt('POST'), { idempotent: false })).rejects.toMatchObject({ code: ErrorCode.VENDOR_UNAVAILABLE, details: { kind: 'unavailable' } });
+    await expect(caller().call('create', attempt('POST'), { idempotent: false })).rejects.toMatchObject({
+      code: ErrorCode.VENDOR_UNAVAILABLE,
+      details: { kind: 'unavailable' },
+    });
     expect(seen).toHaveLength(1);
 
     seen.length = 0;
     script.push(fail(429, { 'retry-after': '0' }));
-    await expect(caller().call('create', attempt('POST'), { idempotent: false })).resolves.toEqual({ ok: true });
+    await expect(caller().call('create', attempt('POST'), { idempotent: false })).resolves.toEqual({
+      ok: true,
+    });
     expect(seen.map((s) => s.method)).toEqual(['POST', 'POST']);
   });
 
   it('does not retry a client error or a rejected credential (502 50202)', async () => {
     script.push(fail(400));
-    await expect(caller().call('get', attempt('GET'), { idempotent: true })).rejects.toMatchObject({ code: ErrorCode.VENDOR_API_ERROR, status: 502 });
+    await expect(caller().call('get', attempt('GET'), { idempotent: true })).rejects.toMatchObject({
+      code: ErrorCode.VENDOR_API_ERROR,
+      status: 502,
+    });
     script.push(fail(401));
-    await expect(caller().call('get', attempt('GET'), { idempotent: true })).rejects.toMatchObject({ code: ErrorCode.VENDOR_CREDENTIAL_REJECTED, status: 502 });
+    await expect(caller().call('get', attempt('GET'), { idempotent: true })).rejects.toMatchObject({
+      code: ErrorCode.VENDOR_CREDENTIAL_REJECTED,
+      status: 502,
+    });
     expect(seen).toHaveLength(2);
   });
 
@@ -146,7 +203,9 @@ describe('VendorCaller against a real HTTP server', () => {
   it('ends an attempt at its deadline (504), aborts the request, and does not retry it', async () => {
     script.push(hang, hang, hang);
     const t0 = Date.now();
-    const e = await caller({ timeoutMs: 200 }).call('get', attempt('GET'), { idempotent: true }).catch((x: unknown) => x);
+    const e = await caller({ timeoutMs: 200 })
+      .call('get', attempt('GET'), { idempotent: true })
+      .catch((x: unknown) => x);
     const took = Date.now() - t0;
     expect(e).toMatchObject({ code: ErrorCode.UPSTREAM_TIMEOUT, status: 504, details: { kind: 'timeout' } });
     expect(took).toBeGreaterThanOrEqual(190);
@@ -159,7 +218,9 @@ describe('VendorCaller against a real HTTP server', () => {
   });
 
   it('bounds a call that ignores the signal (an SDK) by the same deadline', async () => {
-    const e = await caller({ timeoutMs: 100 }).call('sdk', () => new Promise(() => undefined), { idempotent: true }).catch((x: unknown) => x);
+    const e = await caller({ timeoutMs: 100 })
+      .call('sdk', () => new Promise(() => undefined), { idempotent: true })
+      .catch((x: unknown) => x);
     expect(e).toMatchObject({ code: ErrorCode.UPSTREAM_TIMEOUT });
   });
 
@@ -170,11 +231,19 @@ describe('VendorCaller against a real HTTP server', () => {
       tries++;
       return attempt(m, dead)(s);
     };
-    const e = await caller().call('get', counted('GET'), { idempotent: true }).catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: ErrorCode.VENDOR_UNAVAILABLE, status: 503, details: { kind: 'unavailable', vendor_code: 'ECONNREFUSED' } });
+    const e = await caller()
+      .call('get', counted('GET'), { idempotent: true })
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({
+      code: ErrorCode.VENDOR_UNAVAILABLE,
+      status: 503,
+      details: { kind: 'unavailable', vendor_code: 'ECONNREFUSED' },
+    });
     expect(tries).toBe(3);
     tries = 0;
-    await expect(caller().call('create', counted('POST'), { idempotent: false })).rejects.toMatchObject({ code: ErrorCode.VENDOR_UNAVAILABLE });
+    await expect(caller().call('create', counted('POST'), { idempotent: false })).rejects.toMatchObject({
+      code: ErrorCode.VENDOR_UNAVAILABLE,
+    });
     expect(tries).toBe(1);
   });
 
@@ -193,7 +262,11 @@ describe('VendorCaller against a real HTTP server', () => {
           { idempotent: true },
         )
         .catch((x: unknown) => x);
-      expect(e).toMatchObject({ code: ErrorCode.VENDOR_UNAVAILABLE, status: 503, details: { kind: 'refused' } });
+      expect(e).toMatchObject({
+        code: ErrorCode.VENDOR_UNAVAILABLE,
+        status: 503,
+        details: { kind: 'refused' },
+      });
       expect(tries).toBe(1);
       expect(seen).toHaveLength(0);
     } finally {

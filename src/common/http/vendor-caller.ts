@@ -6,7 +6,8 @@ import { isOutboundRefusal } from '../outbound/outbound-policy.js';
  * throws into one of these; the caller decides on retries from `kind` alone.
  */
 export interface VendorFailure {
-  kind: 'credential' | 'throttled' | 'not_found' | 'client' | 'server' | 'unavailable' | 'timeout' | 'refused';
+  kind:
+    'credential' | 'throttled' | 'not_found' | 'client' | 'server' | 'unavailable' | 'timeout' | 'refused';
   vendor_code: string | null;
   vendor_status: number | null;
   request_id: string | null;
@@ -41,7 +42,8 @@ export class VendorDeadlineError extends Error {
 }
 
 const DEFAULT_MAX_BACKOFF_MS = 5000;
-const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|ECONNABORTED|UND_ERR_\w+)$/;
+const NETWORK_CODES =
+  /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|ECONNABORTED|UND_ERR_\w+)$/;
 
 /**
  * Network-level failures every HTTP stack and SDK reports the same way: a refusal by the outbound
@@ -55,11 +57,21 @@ export function networkFailure(e: unknown): VendorFailure | null {
   const none = { vendor_code: null, vendor_status: null, request_id: null };
   // The endpoint resolves to an address Berth may not connect to: retrying cannot help.
   if (isOutboundRefusal(e)) return { kind: 'refused', ...none, message };
-  if (e instanceof VendorDeadlineError || code === 'ETIMEDOUT' || err?.name === 'TimeoutError' || /ReadTimeout|ConnectTimeout|timed? ?out/i.test(message)) {
+  if (
+    e instanceof VendorDeadlineError ||
+    code === 'ETIMEDOUT' ||
+    err?.name === 'TimeoutError' ||
+    /ReadTimeout|ConnectTimeout|timed? ?out/i.test(message)
+  ) {
     return { kind: 'timeout', ...none, message };
   }
   if (typeof code === 'string' && NETWORK_CODES.test(code)) {
-    return { kind: 'unavailable', ...none, vendor_code: code, message: `${code}: cannot reach the vendor API` };
+    return {
+      kind: 'unavailable',
+      ...none,
+      vendor_code: code,
+      message: `${code}: cannot reach the vendor API`,
+    };
   }
   return null;
 }
@@ -96,14 +108,19 @@ export class VendorCaller {
   ) {}
 
   /** `fn` gets a signal aborted at the deadline (HTTP requests end with it; an SDK call is abandoned). */
-  async call<T>(action: string, fn: (signal: AbortSignal) => Promise<T>, o: { idempotent: boolean }): Promise<T> {
+  async call<T>(
+    action: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    o: { idempotent: boolean },
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await withDeadline(fn, this.policy.timeoutMs);
       } catch (e) {
         if (e instanceof AppError) throw e;
         const f = networkFailure(e) ?? this.mapping.classify(e);
-        if (attempt >= this.policy.attempts || !isRetryable(f, o.idempotent)) throw this.mapping.toError(f, action, e);
+        if (attempt >= this.policy.attempts || !isRetryable(f, o.idempotent))
+          throw this.mapping.toError(f, action, e);
         await sleep(backoffMs(this.policy, attempt, f.retry_after));
       }
     }

@@ -28,7 +28,12 @@ export function guardedAgent(
   o: { ca?: Buffer; insecureSkipTlsVerify?: boolean; maxSockets?: number } = {},
 ): http.Agent {
   return protocol === 'https:'
-    ? new GuardedHttpsAgent(policy, { keepAlive: true, maxSockets: o.maxSockets, ca: o.ca, rejectUnauthorized: !o.insecureSkipTlsVerify })
+    ? new GuardedHttpsAgent(policy, {
+        keepAlive: true,
+        maxSockets: o.maxSockets,
+        ca: o.ca,
+        rejectUnauthorized: !o.insecureSkipTlsVerify,
+      })
     : new GuardedHttpAgent(policy, { keepAlive: true, maxSockets: o.maxSockets });
 }
 
@@ -52,9 +57,19 @@ export function sendHttp(req: VendorHttpRequest): Promise<VendorHttpResponse> {
     const r = lib.request(req.url, { method: req.method, headers, agent: req.agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) })));
+      res.on('end', () =>
+        finish(() =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        ),
+      );
       res.on('error', (e) => finish(() => reject(e)));
-      res.on('aborted', () => finish(() => reject(Object.assign(new Error('the vendor closed the connection mid-answer'), { code: 'ECONNRESET' }))));
+      res.on('aborted', () =>
+        finish(() =>
+          reject(
+            Object.assign(new Error('the vendor closed the connection mid-answer'), { code: 'ECONNRESET' }),
+          ),
+        ),
+      );
     });
     const onAbort = () => {
       const reason = req.signal?.reason as Error;

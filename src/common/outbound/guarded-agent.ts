@@ -5,7 +5,11 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type OutboundPolicy, OutboundRefusedError } from './outbound-policy.js';
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
 
 /**
  * A `lookup` for net/tls connect options that resolves as usual and then refuses the connection when
@@ -18,7 +22,11 @@ export function guardedLookup(policy: OutboundPolicy) {
       if (err) return callback(err, []);
       for (const a of addresses) {
         const why = policy.refusal(hostname, a.address);
-        if (why) return callback(new OutboundRefusedError(hostname, a.address, why) as unknown as NodeJS.ErrnoException, []);
+        if (why)
+          return callback(
+            new OutboundRefusedError(hostname, a.address, why) as unknown as NodeJS.ErrnoException,
+            [],
+          );
       }
       if (options.all) return callback(null, addresses);
       const first = addresses[0];
@@ -28,7 +36,11 @@ export function guardedLookup(policy: OutboundPolicy) {
 }
 
 /** IP literals never go through `lookup`: they are checked here, when the socket is created. */
-function refuseLiteral(policy: OutboundPolicy, options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): boolean {
+function refuseLiteral(
+  policy: OutboundPolicy,
+  options: ClientRequestArgs,
+  callback?: (err: Error | null, stream: Duplex) => void,
+): boolean {
   const host = String(options.host ?? options.hostname ?? 'localhost').replace(/^\[|\]$/g, '');
   if (!isIP(host)) return false;
   const why = policy.refusal(host, host);
@@ -47,9 +59,15 @@ export class GuardedHttpsAgent extends https.Agent {
     super({ ...options, lookup: guardedLookup(policy) as unknown as https.AgentOptions['lookup'] });
   }
 
-  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+  override createConnection(
+    options: https.RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
     if (refuseLiteral(this.policy, options, callback)) return undefined;
-    return super.createConnection({ ...options, lookup: guardedLookup(this.policy) as unknown as https.RequestOptions['lookup'] }, callback);
+    return super.createConnection(
+      { ...options, lookup: guardedLookup(this.policy) as unknown as https.RequestOptions['lookup'] },
+      callback,
+    );
   }
 }
 
@@ -62,8 +80,14 @@ export class GuardedHttpAgent extends http.Agent {
     super({ ...options, lookup: guardedLookup(policy) as unknown as http.AgentOptions['lookup'] });
   }
 
-  override createConnection(options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+  override createConnection(
+    options: ClientRequestArgs,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
     if (refuseLiteral(this.policy, options, callback)) return undefined;
-    return super.createConnection({ ...options, lookup: guardedLookup(this.policy) as unknown as ClientRequestArgs['lookup'] }, callback);
+    return super.createConnection(
+      { ...options, lookup: guardedLookup(this.policy) as unknown as ClientRequestArgs['lookup'] },
+      callback,
+    );
   }
 }

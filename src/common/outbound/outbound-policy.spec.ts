@@ -15,7 +15,10 @@ describe('parseAddress', () => {
     expect(parseAddress('[fe80::1%eth0]')!.bytes.slice(0, 2)).toEqual(Uint8Array.from([0xfe, 0x80]));
     expect(parseAddress('::ffff:127.0.0.1')).toEqual({ v6: false, bytes: Uint8Array.from([127, 0, 0, 1]) });
     expect(parseAddress('::ffff:7f00:1')).toEqual({ v6: false, bytes: Uint8Array.from([127, 0, 0, 1]) });
-    expect(parseAddress('0:0:0:0:0:ffff:a9fe:a9fe')).toEqual({ v6: false, bytes: Uint8Array.from([169, 254, 169, 254]) });
+    expect(parseAddress('0:0:0:0:0:ffff:a9fe:a9fe')).toEqual({
+      v6: false,
+      bytes: Uint8Array.from([169, 254, 169, 254]),
+    });
     expect(parseAddress('2001:db8::8a2e:370:7334')!.bytes).toEqual(
       Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0x8a, 0x2e, 0x03, 0x70, 0x73, 0x34]),
     );
@@ -31,7 +34,9 @@ describe('parseAddress', () => {
     expect(parseCidr('10.0.0.0/33')).toBeNull();
     expect(parseCidr('10.0.0.0/x')).toBeNull();
     expect(parseCidr('::/129')).toBeNull();
-    expect(invalidEntries(['10.0.0.0/8', 'k8s.corp.example', '*.corp.example', 'not a host', '10.0.0.0/99'])).toEqual(['not a host', '10.0.0.0/99']);
+    expect(
+      invalidEntries(['10.0.0.0/8', 'k8s.corp.example', '*.corp.example', 'not a host', '10.0.0.0/99']),
+    ).toEqual(['not a host', '10.0.0.0/99']);
   });
 });
 
@@ -64,7 +69,17 @@ describe('OutboundPolicy', () => {
 
   it('allows ordinary addresses, including private networks, by default', () => {
     const p = production();
-    for (const a of ['10.0.0.1', '192.168.1.10', '172.16.0.1', '8.8.8.8', '100.100.100.201', '2001:db8::1', 'fec0::1', 'fd00:ec2::253', '::ffff:10.0.0.1']) {
+    for (const a of [
+      '10.0.0.1',
+      '192.168.1.10',
+      '172.16.0.1',
+      '8.8.8.8',
+      '100.100.100.201',
+      '2001:db8::1',
+      'fec0::1',
+      'fd00:ec2::253',
+      '::ffff:10.0.0.1',
+    ]) {
       expect([a, p.refusal('h', a)]).toEqual([a, null]);
     }
   });
@@ -78,7 +93,10 @@ describe('OutboundPolicy', () => {
   });
 
   it('adds deny entries (CIDR, IPv6, host names with wildcards) and lets allow entries win over every denial', () => {
-    const p = production({ deny: ['10.0.0.0/8', 'fd00::/8', 'secret.corp.example', '*.internal.example'], allow: ['10.1.2.3', '127.0.0.1/32', 'k8s.internal.example'] });
+    const p = production({
+      deny: ['10.0.0.0/8', 'fd00::/8', 'secret.corp.example', '*.internal.example'],
+      allow: ['10.1.2.3', '127.0.0.1/32', 'k8s.internal.example'],
+    });
     expect(p.refusal('h', '10.200.0.1')).toMatch(/BERTH_OUTBOUND_DENY \(10\.0\.0\.0\/8\)/);
     expect(p.refusal('h', '::ffff:10.200.0.1')).toMatch(/BERTH_OUTBOUND_DENY/);
     expect(p.refusal('h', 'fd12::1')).toMatch(/BERTH_OUTBOUND_DENY/);
@@ -96,11 +114,15 @@ describe('OutboundPolicy', () => {
   it('resolves names before judging them: localhost is loopback', async () => {
     const p = production();
     expect((await p.check('localhost'))?.reason).toBe('loopback address');
-    expect((await p.checkUrl('https://localhost:6443'))?.message).toMatch(/localhost resolves to .* loopback address/);
+    expect((await p.checkUrl('https://localhost:6443'))?.message).toMatch(
+      /localhost resolves to .* loopback address/,
+    );
     expect((await p.checkUrl('https://[::ffff:169.254.169.254]/'))?.reason).toBe('cloud metadata address');
     expect(await p.check('10.0.0.1')).toBeNull();
     expect(await p.check('no-such-host.invalid')).toBeNull();
-    expect(await new OutboundPolicy({ allow_loopback: false, allow: ['localhost'], deny: [] }).check('localhost')).toBeNull();
+    expect(
+      await new OutboundPolicy({ allow_loopback: false, allow: ['localhost'], deny: [] }).check('localhost'),
+    ).toBeNull();
   });
 });
 
@@ -127,8 +149,14 @@ describe('GuardedHttpAgent', () => {
 
   it('refuses the connection on the resolved address (names and literals) and allows what the policy allows', async () => {
     const denied = new GuardedHttpAgent(production());
-    await expect(get(denied, '127.0.0.1')).rejects.toMatchObject({ code: 'EBERTH_OUTBOUND_REFUSED', reason: 'loopback address' });
-    await expect(get(denied, 'localhost')).rejects.toMatchObject({ code: 'EBERTH_OUTBOUND_REFUSED', reason: 'loopback address' });
+    await expect(get(denied, '127.0.0.1')).rejects.toMatchObject({
+      code: 'EBERTH_OUTBOUND_REFUSED',
+      reason: 'loopback address',
+    });
+    await expect(get(denied, 'localhost')).rejects.toMatchObject({
+      code: 'EBERTH_OUTBOUND_REFUSED',
+      reason: 'loopback address',
+    });
     const allowed = new GuardedHttpAgent(production({ allow: ['127.0.0.1'] }));
     await expect(get(allowed, '127.0.0.1')).resolves.toBe('hello');
     const dev = new GuardedHttpAgent(new OutboundPolicy({ allow_loopback: true, allow: [], deny: [] }));

@@ -49,7 +49,11 @@ export const OUTBOUND_POLICY_MARK = 'outbound policy';
 /** Whether an error (or its cause, or an SDK's wrapper of it) is a refusal by the outbound policy. */
 export function isOutboundRefusal(e: unknown): boolean {
   const err = e as { code?: unknown; message?: unknown; cause?: { code?: unknown } } | null;
-  return err?.code === 'EBERTH_OUTBOUND_REFUSED' || err?.cause?.code === 'EBERTH_OUTBOUND_REFUSED' || (typeof err?.message === 'string' && err.message.endsWith(`(${OUTBOUND_POLICY_MARK})`));
+  return (
+    err?.code === 'EBERTH_OUTBOUND_REFUSED' ||
+    err?.cause?.code === 'EBERTH_OUTBOUND_REFUSED' ||
+    (typeof err?.message === 'string' && err.message.endsWith(`(${OUTBOUND_POLICY_MARK})`))
+  );
 }
 
 /** An address the policy refuses; `code` lets network-error handlers recognise it. */
@@ -60,7 +64,9 @@ export class OutboundRefusedError extends Error {
     readonly address: string,
     readonly reason: string,
   ) {
-    super(`${host === address ? `${address} is` : `${host} resolves to ${address}, which is`} ${article(reason)} Berth may not connect to (${OUTBOUND_POLICY_MARK})`);
+    super(
+      `${host === address ? `${address} is` : `${host} resolves to ${address}, which is`} ${article(reason)} Berth may not connect to (${OUTBOUND_POLICY_MARK})`,
+    );
   }
 }
 
@@ -73,14 +79,18 @@ export function parseAddress(address: string): { v6: boolean; bytes: Uint8Array 
   if (family === 4) return { v6: false, bytes: Uint8Array.from(a.split('.').map(Number)) };
   if (family !== 6) return null;
   // An embedded dotted IPv4 tail (::ffff:1.2.3.4) becomes two hex groups.
-  const text = a.toLowerCase().replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, p, q, r, s) =>
-    `${((+p << 8) | +q).toString(16)}:${((+r << 8) | +s).toString(16)}`,
-  );
+  const text = a
+    .toLowerCase()
+    .replace(
+      /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+      (_, p, q, r, s) => `${((+p << 8) | +q).toString(16)}:${((+r << 8) | +s).toString(16)}`,
+    );
   const [head, rest] = text.includes('::') ? text.split('::') : [text, undefined];
   const groups = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
   const h = groups(head);
   const r = groups(rest);
-  const words = rest === undefined ? h : [...h, ...new Array<number>(Math.max(0, 8 - h.length - r.length)).fill(0), ...r];
+  const words =
+    rest === undefined ? h : [...h, ...new Array<number>(Math.max(0, 8 - h.length - r.length)).fill(0), ...r];
   if (words.length !== 8 || words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffff)) return null;
   const bytes = new Uint8Array(16);
   words.forEach((w, i) => {
@@ -88,7 +98,8 @@ export function parseAddress(address: string): { v6: boolean; bytes: Uint8Array 
     bytes[2 * i + 1] = w & 0xff;
   });
   // ::ffff:a.b.c.d reaches the IPv4 address a.b.c.d: judge it as that.
-  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return { v6: false, bytes: bytes.slice(12) };
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
+    return { v6: false, bytes: bytes.slice(12) };
   return { v6: true, bytes };
 }
 
@@ -139,14 +150,20 @@ export class OutboundPolicy {
 
   constructor(readonly config: OutboundPolicyConfig) {
     const rules = (list: string[]) =>
-      list.map((e) => {
-        const r = parseRule(e);
-        if (!r && e.trim()) throw new Error(`outbound policy entry "${e}" is not a CIDR, an IP address or a host name`);
-        return r;
-      }).filter((r): r is Rule => r !== null);
+      list
+        .map((e) => {
+          const r = parseRule(e);
+          if (!r && e.trim())
+            throw new Error(`outbound policy entry "${e}" is not a CIDR, an IP address or a host name`);
+          return r;
+        })
+        .filter((r): r is Rule => r !== null);
     this.allow = rules(config.allow);
     this.deny = rules(config.deny);
-    this.builtIn = [...BUILT_IN, ...(config.allow_loopback ? [] : LOOPBACK)].map((b) => ({ cidr: parseCidr(b.cidr)!, reason: b.reason }));
+    this.builtIn = [...BUILT_IN, ...(config.allow_loopback ? [] : LOOPBACK)].map((b) => ({
+      cidr: parseCidr(b.cidr)!,
+      reason: b.reason,
+    }));
   }
 
   /** The built-in denials with loopback allowed (the non-production default), for code built without a config (unit tests of adapters). */
@@ -159,14 +176,18 @@ export class OutboundPolicy {
    * A name that is not an address is judged by the host rules only.
    */
   refusal(host: string, address: string): string | null {
-    const name = host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+    const name = host
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '')
+      .toLowerCase();
     const addr = parseAddress(address);
     if (!addr) return 'address that is not an IP address';
     const matches = (r: Rule) =>
       r.kind === 'cidr' ? inCidr(addr, r.cidr) : r.wildcard ? name.endsWith(`.${r.host}`) : name === r.host;
     if (this.allow.some(matches)) return null;
     const denied = this.deny.find(matches);
-    if (denied) return `address denied by BERTH_OUTBOUND_DENY (${denied.kind === 'cidr' ? denied.cidr.text : `${denied.wildcard ? '*.' : ''}${denied.host}`})`;
+    if (denied)
+      return `address denied by BERTH_OUTBOUND_DENY (${denied.kind === 'cidr' ? denied.cidr.text : `${denied.wildcard ? '*.' : ''}${denied.host}`})`;
     const b = this.builtIn.find((x) => inCidr(addr, x.cidr));
     return b ? b.reason : null;
   }
@@ -188,7 +209,11 @@ export class OutboundPolicy {
     if (isIP(h)) addresses = [h];
     else {
       try {
-        addresses = (await new Promise<LookupAddress[]>((resolve, reject) => dnsLookup(h, { all: true }, (e, a) => (e ? reject(e) : resolve(a))))).map((a) => a.address);
+        addresses = (
+          await new Promise<LookupAddress[]>((resolve, reject) =>
+            dnsLookup(h, { all: true }, (e, a) => (e ? reject(e) : resolve(a))),
+          )
+        ).map((a) => a.address);
       } catch {
         return null;
       }

@@ -5,11 +5,9 @@ import { ResourceName, OptionalNotNull } from '../../common/validators.js';
 import { CredentialProvider } from '../credential-provider.js';
 import { CREDENTIAL_SCHEMAS } from '../credential-schemas.js';
 
-
 const oneOf = (part: 'settings' | 'secrets') => ({
   oneOf: Object.values(CREDENTIAL_SCHEMAS).map((s) => ({ $ref: getSchemaPath(s[part]) })),
 });
-
 
 export class CreateCredentialDto {
   @ResourceName({ example: 'ack-prod' })
@@ -29,7 +27,11 @@ export class CreateCredentialDto {
   @IsObject()
   settings: Record<string, unknown>;
 
-  @ApiProperty({ description: 'Secret fields; write-only, never returned', writeOnly: true, ...oneOf('secrets') })
+  @ApiProperty({
+    description: 'Secret fields; write-only, never returned',
+    writeOnly: true,
+    ...oneOf('secrets'),
+  })
   @IsObject()
   secrets: Record<string, unknown>;
 }
@@ -38,18 +40,25 @@ export class UpdateCredentialDto {
   @ResourceName({ optional: true })
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 1000, nullable: true  })
+  @ApiPropertyOptional({ maxLength: 1000, nullable: true })
   @IsOptional() // null clears it
   @IsString()
   @MaxLength(1000)
   description?: string | null;
 
-  @ApiPropertyOptional({ description: 'Settings to change (merged into the current ones)', ...oneOf('settings') })
+  @ApiPropertyOptional({
+    description: 'Settings to change (merged into the current ones)',
+    ...oneOf('settings'),
+  })
   @OptionalNotNull()
   @IsObject()
   settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'Secret fields to replace (merged into the current ones)', writeOnly: true, ...oneOf('secrets') })
+  @ApiPropertyOptional({
+    description: 'Secret fields to replace (merged into the current ones)',
+    writeOnly: true,
+    ...oneOf('secrets'),
+  })
   @OptionalNotNull()
   @IsObject()
   secrets?: Record<string, unknown>;

@@ -18,7 +18,8 @@ const VERSION_FIELDS = ['major', 'minor', 'gitVersion', 'gitCommit', 'platform']
 
 class NotKubernetes extends Error {}
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function parse(res: KubeResponse): unknown {
   try {
@@ -30,7 +31,11 @@ function parse(res: KubeResponse): unknown {
 
 /** /version must look like Kubernetes' version.Info. */
 export function isKubeVersion(v: unknown): v is { gitVersion: string } {
-  return isObj(v) && VERSION_FIELDS.every((f) => typeof v[f] === 'string') && /^v\d+\.\d+/.test(v.gitVersion as string);
+  return (
+    isObj(v) &&
+    VERSION_FIELDS.every((f) => typeof v[f] === 'string') &&
+    /^v\d+\.\d+/.test(v.gitVersion as string)
+  );
 }
 
 /**
@@ -47,18 +52,35 @@ export class ClusterProber {
     const latencyMs = () => Math.round(performance.now() - started);
     try {
       const [version, nodes] = await Promise.all([this.version(client), this.nodes(client)]);
-      const ready = nodes?.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-      return { ok: true, version: version.gitVersion, nodeCount: nodes ? nodes.items.length : null, readyNodeCount: ready ?? null, latencyMs: latencyMs() };
+      const ready = nodes?.items.filter((n) =>
+        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      ).length;
+      return {
+        ok: true,
+        version: version.gitVersion,
+        nodeCount: nodes ? nodes.items.length : null,
+        readyNodeCount: ready ?? null,
+        latencyMs: latencyMs(),
+      };
     } catch (e) {
       if (e instanceof NotKubernetes) {
-        this.logger.warn(`cluster ${client.cluster.name} (${client.cluster.id}) is not a Kubernetes API server: ${e.message}`);
-        const error = new AppError(ErrorCode.NOT_KUBERNETES, `Cluster ${client.cluster.name}: the server is not a Kubernetes API server`, {
-          cluster_id: client.cluster.id,
-          cluster_name: client.cluster.name,
-        });
+        this.logger.warn(
+          `cluster ${client.cluster.name} (${client.cluster.id}) is not a Kubernetes API server: ${e.message}`,
+        );
+        const error = new AppError(
+          ErrorCode.NOT_KUBERNETES,
+          `Cluster ${client.cluster.name}: the server is not a Kubernetes API server`,
+          {
+            cluster_id: client.cluster.id,
+            cluster_name: client.cluster.name,
+          },
+        );
         return { ok: false, error, latencyMs: latencyMs(), notKubernetes: true };
       }
-      const error = e instanceof AppError ? e : new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${client.cluster.name} is unreachable`);
+      const error =
+        e instanceof AppError
+          ? e
+          : new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${client.cluster.name} is unreachable`);
       return { ok: false, error, latencyMs: latencyMs() };
     }
   }
@@ -67,7 +89,10 @@ export class ClusterProber {
     const res = await client.request('GET', '/version', { accept: 'application/json' });
     if (res.status >= 400) throw this.failure(client, res, '/version');
     const v = parse(res);
-    if (!isKubeVersion(v)) throw new NotKubernetes(`/version answered HTTP ${res.status} without a version.Info (${VERSION_FIELDS.join(', ')})`);
+    if (!isKubeVersion(v))
+      throw new NotKubernetes(
+        `/version answered HTTP ${res.status} without a version.Info (${VERSION_FIELDS.join(', ')})`,
+      );
     return v;
   }
 
@@ -77,13 +102,15 @@ export class ClusterProber {
     if (res.status === 403 && kubeStatusOf(res.body)) return null;
     if (res.status >= 400) throw this.failure(client, res, '/api/v1/nodes');
     const list = parse(res);
-    if (!isObj(list) || list.kind !== 'NodeList' || !Array.isArray(list.items)) throw new NotKubernetes(`/api/v1/nodes answered HTTP ${res.status} without a NodeList`);
+    if (!isObj(list) || list.kind !== 'NodeList' || !Array.isArray(list.items))
+      throw new NotKubernetes(`/api/v1/nodes answered HTTP ${res.status} without a NodeList`);
     return list as unknown as NodeList;
   }
 
   /** An error answer is Kubernetes' only when it is a Status. */
   private failure(client: KubeClient, res: KubeResponse, path: string): Error {
-    if (!kubeStatusOf(res.body)) return new NotKubernetes(`${path} answered HTTP ${res.status} without a Kubernetes Status`);
+    if (!kubeStatusOf(res.body))
+      return new NotKubernetes(`${path} answered HTTP ${res.status} without a Kubernetes Status`);
     return client.statusError(res);
   }
 }

@@ -1,7 +1,6 @@
 /** How Berth reaches one cluster's API server: plain data, credentials as a tagged union. */
 export type ClusterAuth =
-  | { type: 'token'; token: string }
-  | { type: 'client-certificate'; cert_data: string; key_data: string };
+  { type: 'token'; token: string } | { type: 'client-certificate'; cert_data: string; key_data: string };
 
 export interface ClusterAccess {
   server: string;

@@ -28,7 +28,11 @@ export class ClusterClientPool implements OnApplicationShutdown {
   get(cluster: ClusterRef, version: string, access: () => ClusterAccess): Promise<KubeClient> {
     const entry = this.entries.get(cluster.id);
     if (entry?.version === version) return entry.client;
-    if (entry) void entry.client.then((c) => c.close(), () => undefined);
+    if (entry)
+      void entry.client.then(
+        (c) => c.close(),
+        () => undefined,
+      );
     const client = KubeClient.create(cluster, access(), this.config.kube.timeout_ms, this.policy);
     this.entries.set(cluster.id, { version, client });
     client.catch(() => this.entries.get(cluster.id)?.client === client && this.entries.delete(cluster.id));
@@ -43,7 +47,11 @@ export class ClusterClientPool implements OnApplicationShutdown {
   drop(clusterId: string): void {
     const entry = this.entries.get(clusterId);
     this.entries.delete(clusterId);
-    if (entry) void entry.client.then((c) => c.close(), () => undefined);
+    if (entry)
+      void entry.client.then(
+        (c) => c.close(),
+        () => undefined,
+      );
   }
 
   /** The connection pool of a cluster's cached client (busy/free sockets, queued calls); undefined without one. */

@@ -30,10 +30,29 @@ describe('clientCertificateProblem', () => {
   it('names the part that is wrong', () => {
     expect(clientCertificateProblem('%%%', b64(KEY_A))).toMatchObject({ part: 'cert', why: 'is not base64' });
     expect(clientCertificateProblem(b64(CERT_A), '%%%')).toMatchObject({ part: 'key', why: 'is not base64' });
-    expect(clientCertificateProblem(b64('not a certificate'), b64(KEY_A))).toMatchObject({ part: 'cert', why: expect.stringContaining('not a PEM certificate') });
-    expect(clientCertificateProblem(b64(CERT_A), b64('not a key'))).toMatchObject({ part: 'key', why: expect.stringContaining('not a PEM private key') });
-    expect(clientCertificateProblem(b64('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'), b64(KEY_A))).toMatchObject({ part: 'cert', why: expect.stringContaining('not a usable PEM certificate') });
-    expect(clientCertificateProblem(b64(CERT_A), b64('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'))).toMatchObject({ part: 'key', why: expect.stringContaining('not a usable PEM private key') });
-    expect(clientCertificateProblem(b64(CERT_A), b64(KEY_B))).toMatchObject({ part: 'key', why: expect.stringContaining('does not fit') });
+    expect(clientCertificateProblem(b64('not a certificate'), b64(KEY_A))).toMatchObject({
+      part: 'cert',
+      why: expect.stringContaining('not a PEM certificate'),
+    });
+    expect(clientCertificateProblem(b64(CERT_A), b64('not a key'))).toMatchObject({
+      part: 'key',
+      why: expect.stringContaining('not a PEM private key'),
+    });
+    expect(
+      clientCertificateProblem(
+        b64('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'),
+        b64(KEY_A),
+      ),
+    ).toMatchObject({ part: 'cert', why: expect.stringContaining('not a usable PEM certificate') });
+    expect(
+      clientCertificateProblem(
+        b64(CERT_A),
+        b64('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'),
+      ),
+    ).toMatchObject({ part: 'key', why: expect.stringContaining('not a usable PEM private key') });
+    expect(clientCertificateProblem(b64(CERT_A), b64(KEY_B))).toMatchObject({
+      part: 'key',
+      why: expect.stringContaining('does not fit'),
+    });
   });
 });

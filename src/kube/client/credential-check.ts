@@ -37,13 +37,18 @@ const firstLine = (e: unknown) => String((e as Error)?.message ?? e).split('\n')
  * Why a client certificate and key (base64 of PEM, as kubeconfig's client-certificate-data and
  * client-key-data) cannot be used for TLS; undefined when they can.
  */
-export function clientCertificateProblem(certB64: string, keyB64: string): { part: 'cert' | 'key'; why: string } | undefined {
+export function clientCertificateProblem(
+  certB64: string,
+  keyB64: string,
+): { part: 'cert' | 'key'; why: string } | undefined {
   const cert = fromBase64(certB64);
   if (!cert) return { part: 'cert', why: 'is not base64' };
   const key = fromBase64(keyB64);
   if (!key) return { part: 'key', why: 'is not base64' };
-  if (!cert.includes('-----BEGIN CERTIFICATE-----')) return { part: 'cert', why: 'is not a PEM certificate (base64 of "-----BEGIN CERTIFICATE-----…")' };
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1'))) return { part: 'key', why: 'is not a PEM private key (base64 of "-----BEGIN … PRIVATE KEY-----…")' };
+  if (!cert.includes('-----BEGIN CERTIFICATE-----'))
+    return { part: 'cert', why: 'is not a PEM certificate (base64 of "-----BEGIN CERTIFICATE-----…")' };
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString('latin1')))
+    return { part: 'key', why: 'is not a PEM private key (base64 of "-----BEGIN … PRIVATE KEY-----…")' };
   try {
     createSecureContext({ cert });
   } catch (e) {

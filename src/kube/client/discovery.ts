@@ -63,7 +63,10 @@ export class Discovery {
       this.client.json<DiscoveryList>('GET', '/apis', { accept: ACCEPT }),
     ]);
     if (core.kind !== 'APIGroupDiscoveryList' || groups.kind !== 'APIGroupDiscoveryList') {
-      throw new AppError(ErrorCode.CLUSTER_API_ERROR, `Cluster ${this.client.cluster.name} does not serve aggregated discovery (Kubernetes ≥ 1.27 needed)`);
+      throw new AppError(
+        ErrorCode.CLUSTER_API_ERROR,
+        `Cluster ${this.client.cluster.name} does not serve aggregated discovery (Kubernetes ≥ 1.27 needed)`,
+      );
     }
     const out: ApiResource[] = [];
     for (const group of [...(core.items ?? []), ...(groups.items ?? [])]) {
@@ -95,10 +98,14 @@ export class Discovery {
   async resolve(name: string): Promise<ApiResource> {
     const found = this.match(await this.resources(), name) ?? this.match(await this.resources(true), name);
     if (!found) {
-      throw new AppError(ErrorCode.RESOURCE_TYPE_UNKNOWN, `Cluster ${this.client.cluster.name} serves no resource type "${name}"`, {
-        cluster_id: this.client.cluster.id,
-        resource: name,
-      });
+      throw new AppError(
+        ErrorCode.RESOURCE_TYPE_UNKNOWN,
+        `Cluster ${this.client.cluster.name} serves no resource type "${name}"`,
+        {
+          cluster_id: this.client.cluster.id,
+          resource: name,
+        },
+      );
     }
     return found;
   }
@@ -106,14 +113,19 @@ export class Discovery {
   /** Finds the resource for an object's apiVersion + kind (apply). */
   async forKind(apiVersion: string, kind: string): Promise<ApiResource> {
     const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-    const pick = (list: ApiResource[]) => list.find((r) => r.group === group && r.version === version && r.kind === kind);
+    const pick = (list: ApiResource[]) =>
+      list.find((r) => r.group === group && r.version === version && r.kind === kind);
     const found = pick(await this.resources()) ?? pick(await this.resources(true));
     if (!found) {
-      throw new AppError(ErrorCode.RESOURCE_TYPE_UNKNOWN, `Cluster ${this.client.cluster.name} serves no ${kind} in ${apiVersion}`, {
-        cluster_id: this.client.cluster.id,
-        api_version: apiVersion,
-        kind,
-      });
+      throw new AppError(
+        ErrorCode.RESOURCE_TYPE_UNKNOWN,
+        `Cluster ${this.client.cluster.name} serves no ${kind} in ${apiVersion}`,
+        {
+          cluster_id: this.client.cluster.id,
+          api_version: apiVersion,
+          kind,
+        },
+      );
     }
     return found;
   }
@@ -123,11 +135,18 @@ export class Discovery {
     const [first, ...rest] = name.split('.');
     const suffix = rest.join('.');
     const candidates = list.filter(
-      (r) => r.name === first || r.singular_name === first || r.short_names.includes(first) || r.kind.toLowerCase() === first,
+      (r) =>
+        r.name === first ||
+        r.singular_name === first ||
+        r.short_names.includes(first) ||
+        r.kind.toLowerCase() === first,
     );
     if (!suffix) return candidates[0];
     // "deployments.apps" (group) or "deployments.v1.apps" (version.group)
-    return candidates.find((r) => r.group === suffix) ?? candidates.find((r) => `${r.version}.${r.group}` === suffix);
+    return (
+      candidates.find((r) => r.group === suffix) ??
+      candidates.find((r) => `${r.version}.${r.group}` === suffix)
+    );
   }
 }
 

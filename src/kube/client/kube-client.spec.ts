@@ -39,18 +39,37 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const access = (auth: ClusterAccess['auth']): ClusterAccess => ({ server: base, insecure_skip_tls_verify: true, auth });
+const access = (auth: ClusterAccess['auth']): ClusterAccess => ({
+  server: base,
+  insecure_skip_tls_verify: true,
+  auth,
+});
 
 describe('KubeClient.create', () => {
   it('refuses credential material Node would throw on, naming the field', async () => {
-    await expect(KubeClient.create(ref, access({ type: 'token', token: 'abc\ndef' }), 1000, policy)).rejects.toMatchObject({ code: 42200, details: { field: 'token' } });
-    await expect(KubeClient.create(ref, access({ type: 'token', token: 'abc\u4e2d' }), 1000, policy)).rejects.toMatchObject({ code: 42200, details: { field: 'token' } });
-    await expect(KubeClient.create(ref, access({ type: 'client-certificate', cert_data: b64('x'), key_data: b64('y') }), 1000, policy)).rejects.toMatchObject({
+    await expect(
+      KubeClient.create(ref, access({ type: 'token', token: 'abc\ndef' }), 1000, policy),
+    ).rejects.toMatchObject({ code: 42200, details: { field: 'token' } });
+    await expect(
+      KubeClient.create(ref, access({ type: 'token', token: 'abc\u4e2d' }), 1000, policy),
+    ).rejects.toMatchObject({ code: 42200, details: { field: 'token' } });
+    await expect(
+      KubeClient.create(
+        ref,
+        access({ type: 'client-certificate', cert_data: b64('x'), key_data: b64('y') }),
+        1000,
+        policy,
+      ),
+    ).rejects.toMatchObject({
       code: 42200,
       details: { field: 'client-certificate-data' },
     });
-    await expect(KubeClient.create(ref, { server: 'not a url', auth: { type: 'token', token: 'x' } }, 1000, policy)).rejects.toMatchObject({ code: 42200, details: { field: 'server' } });
-    await expect(KubeClient.create(ref, { server: base } as ClusterAccess, 1000, policy)).rejects.toMatchObject({ code: 42200 });
+    await expect(
+      KubeClient.create(ref, { server: 'not a url', auth: { type: 'token', token: 'x' } }, 1000, policy),
+    ).rejects.toMatchObject({ code: 42200, details: { field: 'server' } });
+    await expect(
+      KubeClient.create(ref, { server: base } as ClusterAccess, 1000, policy),
+    ).rejects.toMatchObject({ code: 42200 });
   });
 });
 
@@ -60,7 +79,10 @@ describe('KubeClient requests', () => {
     try {
       // As a record sealed before today's checks would carry it.
       (client as unknown as { headers: Record<string, string> }).headers.authorization = 'Bearer a\nb';
-      await expect(client.request('GET', '/version')).rejects.toMatchObject({ code: 42200, message: expect.stringContaining('cannot be sent') });
+      await expect(client.request('GET', '/version')).rejects.toMatchObject({
+        code: 42200,
+        message: expect.stringContaining('cannot be sent'),
+      });
       await sleep(250); // past the timeout: the old client's timer threw here and ended the process
       expect(client.sockets()).toEqual({ busy: 0, free: 0, queued: 0 });
     } finally {
@@ -72,7 +94,9 @@ describe('KubeClient requests', () => {
     // 200 calls, 64 connections, 150 ms each: the last wave waits ~450 ms for a connection, the timeout is 400 ms.
     const client = await KubeClient.create(ref, access({ type: 'token', token: 'good' }), 400, policy);
     try {
-      const results = await Promise.allSettled(Array.from({ length: 200 }, () => client.request('GET', '/slow')));
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, () => client.request('GET', '/slow')),
+      );
       const failed = results.filter((r) => r.status === 'rejected');
       expect(failed.length).toBe(0);
       await sleep(20); // a socket goes back to the pool just after its answer ended

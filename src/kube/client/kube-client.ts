@@ -1,6 +1,11 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Logger } from '@nestjs/common';
-import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, validateHeaderValue } from 'node:http';
+import {
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  validateHeaderValue,
+} from 'node:http';
 import { type Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { AppError } from '../../common/app-error.js';
@@ -96,16 +101,30 @@ export class KubeClient {
    * not a valid header value, a certificate or key that is not PEM, a server that is not a URL) is
    * refused here with a clear 422, so a stored record can never make a request throw.
    */
-  static async create(cluster: ClusterRef, access: ClusterAccess, timeoutMs: number, policy: OutboundPolicy): Promise<KubeClient> {
+  static async create(
+    cluster: ClusterRef,
+    access: ClusterAccess,
+    timeoutMs: number,
+    policy: OutboundPolicy,
+  ): Promise<KubeClient> {
     const unusable = (field: string, why: string) =>
-      new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${cluster.name}: the credential's ${field} ${why}; update the cluster's credential`, {
-        cluster_id: cluster.id,
-        cluster_name: cluster.name,
-        field,
-      });
+      new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Cluster ${cluster.name}: the credential's ${field} ${why}; update the cluster's credential`,
+        {
+          cluster_id: cluster.id,
+          cluster_name: cluster.name,
+          field,
+        },
+      );
     // The record was sealed by Berth, but may predate today's checks (or have been written by hand).
-    if (typeof access?.server !== 'string' || typeof access.auth !== 'object' || access.auth === null) throw unusable('access', 'is malformed');
-    if (access.auth.type === 'token' ? typeof access.auth.token !== 'string' : typeof access.auth.cert_data !== 'string' || typeof access.auth.key_data !== 'string') {
+    if (typeof access?.server !== 'string' || typeof access.auth !== 'object' || access.auth === null)
+      throw unusable('access', 'is malformed');
+    if (
+      access.auth.type === 'token'
+        ? typeof access.auth.token !== 'string'
+        : typeof access.auth.cert_data !== 'string' || typeof access.auth.key_data !== 'string'
+    ) {
       throw unusable('auth', 'is malformed');
     }
     let base: URL;
@@ -124,7 +143,8 @@ export class KubeClient {
       }
     } else {
       const problem = clientCertificateProblem(access.auth.cert_data, access.auth.key_data);
-      if (problem) throw unusable(problem.part === 'cert' ? 'client-certificate-data' : 'client-key-data', problem.why);
+      if (problem)
+        throw unusable(problem.part === 'cert' ? 'client-certificate-data' : 'client-key-data', problem.why);
     }
     try {
       const kc = new KubeConfig();
@@ -178,8 +198,13 @@ export class KubeClient {
 
   /** The connection pool's state: sockets in use, idle sockets, and requests waiting for a socket. */
   sockets(): { busy: number; free: number; queued: number } {
-    const count = (m: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
-    return { busy: count(this.agent.sockets), free: count(this.agent.freeSockets), queued: count(this.agent.requests) };
+    const count = (m: NodeJS.ReadOnlyDict<unknown[]>) =>
+      Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
+    return {
+      busy: count(this.agent.sockets),
+      free: count(this.agent.freeSockets),
+      queued: count(this.agent.requests),
+    };
   }
 
   close(): void {
@@ -212,12 +237,21 @@ export class KubeClient {
   statusError(res: KubeResponse): AppError {
     const status = kubeStatusOf(res.body);
     const message = `Cluster ${this.cluster.name}: ${status?.message ?? `HTTP ${res.status}${status ? '' : ' (not a Kubernetes Status)'}`}`;
-    const details = { cluster_id: this.cluster.id, cluster_name: this.cluster.name, kube_status: res.status, kube_reason: status?.reason ?? null };
+    const details = {
+      cluster_id: this.cluster.id,
+      cluster_name: this.cluster.name,
+      kube_status: res.status,
+      kube_reason: status?.reason ?? null,
+    };
     switch (res.status) {
       case 400:
         return new AppError(ErrorCode.BAD_REQUEST, message, details);
       case 401:
-        return new AppError(ErrorCode.CLUSTER_API_ERROR, `Cluster ${this.cluster.name} rejected Berth's credential (401); update the cluster's credential`, details);
+        return new AppError(
+          ErrorCode.CLUSTER_API_ERROR,
+          `Cluster ${this.cluster.name} rejected Berth's credential (401); update the cluster's credential`,
+          details,
+        );
       case 403:
         return new AppError(ErrorCode.FORBIDDEN, message, details);
       case 404:
@@ -250,7 +284,13 @@ export class KubeClient {
    *   wait has its own, generous bound so a request can never wait forever.
    * - `req.signal` (the caller went away) aborts the request, and destroys a streamed response.
    */
-  private open(method: string, path: string, req: KubeRequest, timeoutMs: number, buffer: boolean): Promise<KubeResponse | IncomingMessage> {
+  private open(
+    method: string,
+    path: string,
+    req: KubeRequest,
+    timeoutMs: number,
+    buffer: boolean,
+  ): Promise<KubeResponse | IncomingMessage> {
     const details = { cluster_id: this.cluster.id, cluster_name: this.cluster.name };
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -276,13 +316,29 @@ export class KubeClient {
         r?.destroy();
       };
       const onAbort = () =>
-        fail(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${this.cluster.name}: the call was abandoned before it finished`, { ...details, aborted: true }));
+        fail(
+          new AppError(
+            ErrorCode.UPSTREAM_TIMEOUT,
+            `Cluster ${this.cluster.name}: the call was abandoned before it finished`,
+            { ...details, aborted: true },
+          ),
+        );
       try {
-        if (this.closed) throw new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${this.cluster.name}: client closed`, details);
+        if (this.closed)
+          throw new AppError(
+            ErrorCode.CLUSTER_UNREACHABLE,
+            `Cluster ${this.cluster.name}: client closed`,
+            details,
+          );
         if (signal?.aborted) return onAbort();
         const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
-        for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-        const headers: Record<string, string> = { ...this.headers, accept: req.accept ?? 'application/json', 'user-agent': 'berth' };
+        for (const [k, v] of Object.entries(req.query ?? {}))
+          if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+        const headers: Record<string, string> = {
+          ...this.headers,
+          accept: req.accept ?? 'application/json',
+          'user-agent': 'berth',
+        };
         if (req.body !== undefined) {
           headers['content-type'] = req.contentType ?? 'application/json';
           headers['content-length'] = String(Buffer.byteLength(req.body));
@@ -291,11 +347,15 @@ export class KubeClient {
         queueTimer = setTimeout(
           () =>
             fail(
-              new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${this.cluster.name}: no connection became free within ${queueMs} ms (${MAX_SOCKETS} calls in flight)`, {
-                ...details,
-                timeout_ms: queueMs,
-                queued: true,
-              }),
+              new AppError(
+                ErrorCode.UPSTREAM_TIMEOUT,
+                `Cluster ${this.cluster.name}: no connection became free within ${queueMs} ms (${MAX_SOCKETS} calls in flight)`,
+                {
+                  ...details,
+                  timeout_ms: queueMs,
+                  queued: true,
+                },
+              ),
             ),
           queueMs,
         );
@@ -317,19 +377,33 @@ export class KubeClient {
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));
           response.on('end', () => {
-            const answer = { status: response.statusCode ?? 500, headers: response.headers, body: Buffer.concat(chunks) };
+            const answer = {
+              status: response.statusCode ?? 500,
+              headers: response.headers,
+              body: Buffer.concat(chunks),
+            };
             settle(() => (buffer ? resolve(answer) : reject(this.statusError(answer))));
           });
           response.on('error', (e) => fail(this.networkError(e)));
           response.on('close', () => {
-            if (!response.complete) fail(this.networkError(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
+            if (!response.complete)
+              fail(
+                this.networkError(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })),
+              );
           });
         });
         r.once('socket', () => {
           clearTimeout(queueTimer);
           if (settled) return;
           timer = setTimeout(
-            () => fail(new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${this.cluster.name} did not answer within ${timeoutMs} ms`, { ...details, timeout_ms: timeoutMs })),
+            () =>
+              fail(
+                new AppError(
+                  ErrorCode.UPSTREAM_TIMEOUT,
+                  `Cluster ${this.cluster.name} did not answer within ${timeoutMs} ms`,
+                  { ...details, timeout_ms: timeoutMs },
+                ),
+              ),
             timeoutMs,
           );
         });
@@ -341,10 +415,14 @@ export class KubeClient {
         fail(
           e instanceof AppError
             ? e
-            : new AppError(ErrorCode.UNPROCESSABLE, `Cluster ${this.cluster.name}: the request cannot be sent: ${String((e as Error)?.message ?? e).split('\n')[0]}`, {
-                ...details,
-                reason: (e as { code?: string })?.code ?? null,
-              }),
+            : new AppError(
+                ErrorCode.UNPROCESSABLE,
+                `Cluster ${this.cluster.name}: the request cannot be sent: ${String((e as Error)?.message ?? e).split('\n')[0]}`,
+                {
+                  ...details,
+                  reason: (e as { code?: string })?.code ?? null,
+                },
+              ),
         );
       }
     });
@@ -357,7 +435,15 @@ export class KubeClient {
    */
   private networkError(e: Error & { code?: string }): AppError {
     if (e instanceof AppError) return e;
-    log.warn(`cluster ${this.cluster.name} (${this.cluster.id}) at ${this.base.host} is unreachable: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '));
-    return new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${this.cluster.name} is unreachable`, { cluster_id: this.cluster.id, cluster_name: this.cluster.name });
+    log.warn(
+      `cluster ${this.cluster.name} (${this.cluster.id}) at ${this.base.host} is unreachable: ${e.code ?? ''} ${e.message}`.replace(
+        /\s+/g,
+        ' ',
+      ),
+    );
+    return new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${this.cluster.name} is unreachable`, {
+      cluster_id: this.cluster.id,
+      cluster_name: this.cluster.name,
+    });
   }
 }

@@ -60,7 +60,8 @@ export function checkServer(server: unknown, field = 'server'): string {
  * contexts needs an explicit `context`.
  */
 export function parseKubeconfig(text: string, opts: { context?: string; maxBytes: number }): ClusterAccess {
-  if (Buffer.byteLength(text, 'utf8') > opts.maxBytes) throw refuse('kubeconfig', `is larger than ${opts.maxBytes} bytes`);
+  if (Buffer.byteLength(text, 'utf8') > opts.maxBytes)
+    throw refuse('kubeconfig', `is larger than ${opts.maxBytes} bytes`);
   let doc: unknown;
   try {
     doc = parse(text, { maxAliasCount: 50, prettyErrors: false });
@@ -97,7 +98,8 @@ export function parseKubeconfig(text: string, opts: { context?: string; maxBytes
   };
   const ca = cluster['certificate-authority-data'];
   if (ca !== undefined) {
-    if (typeof ca !== 'string' || !isBase64(ca)) throw refuse(`clusters[${clusterName}].cluster.certificate-authority-data`, 'is not base64');
+    if (typeof ca !== 'string' || !isBase64(ca))
+      throw refuse(`clusters[${clusterName}].cluster.certificate-authority-data`, 'is not base64');
     access.ca_data = ca.replace(/\s+/g, '');
   }
   if (cluster['insecure-skip-tls-verify'] === true) access.insecure_skip_tls_verify = true;
@@ -116,10 +118,21 @@ export function parseKubeconfig(text: string, opts: { context?: string; maxBytes
     if (!isBase64(key)) throw refuse(`users[${userName}].user.client-key-data`, 'is not base64');
     // Node's TLS stack throws on material that is not PEM; check it now, naming the field.
     const problem = clientCertificateProblem(cert, key);
-    if (problem) throw refuse(`users[${userName}].user.${problem.part === 'cert' ? 'client-certificate-data' : 'client-key-data'}`, problem.why);
-    access.auth = { type: 'client-certificate', cert_data: cert.replace(/\s+/g, ''), key_data: key.replace(/\s+/g, '') };
+    if (problem)
+      throw refuse(
+        `users[${userName}].user.${problem.part === 'cert' ? 'client-certificate-data' : 'client-key-data'}`,
+        problem.why,
+      );
+    access.auth = {
+      type: 'client-certificate',
+      cert_data: cert.replace(/\s+/g, ''),
+      key_data: key.replace(/\s+/g, ''),
+    };
   } else {
-    throw refuse(`users[${userName}].user`, 'has no inline credential (token, or client-certificate-data with client-key-data)');
+    throw refuse(
+      `users[${userName}].user`,
+      'has no inline credential (token, or client-certificate-data with client-key-data)',
+    );
   }
   return access;
 }

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 import { IsLabelMap, OptionalNotNull } from '../../common/validators.js';
 import { DNS_LABEL, SelectorQueryDto, toBool } from './resource.dto.js';
@@ -16,7 +28,9 @@ export class ScaleDto {
 export class TaintDto {
   @ApiProperty({ example: 'dedicated' })
   @IsString()
-  @Matches(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { message: 'key must be a label-style key' })
+  @Matches(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+    message: 'key must be a label-style key',
+  })
   key: string;
 
   @ApiPropertyOptional({ example: 'gpu' })
@@ -31,7 +45,12 @@ export class TaintDto {
 }
 
 export class UpdateNodeDto {
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string', nullable: true }, description: 'Labels to set; null removes one', example: { 'node-role/gpu': 'true', old: null } })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', nullable: true },
+    description: 'Labels to set; null removes one',
+    example: { 'node-role/gpu': 'true', old: null },
+  })
   @OptionalNotNull()
   @IsObject()
   labels?: Record<string, string | null>;
@@ -56,12 +75,18 @@ export class CreateNamespaceDto {
 }
 
 export class ApplyDto {
-  @ApiProperty({ description: 'One or more objects: multi-document YAML, a JSON object, a JSON array or a List', example: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: demo}\ndata: {a: "1"}\n' })
+  @ApiProperty({
+    description: 'One or more objects: multi-document YAML, a JSON object, a JSON array or a List',
+    example: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: demo}\ndata: {a: "1"}\n',
+  })
   @IsString()
   @MaxLength(4 * 1024 * 1024)
   manifest: string;
 
-  @ApiPropertyOptional({ default: false, description: 'Validate and compute the result without persisting (dryRun=All)' })
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Validate and compute the result without persisting (dryRun=All)',
+  })
   @OptionalNotNull()
   @IsBoolean()
   dry_run?: boolean;
@@ -84,7 +109,11 @@ export class ApplyResultDto {
   @ApiProperty({ type: String, nullable: true }) namespace: string | null;
   @ApiProperty({ type: String, nullable: true }) name: string | null;
   @ApiProperty({ enum: ['created', 'configured', 'unchanged', 'failed'] }) action: string;
-  @ApiProperty({ type: 'object', nullable: true, properties: { code: { type: 'integer' }, message: { type: 'string' } } })
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    properties: { code: { type: 'integer' }, message: { type: 'string' } },
+  })
   error: { code: number; message: string } | null;
 }
 
@@ -130,13 +159,20 @@ export class LogsQueryDto {
   @IsBoolean()
   previous?: boolean;
 
-  @ApiPropertyOptional({ default: false, description: 'Stream new lines as text/plain (chunked) until the client disconnects' })
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Stream new lines as text/plain (chunked) until the client disconnects',
+  })
   @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
   follow?: boolean;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 52428800, description: 'Byte cap (default 5 MiB without follow)' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 52428800,
+    description: 'Byte cap (default 5 MiB without follow)',
+  })
   @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
@@ -193,16 +229,23 @@ export class MetricsQueryDto extends PageQueryDto {
   label_selector?: string;
 }
 
-const UUID_LIST = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(,[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})*$/;
+const UUID_LIST =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(,[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})*$/;
 
 /** Which clusters a fan-out asks, and how long each may take. */
 export class FleetSummaryQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Comma-separated cluster ids (default: every cluster Berth can reach)' })
+  @ApiPropertyOptional({
+    description: 'Comma-separated cluster ids (default: every cluster Berth can reach)',
+  })
   @OptionalNotNull()
   @Matches(UUID_LIST, { message: 'clusters must be comma-separated UUIDs' })
   clusters?: string;
 
-  @ApiPropertyOptional({ minimum: 100, maximum: 30000, description: 'Per-cluster deadline (default: the configured kube timeout)' })
+  @ApiPropertyOptional({
+    minimum: 100,
+    maximum: 30000,
+    description: 'Per-cluster deadline (default: the configured kube timeout)',
+  })
   @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
@@ -235,11 +278,20 @@ export class FleetQueryDto extends IntersectionType(SelectorQueryDto, FleetSumma
 export class FleetClusterResultDto {
   @ApiProperty({ format: 'uuid' }) cluster_id: string;
   @ApiProperty() cluster_name: string;
-  @ApiProperty({ enum: ['ok', 'timeout', 'unreachable', 'forbidden', 'error', 'unknown_type', 'invalid'], description: 'unknown_type: the cluster serves no such type; invalid: the query does not fit the type there (namespace on a cluster-scoped type, verb not served). Neither fails the request while another cluster accepts it.' }) status: string;
+  @ApiProperty({
+    enum: ['ok', 'timeout', 'unreachable', 'forbidden', 'error', 'unknown_type', 'invalid'],
+    description:
+      'unknown_type: the cluster serves no such type; invalid: the query does not fit the type there (namespace on a cluster-scoped type, verb not served). Neither fails the request while another cluster accepts it.',
+  })
+  status: string;
   @ApiProperty() latency_ms: number;
   @ApiProperty() count: number;
   @ApiProperty() truncated: boolean;
-  @ApiProperty({ type: 'object', nullable: true, properties: { code: { type: 'integer' }, message: { type: 'string' } } })
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    properties: { code: { type: 'integer' }, message: { type: 'string' } },
+  })
   error: { code: number; message: string } | null;
 }
 
@@ -248,7 +300,12 @@ export class FleetItemDto {
   @ApiProperty() cluster_name: string;
   @ApiProperty({ example: 'v1' }) api_version: string;
   @ApiProperty({ example: 'Pod' }) kind: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The Kubernetes object, as the cluster lists it' }) object: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The Kubernetes object, as the cluster lists it',
+  })
+  object: Record<string, unknown>;
 }
 
 export class FleetSummaryItemDto {
@@ -257,9 +314,20 @@ export class FleetSummaryItemDto {
   @ApiProperty({ enum: ['ok', 'timeout', 'unreachable', 'forbidden', 'error'] }) status: string;
   @ApiProperty() latency_ms: number;
   @ApiProperty({ type: String, nullable: true }) version: string | null;
-  @ApiProperty({ type: 'object', nullable: true, properties: { total: { type: 'integer' }, ready: { type: 'integer' } } }) nodes: { total: number; ready: number } | null;
-  @ApiProperty({ type: 'object', nullable: true, properties: { total: { type: 'integer' } } }) pods: { total: number } | null;
-  @ApiProperty({ type: 'object', nullable: true, properties: { code: { type: 'integer' }, message: { type: 'string' } } })
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    properties: { total: { type: 'integer' }, ready: { type: 'integer' } },
+  })
+  nodes: { total: number; ready: number } | null;
+  @ApiProperty({ type: 'object', nullable: true, properties: { total: { type: 'integer' } } }) pods: {
+    total: number;
+  } | null;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    properties: { code: { type: 'integer' }, message: { type: 'string' } },
+  })
   error: { code: number; message: string } | null;
 }
 
@@ -268,7 +336,16 @@ export class ResourceMetricsDto {
   @ApiProperty({ type: String, nullable: true }) namespace: string | null;
   @ApiProperty({ format: 'date-time' }) timestamp: string;
   @ApiProperty({ example: '20s' }) window: string;
-  @ApiProperty({ type: 'object', properties: { cpu: { type: 'string' }, memory: { type: 'string' }, cpu_millicores: { type: 'integer' }, memory_bytes: { type: 'integer' } } })
+  @ApiProperty({
+    type: 'object',
+    properties: {
+      cpu: { type: 'string' },
+      memory: { type: 'string' },
+      cpu_millicores: { type: 'integer' },
+      memory_bytes: { type: 'integer' },
+    },
+  })
   usage: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true } }) containers?: Record<string, unknown>[];
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true } })
+  containers?: Record<string, unknown>[];
 }

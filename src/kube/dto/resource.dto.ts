@@ -60,7 +60,10 @@ export class ResourceListQueryDto extends SelectorQueryDto {
   @Matches(DNS_LABEL, { message: 'namespace must be a DNS label' })
   namespace?: string;
 
-  @ApiPropertyOptional({ description: 'Show Secret values (admins only); redacted otherwise', default: false })
+  @ApiPropertyOptional({
+    description: 'Show Secret values (admins only); redacted otherwise',
+    default: false,
+  })
   @OptionalNotNull()
   @Transform(toBool)
   @IsBoolean()
@@ -91,5 +94,9 @@ export class KubeObjectDto {
 export const ApiKubePage = (description = 'One page of live objects, as the API server lists them') =>
   ApiPageEnvelope(KubeObjectDto, description, null, {
     api_version: { type: 'string', example: 'apps/v1', description: 'apiVersion of the items' },
-    kind: { type: 'string', example: 'Deployment', description: 'kind of the items (list items carry neither, as in Kubernetes)' },
+    kind: {
+      type: 'string',
+      example: 'Deployment',
+      description: 'kind of the items (list items carry neither, as in Kubernetes)',
+    },
   });

@@ -25,16 +25,28 @@ export class NodePoolDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) cluster_id: string;
   @ApiProperty() provider: string;
-  @ApiProperty({ type: String, nullable: true, description: 'The vendor’s pool id (null while Berth creates it)' }) vendor_pool_id: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The vendor’s pool id (null while Berth creates it)',
+  })
+  vendor_pool_id: string | null;
   @ApiProperty() name: string;
-  @ApiProperty({ enum: ['provisioning', 'active', 'scaling', 'updating', 'deleting', 'failed'] }) status: string;
+  @ApiProperty({ enum: ['provisioning', 'active', 'scaling', 'updating', 'deleting', 'failed'] })
+  status: string;
   @ApiProperty() desired_size: number;
   @ApiProperty() total_nodes: number;
   @ApiProperty() ready_nodes: number;
   @ApiProperty({ type: [String] }) instance_types: string[];
   @ApiProperty({ type: AutoscalingDto, nullable: true }) autoscaling: AutoscalingDto | null;
   @ApiProperty({ type: String, nullable: true }) last_error: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the vendor last reported it' }) synced_at: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the vendor last reported it',
+  })
+  synced_at: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }

@@ -3,7 +3,11 @@ import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { waitForChange } from '../../providers/vendor-wait.js';
 import { ClustersService } from '../../clusters/clusters.service.js';
-import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
+import {
+  HandlesOperation,
+  type OperationContext,
+  type OperationHandler,
+} from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import type { NodePoolSpec, VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
@@ -54,8 +58,16 @@ export class NodePoolCreateHandler implements OperationHandler<Payload, Record<s
         what: `creating node pool ${spec.name}`,
         until: async () => {
           const p = (await provider.listNodePools(vid)).find((x) => x.id === poolId);
-          if (!p) throw new AppError(ErrorCode.VENDOR_API_ERROR, `${c.provider} no longer knows node pool ${poolId}`);
-          if (p.phase === 'failed') throw new AppError(ErrorCode.VENDOR_API_ERROR, `${c.provider} reports node pool ${spec.name} ${p.vendor_state}`);
+          if (!p)
+            throw new AppError(
+              ErrorCode.VENDOR_API_ERROR,
+              `${c.provider} no longer knows node pool ${poolId}`,
+            );
+          if (p.phase === 'failed')
+            throw new AppError(
+              ErrorCode.VENDOR_API_ERROR,
+              `${c.provider} reports node pool ${spec.name} ${p.vendor_state}`,
+            );
           return p.phase === 'active';
         },
       });
@@ -63,7 +75,10 @@ export class NodePoolCreateHandler implements OperationHandler<Payload, Record<s
       await ctx.progress(100, 'active');
       return { pool_id, vendor_pool_id: poolId };
     } catch (e) {
-      await this.repo.updatePool(pool_id, { status: 'failed', lastError: e instanceof Error ? e.message : String(e) });
+      await this.repo.updatePool(pool_id, {
+        status: 'failed',
+        lastError: e instanceof Error ? e.message : String(e),
+      });
       throw e;
     }
   }

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { waitForChange } from '../../providers/vendor-wait.js';
 import { ClustersService } from '../../clusters/clusters.service.js';
-import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
+import {
+  HandlesOperation,
+  type OperationContext,
+  type OperationHandler,
+} from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import type { VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
@@ -11,7 +15,11 @@ import { NodePoolsService } from '../node-pools.service.js';
 /** node-pools.delete: delete at the vendor (its nodes with it), wait, then drop the records. */
 @Injectable()
 @HandlesOperation(OperationType.NODE_POOL_DELETE)
-export class NodePoolDeleteHandler implements OperationHandler<{ cluster_id: string; pool_id: string }, Record<string, unknown>, { change: VendorChange }> {
+export class NodePoolDeleteHandler implements OperationHandler<
+  { cluster_id: string; pool_id: string },
+  Record<string, unknown>,
+  { change: VendorChange }
+> {
   constructor(
     private readonly clusters: ClustersService,
     private readonly providers: ClusterProviderLookup,
@@ -35,7 +43,8 @@ export class NodePoolDeleteHandler implements OperationHandler<{ cluster_id: str
         from: 10,
         to: 90,
         what: `deleting node pool ${pool.name}`,
-        until: async () => !(await provider.listNodePools(c.vendorClusterId!)).some((p) => p.id === vendorPoolId),
+        until: async () =>
+          !(await provider.listNodePools(c.vendorClusterId!)).some((p) => p.id === vendorPoolId),
       });
     }
     await this.repo.deletePool(pool_id);

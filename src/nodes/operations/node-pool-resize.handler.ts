@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { waitForChange } from '../../providers/vendor-wait.js';
 import { ClustersService } from '../../clusters/clusters.service.js';
-import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
+import {
+  HandlesOperation,
+  type OperationContext,
+  type OperationHandler,
+} from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import type { VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
@@ -17,7 +21,11 @@ interface Payload {
 /** node-pools.resize: absolute desired size and/or autoscaling bounds (safe to repeat), then sync. */
 @Injectable()
 @HandlesOperation(OperationType.NODE_POOL_RESIZE)
-export class NodePoolResizeHandler implements OperationHandler<Payload, Record<string, unknown>, { change: VendorChange }> {
+export class NodePoolResizeHandler implements OperationHandler<
+  Payload,
+  Record<string, unknown>,
+  { change: VendorChange }
+> {
   constructor(
     private readonly clusters: ClustersService,
     private readonly providers: ClusterProviderLookup,
@@ -31,7 +39,10 @@ export class NodePoolResizeHandler implements OperationHandler<Payload, Record<s
     const provider = await this.providers.providerOf(c);
     const change = await ctx.step('change', async () => {
       await ctx.progress(5, `resizing node pool ${pool.name}`);
-      return provider.resizeNodePool(c.vendorClusterId!, pool.vendorPoolId!, { desired_size: desired_size ?? undefined, autoscaling: autoscaling ?? undefined });
+      return provider.resizeNodePool(c.vendorClusterId!, pool.vendorPoolId!, {
+        desired_size: desired_size ?? undefined,
+        autoscaling: autoscaling ?? undefined,
+      });
     });
     await waitForChange(ctx, provider, change, { from: 10, to: 90, what: `resizing node pool ${pool.name}` });
     await this.pools.refresh(c, provider);

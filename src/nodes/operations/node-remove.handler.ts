@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { waitForChange } from '../../providers/vendor-wait.js';
 import { ClustersService } from '../../clusters/clusters.service.js';
-import { HandlesOperation, type OperationContext, type OperationHandler } from '../../operations/operation-handler.js';
+import {
+  HandlesOperation,
+  type OperationContext,
+  type OperationHandler,
+} from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
 import type { VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';

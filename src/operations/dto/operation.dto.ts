@@ -16,11 +16,15 @@ export class OperationDto {
   @ApiProperty({ enum: OperationType, enumName: 'OperationType' }) type: OperationType;
   @ApiProperty({ enum: OperationStatus, enumName: 'OperationStatus' }) status: OperationStatus;
   @ApiProperty({ minimum: 0, maximum: 100 }) progress: number;
-  @ApiProperty({ type: String, nullable: true, description: 'What the operation is doing now' }) message: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'What the operation is doing now' }) message:
+    string | null;
   @ApiProperty({ example: 'clusters' }) target_type: string;
   @ApiProperty({ type: String, nullable: true }) target_id: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) input: Record<string, unknown>;
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) result: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true }) result: Record<
+    string,
+    unknown
+  > | null;
   @ApiProperty({ type: OperationErrorDto, nullable: true }) error: OperationErrorDto | null;
   @ApiProperty({ type: String, nullable: true }) idempotency_key: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) created_by: string | null;

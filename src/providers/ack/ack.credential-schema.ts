@@ -1,14 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { OptionalNotNull } from '../../common/validators.js';
-import { ENDPOINT_URL_OPTIONS, REGION_ID, type VendorCredentialSchema } from '../../credentials/credential-schema.js';
+import {
+  ENDPOINT_URL_OPTIONS,
+  REGION_ID,
+  type VendorCredentialSchema,
+} from '../../credentials/credential-schema.js';
 
 export class AckSettings {
   @ApiProperty({ example: 'cn-hangzhou' })
   @Matches(REGION_ID, { message: 'region_id must look like "cn-hangzhou"' })
   region_id: string;
 
-  @ApiPropertyOptional({ example: 'https://cs.cn-hangzhou.aliyuncs.com', description: 'Override of the CS API endpoint' })
+  @ApiPropertyOptional({
+    example: 'https://cs.cn-hangzhou.aliyuncs.com',
+    description: 'Override of the CS API endpoint',
+  })
   @OptionalNotNull()
   @IsUrl(ENDPOINT_URL_OPTIONS)
   @MaxLength(2048)

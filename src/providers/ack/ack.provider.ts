@@ -76,11 +76,17 @@ export class AckClusterProvider implements ClusterProvider {
   validateSpec(spec: ClusterSpec): FieldError[] {
     const problems: FieldError[] = [];
     if (spec.kubernetes_version !== undefined && !VERSION.test(spec.kubernetes_version)) {
-      problems.push({ field: 'spec.kubernetes_version', errors: ['ACK versions look like "1.31.1-aliyun.1"'] });
+      problems.push({
+        field: 'spec.kubernetes_version',
+        errors: ['ACK versions look like "1.31.1-aliyun.1"'],
+      });
     }
     for (const [i, p] of (spec.node_pools ?? []).entries()) {
       if (p.autoscaling && p.autoscaling.min_size > p.autoscaling.max_size) {
-        problems.push({ field: `spec.node_pools.${i}.autoscaling`, errors: ['min_size must not exceed max_size'] });
+        problems.push({
+          field: `spec.node_pools.${i}.autoscaling`,
+          errors: ['min_size must not exceed max_size'],
+        });
       }
     }
     return problems;
@@ -89,7 +95,12 @@ export class AckClusterProvider implements ClusterProvider {
   async findClusterByName(name: string): Promise<VendorCluster | null> {
     // The name filter matches substrings: page through and compare exactly.
     for (let pageNumber = 1; pageNumber <= 50; pageNumber++) {
-      const res = await this.vendor.call('DescribeClustersV1', () => this.api.describeClustersV1(new $cs.DescribeClustersV1Request({ name, pageSize: 100, pageNumber })), { idempotent: true });
+      const res = await this.vendor.call(
+        'DescribeClustersV1',
+        () =>
+          this.api.describeClustersV1(new $cs.DescribeClustersV1Request({ name, pageSize: 100, pageNumber })),
+        { idempotent: true },
+      );
       const clusters = res.body?.clusters ?? [];
       const hit = clusters.find((c) => c.name === name && c.state !== 'deleting' && c.state !== 'deleted');
       if (hit) return this.cluster(hit);
@@ -99,7 +110,11 @@ export class AckClusterProvider implements ClusterProvider {
     return null;
   }
 
-  async createCluster(req: { name: string; region: string; spec: ClusterSpec }): Promise<{ id: string; change: VendorChange }> {
+  async createCluster(req: {
+    name: string;
+    region: string;
+    spec: ClusterSpec;
+  }): Promise<{ id: string; change: VendorChange }> {
     const s = req.spec;
     const request = new $cs.CreateClusterRequest({
       name: req.name,
@@ -116,25 +131,45 @@ export class AckClusterProvider implements ClusterProvider {
         (p) =>
           new $cs.Nodepool({
             nodepoolInfo: new $cs.NodepoolNodepoolInfo({ name: p.name }),
-            scalingGroup: new $cs.NodepoolScalingGroup({ desiredSize: p.desired_size, instanceTypes: p.instance_types, vswitchIds: p.subnet_ids ?? s.subnet_ids }),
+            scalingGroup: new $cs.NodepoolScalingGroup({
+              desiredSize: p.desired_size,
+              instanceTypes: p.instance_types,
+              vswitchIds: p.subnet_ids ?? s.subnet_ids,
+            }),
           }),
       ),
     });
     // Not idempotent: retried only on throttling; the caller looks the name up before ever creating again.
-    const res = await this.vendor.call('CreateCluster', () => this.api.createCluster(request), { idempotent: false });
+    const res = await this.vendor.call('CreateCluster', () => this.api.createCluster(request), {
+      idempotent: false,
+    });
     return { id: res.body!.clusterId!, change: { task: res.body?.taskId ?? null } };
   }
 
   async getCluster(id: string): Promise<VendorCluster | null> {
-    const res = await this.orNull(() => this.vendor.call('DescribeClusterDetail', () => this.api.describeClusterDetail(id), { idempotent: true }));
+    const res = await this.orNull(() =>
+      this.vendor.call('DescribeClusterDetail', () => this.api.describeClusterDetail(id), {
+        idempotent: true,
+      }),
+    );
     return res?.body ? this.cluster(res.body) : null;
   }
 
-  async updateCluster(id: string, change: { name?: string; deletion_protection?: boolean }): Promise<VendorChange | null> {
+  async updateCluster(
+    id: string,
+    change: { name?: string; deletion_protection?: boolean },
+  ): Promise<VendorChange | null> {
     if (change.name === undefined && change.deletion_protection === undefined) return null;
     const res = await this.vendor.call(
       'ModifyCluster',
-      () => this.api.modifyCluster(id, new $cs.ModifyClusterRequest({ clusterName: change.name, deletionProtection: change.deletion_protection })),
+      () =>
+        this.api.modifyCluster(
+          id,
+          new $cs.ModifyClusterRequest({
+            clusterName: change.name,
+            deletionProtection: change.deletion_protection,
+          }),
+        ),
       { idempotent: true },
     );
     return { task: res.body?.taskId ?? null };
@@ -142,7 +177,11 @@ export class AckClusterProvider implements ClusterProvider {
 
   async deleteCluster(id: string): Promise<VendorChange> {
     const res = await this.orNull(() =>
-      this.vendor.call('DeleteCluster', () => this.api.deleteCluster(id, new $cs.DeleteClusterRequest({ retainAllResources: false })), { idempotent: true }),
+      this.vendor.call(
+        'DeleteCluster',
+        () => this.api.deleteCluster(id, new $cs.DeleteClusterRequest({ retainAllResources: false })),
+        { idempotent: true },
+      ),
     );
     // Already gone: nothing to wait for.
     return { task: res?.body?.taskId ?? null, cluster_id: id };
@@ -151,7 +190,9 @@ export class AckClusterProvider implements ClusterProvider {
   async checkChange(change: VendorChange): Promise<ChangeState> {
     const task = change.task;
     if (typeof task !== 'string' || !task) return { state: 'succeeded' };
-    const res = await this.vendor.call('DescribeTaskInfo', () => this.api.describeTaskInfo(task), { idempotent: true });
+    const res = await this.vendor.call('DescribeTaskInfo', () => this.api.describeTaskInfo(task), {
+      idempotent: true,
+    });
     const state = res.body?.state;
     if (state === 'success') return { state: 'succeeded' };
     if (state === 'fail' || state === 'failed') {
@@ -164,14 +205,22 @@ export class AckClusterProvider implements ClusterProvider {
   async kubeconfig(id: string): Promise<string> {
     const res = await this.vendor.call(
       'DescribeClusterUserKubeconfig',
-      () => this.api.describeClusterUserKubeconfig(id, new $cs.DescribeClusterUserKubeconfigRequest({ privateIpAddress: false })),
+      () =>
+        this.api.describeClusterUserKubeconfig(
+          id,
+          new $cs.DescribeClusterUserKubeconfigRequest({ privateIpAddress: false }),
+        ),
       { idempotent: true },
     );
     return res.body?.config ?? '';
   }
 
   async listNodePools(clusterId: string): Promise<VendorNodePool[]> {
-    const res = await this.vendor.call('DescribeClusterNodePools', () => this.api.describeClusterNodePools(clusterId, new $cs.DescribeClusterNodePoolsRequest({})), { idempotent: true });
+    const res = await this.vendor.call(
+      'DescribeClusterNodePools',
+      () => this.api.describeClusterNodePools(clusterId, new $cs.DescribeClusterNodePoolsRequest({})),
+      { idempotent: true },
+    );
     return (res.body?.nodepools ?? []).map((p) => ({
       id: p.nodepoolInfo?.nodepoolId ?? '',
       name: p.nodepoolInfo?.name ?? '',
@@ -182,7 +231,11 @@ export class AckClusterProvider implements ClusterProvider {
       ready_nodes: p.status?.healthyNodes ?? 0,
       instance_types: p.scalingGroup?.instanceTypes ?? [],
       autoscaling: p.autoScaling
-        ? { enabled: p.autoScaling.enable ?? false, min_size: p.autoScaling.minInstances ?? 0, max_size: p.autoScaling.maxInstances ?? 0 }
+        ? {
+            enabled: p.autoScaling.enable ?? false,
+            min_size: p.autoScaling.minInstances ?? 0,
+            max_size: p.autoScaling.maxInstances ?? 0,
+          }
         : null,
     }));
   }
@@ -190,30 +243,66 @@ export class AckClusterProvider implements ClusterProvider {
   async createNodePool(clusterId: string, pool: NodePoolSpec): Promise<{ id: string; change: VendorChange }> {
     const request = new $cs.CreateClusterNodePoolRequest({
       nodepoolInfo: new $cs.CreateClusterNodePoolRequestNodepoolInfo({ name: pool.name }),
-      scalingGroup: new $cs.CreateClusterNodePoolRequestScalingGroup({ desiredSize: pool.desired_size, instanceTypes: pool.instance_types, vswitchIds: pool.subnet_ids }),
+      scalingGroup: new $cs.CreateClusterNodePoolRequestScalingGroup({
+        desiredSize: pool.desired_size,
+        instanceTypes: pool.instance_types,
+        vswitchIds: pool.subnet_ids,
+      }),
       autoScaling: pool.autoscaling
-        ? new $cs.CreateClusterNodePoolRequestAutoScaling({ enable: pool.autoscaling.enabled, minInstances: pool.autoscaling.min_size, maxInstances: pool.autoscaling.max_size })
+        ? new $cs.CreateClusterNodePoolRequestAutoScaling({
+            enable: pool.autoscaling.enabled,
+            minInstances: pool.autoscaling.min_size,
+            maxInstances: pool.autoscaling.max_size,
+          })
         : undefined,
     });
-    const res = await this.vendor.call('CreateClusterNodePool', () => this.api.createClusterNodePool(clusterId, request), { idempotent: false });
+    const res = await this.vendor.call(
+      'CreateClusterNodePool',
+      () => this.api.createClusterNodePool(clusterId, request),
+      { idempotent: false },
+    );
     return { id: res.body!.nodepoolId!, change: { task: res.body?.taskId ?? null } };
   }
 
-  async resizeNodePool(clusterId: string, poolId: string, size: { desired_size?: number; autoscaling?: { enabled: boolean; min_size: number; max_size: number } }): Promise<VendorChange> {
+  async resizeNodePool(
+    clusterId: string,
+    poolId: string,
+    size: { desired_size?: number; autoscaling?: { enabled: boolean; min_size: number; max_size: number } },
+  ): Promise<VendorChange> {
     // ModifyClusterNodePool takes the absolute size (ScaleClusterNodePool adds nodes): safe to repeat.
     const request = new $cs.ModifyClusterNodePoolRequest({
-      scalingGroup: size.desired_size !== undefined ? new $cs.ModifyClusterNodePoolRequestScalingGroup({ desiredSize: size.desired_size }) : undefined,
+      scalingGroup:
+        size.desired_size !== undefined
+          ? new $cs.ModifyClusterNodePoolRequestScalingGroup({ desiredSize: size.desired_size })
+          : undefined,
       autoScaling: size.autoscaling
-        ? new $cs.ModifyClusterNodePoolRequestAutoScaling({ enable: size.autoscaling.enabled, minInstances: size.autoscaling.min_size, maxInstances: size.autoscaling.max_size })
+        ? new $cs.ModifyClusterNodePoolRequestAutoScaling({
+            enable: size.autoscaling.enabled,
+            minInstances: size.autoscaling.min_size,
+            maxInstances: size.autoscaling.max_size,
+          })
         : undefined,
     });
-    const res = await this.vendor.call('ModifyClusterNodePool', () => this.api.modifyClusterNodePool(clusterId, poolId, request), { idempotent: true });
+    const res = await this.vendor.call(
+      'ModifyClusterNodePool',
+      () => this.api.modifyClusterNodePool(clusterId, poolId, request),
+      { idempotent: true },
+    );
     return { task: res.body?.taskId ?? null };
   }
 
   async deleteNodePool(clusterId: string, poolId: string): Promise<VendorChange> {
     const res = await this.orNull(() =>
-      this.vendor.call('DeleteClusterNodepool', () => this.api.deleteClusterNodepool(clusterId, poolId, new $cs.DeleteClusterNodepoolRequest({ force: true })), { idempotent: true }),
+      this.vendor.call(
+        'DeleteClusterNodepool',
+        () =>
+          this.api.deleteClusterNodepool(
+            clusterId,
+            poolId,
+            new $cs.DeleteClusterNodepoolRequest({ force: true }),
+          ),
+        { idempotent: true },
+      ),
     );
     return { task: res?.body?.taskId ?? null };
   }
@@ -223,12 +312,26 @@ export class AckClusterProvider implements ClusterProvider {
     for (let pageNumber = 1; pageNumber <= 100; pageNumber++) {
       const res = await this.vendor.call(
         'DescribeClusterNodes',
-        () => this.api.describeClusterNodes(clusterId, new $cs.DescribeClusterNodesRequest({ nodepoolId: poolId, pageSize: '100', pageNumber: String(pageNumber) })),
+        () =>
+          this.api.describeClusterNodes(
+            clusterId,
+            new $cs.DescribeClusterNodesRequest({
+              nodepoolId: poolId,
+              pageSize: '100',
+              pageNumber: String(pageNumber),
+            }),
+          ),
         { idempotent: true },
       );
       const nodes = res.body?.nodes ?? [];
       for (const n of nodes) {
-        out.push({ instance_id: n.instanceId ?? '', node_name: n.nodeName ?? '', pool_id: n.nodepoolId ?? null, state: n.state ?? 'unknown', ip: n.ipAddress?.[0] ?? null });
+        out.push({
+          instance_id: n.instanceId ?? '',
+          node_name: n.nodeName ?? '',
+          pool_id: n.nodepoolId ?? null,
+          state: n.state ?? 'unknown',
+          ip: n.ipAddress?.[0] ?? null,
+        });
       }
       if (pageNumber * 100 >= (res.body?.page?.totalCount ?? 0) || !nodes.length) break;
     }
@@ -238,13 +341,29 @@ export class AckClusterProvider implements ClusterProvider {
   async removeNodes(clusterId: string, poolId: string, instanceIds: string[]): Promise<VendorChange> {
     // Berth cordons and drains through Kubernetes first; the vendor only releases the instances.
     const request = new $cs.RemoveNodePoolNodesRequest({ instanceIds, releaseNode: true, drainNode: false });
-    const res = await this.vendor.call('RemoveNodePoolNodes', () => this.api.removeNodePoolNodes(clusterId, poolId, request), { idempotent: false });
+    const res = await this.vendor.call(
+      'RemoveNodePoolNodes',
+      () => this.api.removeNodePoolNodes(clusterId, poolId, request),
+      { idempotent: false },
+    );
     return { task: res.body?.taskId ?? null };
   }
 
-  private cluster(c: { clusterId?: string; name?: string; state?: string; currentVersion?: string }): VendorCluster {
+  private cluster(c: {
+    clusterId?: string;
+    name?: string;
+    state?: string;
+    currentVersion?: string;
+  }): VendorCluster {
     const state = c.state ?? 'unknown';
-    return { id: c.clusterId ?? '', name: c.name ?? '', phase: PHASES[state] ?? 'updating', vendor_state: state, version: c.currentVersion ?? null, message: null };
+    return {
+      id: c.clusterId ?? '',
+      name: c.name ?? '',
+      phase: PHASES[state] ?? 'updating',
+      vendor_state: state,
+      version: c.currentVersion ?? null,
+      message: null,
+    };
   }
 
   private async orNull<T>(fn: () => Promise<T>): Promise<T | null> {
@@ -271,7 +390,11 @@ function guardEndpoint<T extends object>(api: T, host: string, policy: OutboundP
       return async (...args: unknown[]) => {
         const refused = await policy.check(host);
         if (refused) {
-          throw new AppError(ErrorCode.VENDOR_UNAVAILABLE, `ack endpoint refused: ${refused.message}`, { vendor: 'ack', field: 'settings.endpoint', reason: refused.reason });
+          throw new AppError(ErrorCode.VENDOR_UNAVAILABLE, `ack endpoint refused: ${refused.message}`, {
+            vendor: 'ack',
+            field: 'settings.endpoint',
+            reason: refused.reason,
+          });
         }
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
@@ -282,7 +405,8 @@ function guardEndpoint<T extends object>(api: T, host: string, policy: OutboundP
 /** Builds the real SDK client from a revealed ACK credential (settings.endpoint overrides the public endpoint). */
 export const ackProviderFactory: ClusterProviderFactory = (credential, opts) => {
   const region = String(credential.settings.region_id ?? '');
-  const endpoint = typeof credential.settings.endpoint === 'string' ? new URL(credential.settings.endpoint) : null;
+  const endpoint =
+    typeof credential.settings.endpoint === 'string' ? new URL(credential.settings.endpoint) : null;
   const api = new Client(
     new $OpenApiUtil.Config({
       accessKeyId: credential.secrets.access_key_id,
@@ -294,6 +418,8 @@ export const ackProviderFactory: ClusterProviderFactory = (credential, opts) => 
       connectTimeout: Math.min(opts.timeoutMs, 5000),
     }),
   );
-  const guarded = endpoint ? guardEndpoint(api, endpoint.hostname, opts.outbound ?? OutboundPolicy.unconfigured()) : api;
+  const guarded = endpoint
+    ? guardEndpoint(api, endpoint.hostname, opts.outbound ?? OutboundPolicy.unconfigured())
+    : api;
   return new AckClusterProvider(guarded, region, opts);
 };

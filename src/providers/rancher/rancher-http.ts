@@ -66,8 +66,15 @@ export class RancherHttp {
     }
     if (res.status >= 400) {
       const rid = header(res.headers, 'x-api-request-id') ?? header(res.headers, 'x-request-id');
-      const message = typeof parsed?.message === 'string' ? parsed.message.slice(0, 1000) : `HTTP ${res.status}`;
-      throw new RancherHttpError(res.status, typeof parsed?.code === 'string' ? parsed.code : null, message, rid, header(res.headers, 'retry-after'));
+      const message =
+        typeof parsed?.message === 'string' ? parsed.message.slice(0, 1000) : `HTTP ${res.status}`;
+      throw new RancherHttpError(
+        res.status,
+        typeof parsed?.code === 'string' ? parsed.code : null,
+        message,
+        rid,
+        header(res.headers, 'retry-after'),
+      );
     }
     return parsed as T;
   }
@@ -75,8 +82,21 @@ export class RancherHttp {
 
 /** Rancher's answers in Berth's terms (network failures are classified before, by the caller). */
 export function classifyRancherError(e: unknown): VendorFailure {
-  if (!(e instanceof RancherHttpError)) return { kind: 'unavailable', vendor_code: null, vendor_status: null, request_id: null, message: (e as Error)?.message ?? String(e) };
-  const base = { vendor_code: e.code, vendor_status: e.status, request_id: e.requestId, message: e.message, retry_after: e.retryAfter };
+  if (!(e instanceof RancherHttpError))
+    return {
+      kind: 'unavailable',
+      vendor_code: null,
+      vendor_status: null,
+      request_id: null,
+      message: (e as Error)?.message ?? String(e),
+    };
+  const base = {
+    vendor_code: e.code,
+    vendor_status: e.status,
+    request_id: e.requestId,
+    message: e.message,
+    retry_after: e.retryAfter,
+  };
   if (e.status === 401) return { kind: 'credential', ...base };
   if (e.status === 429) return { kind: 'throttled', ...base };
   if (e.status === 404) return { kind: 'not_found', ...base };

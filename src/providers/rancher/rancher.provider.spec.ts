@@ -16,7 +16,11 @@ describe('Rancher adapter', () => {
     [503, 'ClusterUnavailable', ErrorCode.VENDOR_UNAVAILABLE],
     [500, 'ServerError', ErrorCode.VENDOR_API_ERROR],
   ] as const)('maps %d %s to %d', (status, code, berth) => {
-    const e = toAppError('rancher', 'getCluster', classifyRancherError(new RancherHttpError(status, code, 'm', null)));
+    const e = toAppError(
+      'rancher',
+      'getCluster',
+      classifyRancherError(new RancherHttpError(status, code, 'm', null)),
+    );
     expect(e.code).toBe(berth);
     expect(e.details).toMatchObject({ vendor: 'rancher', vendor_code: code, vendor_status: status });
   });
@@ -26,14 +30,25 @@ describe('Rancher adapter', () => {
     const puts: { quantity: number; rv: string }[] = [];
     const cluster = () => ({
       id: 'fleet-default/a',
-      metadata: { name: 'a', namespace: 'fleet-default', resourceVersion: String(version), generation: version },
-      spec: { kubernetesVersion: 'v1.31.4+rke2r1', rkeConfig: { machinePools: [{ name: 'w', quantity: 1, machineConfigRef: { kind: 'K', name: 'n' } }] } },
+      metadata: {
+        name: 'a',
+        namespace: 'fleet-default',
+        resourceVersion: String(version),
+        generation: version,
+      },
+      spec: {
+        kubernetesVersion: 'v1.31.4+rke2r1',
+        rkeConfig: { machinePools: [{ name: 'w', quantity: 1, machineConfigRef: { kind: 'K', name: 'n' } }] },
+      },
     });
     const http = {
       json: async <T>(method: string, _path: string, body?: unknown): Promise<T> => {
         if (method === 'GET') return cluster() as T;
         const sent = body as ReturnType<typeof cluster>;
-        puts.push({ quantity: sent.spec.rkeConfig.machinePools[0].quantity, rv: sent.metadata.resourceVersion });
+        puts.push({
+          quantity: sent.spec.rkeConfig.machinePools[0].quantity,
+          rv: sent.metadata.resourceVersion,
+        });
         if (puts.length === 1) {
           version++; // someone else changed it in between
           throw new RancherHttpError(409, 'Conflict', 'the object has been modified', null);
@@ -42,7 +57,9 @@ describe('Rancher adapter', () => {
         return { ...cluster(), metadata: { ...cluster().metadata, generation: version } } as T;
       },
     };
-    const change = await new RancherClusterProvider(http, OPTS).resizeNodePool('fleet-default/a', 'w', { desired_size: 3 });
+    const change = await new RancherClusterProvider(http, OPTS).resizeNodePool('fleet-default/a', 'w', {
+      desired_size: 3,
+    });
     expect(puts).toEqual([
       { quantity: 3, rv: '1' },
       { quantity: 3, rv: '2' },

@@ -52,7 +52,11 @@ interface ProvCluster {
     state?: { name: string; error?: boolean; transitioning?: boolean; message?: string };
     [k: string]: unknown;
   };
-  spec: { kubernetesVersion: string; rkeConfig: { machinePools: MachinePool[]; [k: string]: unknown }; [k: string]: unknown };
+  spec: {
+    kubernetesVersion: string;
+    rkeConfig: { machinePools: MachinePool[]; [k: string]: unknown };
+    [k: string]: unknown;
+  };
   status?: { clusterName?: string; conditions?: Condition[]; observedGeneration?: number; ready?: boolean };
 }
 
@@ -94,14 +98,28 @@ export class RancherClusterProvider implements ClusterProvider {
 
   validateSpec(spec: ClusterSpec): FieldError[] {
     const problems: FieldError[] = [];
-    if (!spec.kubernetes_version || !VERSION.test(spec.kubernetes_version)) problems.push({ field: 'spec.kubernetes_version', errors: ['Rancher needs an RKE2/K3s version like "v1.31.4+rke2r1"'] });
+    if (!spec.kubernetes_version || !VERSION.test(spec.kubernetes_version))
+      problems.push({
+        field: 'spec.kubernetes_version',
+        errors: ['Rancher needs an RKE2/K3s version like "v1.31.4+rke2r1"'],
+      });
     const pools = spec.node_pools ?? [];
-    if (!pools.some((p) => p.roles?.includes('etcd'))) problems.push({ field: 'spec.node_pools', errors: ['Rancher needs a pool with the etcd role'] });
-    if (!pools.some((p) => p.roles?.includes('control-plane'))) problems.push({ field: 'spec.node_pools', errors: ['Rancher needs a pool with the control-plane role'] });
+    if (!pools.some((p) => p.roles?.includes('etcd')))
+      problems.push({ field: 'spec.node_pools', errors: ['Rancher needs a pool with the etcd role'] });
+    if (!pools.some((p) => p.roles?.includes('control-plane')))
+      problems.push({
+        field: 'spec.node_pools',
+        errors: ['Rancher needs a pool with the control-plane role'],
+      });
     for (const [i, p] of pools.entries()) {
-      if (!p.machine_config) problems.push({ field: `spec.node_pools.${i}.machine_config`, errors: ['Rancher machine pools need a machine template (kind, name)'] });
+      if (!p.machine_config)
+        problems.push({
+          field: `spec.node_pools.${i}.machine_config`,
+          errors: ['Rancher machine pools need a machine template (kind, name)'],
+        });
     }
-    if (spec.deletion_protection) problems.push({ field: 'spec.deletion_protection', errors: ['Rancher has no deletion protection'] });
+    if (spec.deletion_protection)
+      problems.push({ field: 'spec.deletion_protection', errors: ['Rancher has no deletion protection'] });
     return problems;
   }
 
@@ -109,18 +127,30 @@ export class RancherClusterProvider implements ClusterProvider {
     return this.getCluster(`${NS}/${name}`);
   }
 
-  async createCluster(req: { name: string; description?: string | null; spec: ClusterSpec }): Promise<{ id: string; change: VendorChange }> {
+  async createCluster(req: {
+    name: string;
+    description?: string | null;
+    spec: ClusterSpec;
+  }): Promise<{ id: string; change: VendorChange }> {
     const s = req.spec;
     const body = {
       type: 'provisioning.cattle.io.cluster',
-      metadata: { name: req.name, namespace: NS, ...(req.description ? { annotations: { [DESCRIPTION]: req.description } } : {}) },
+      metadata: {
+        name: req.name,
+        namespace: NS,
+        ...(req.description ? { annotations: { [DESCRIPTION]: req.description } } : {}),
+      },
       spec: {
         kubernetesVersion: s.kubernetes_version,
         ...(s.cloud_credential ? { cloudCredentialSecretName: s.cloud_credential } : {}),
         rkeConfig: { machinePools: (s.node_pools ?? []).map(machinePool) },
       },
     };
-    const created = await this.vendor.call('createCluster', (signal) => this.http.json<ProvCluster>('POST', PROV, body, signal), { idempotent: false });
+    const created = await this.vendor.call(
+      'createCluster',
+      (signal) => this.http.json<ProvCluster>('POST', PROV, body, signal),
+      { idempotent: false },
+    );
     const id = `${NS}/${created.metadata.name}`;
     return { id, change: { kind: 'settled', id, generation: created.metadata.generation ?? 1 } };
   }
@@ -140,7 +170,11 @@ export class RancherClusterProvider implements ClusterProvider {
 
   async deleteCluster(id: string): Promise<VendorChange> {
     try {
-      await this.vendor.call('deleteCluster', (signal) => this.http.json('DELETE', `${PROV}/${id}`, undefined, signal), { idempotent: true });
+      await this.vendor.call(
+        'deleteCluster',
+        (signal) => this.http.json('DELETE', `${PROV}/${id}`, undefined, signal),
+        { idempotent: true },
+      );
     } catch (e) {
       if ((e as { code?: number }).code !== ErrorCode.NOT_FOUND) throw e;
     }
@@ -150,10 +184,12 @@ export class RancherClusterProvider implements ClusterProvider {
   async checkChange(change: VendorChange): Promise<ChangeState> {
     const id = String(change.id ?? '');
     const c = await this.prov(id);
-    if (change.kind === 'gone') return c ? { state: 'running', message: c.metadata.state?.name ?? 'removing' } : { state: 'succeeded' };
+    if (change.kind === 'gone')
+      return c ? { state: 'running', message: c.metadata.state?.name ?? 'removing' } : { state: 'succeeded' };
     if (!c) return { state: 'failed', message: `Rancher no longer knows cluster ${id}` };
     const v = this.cluster(c);
-    if (v.phase === 'failed') return { state: 'failed', message: v.message ?? 'Rancher reports an error', vendor_code: 'Error' };
+    if (v.phase === 'failed')
+      return { state: 'failed', message: v.message ?? 'Rancher reports an error', vendor_code: 'Error' };
     const generation = Number(change.generation ?? 0);
     const settled = (c.status?.observedGeneration ?? 0) >= generation && v.phase === 'running';
     return settled ? { state: 'succeeded' } : { state: 'running', message: v.message ?? v.vendor_state };
@@ -163,9 +199,19 @@ export class RancherClusterProvider implements ClusterProvider {
     const c = await this.prov(id);
     const mgmt = c?.status?.clusterName;
     if (!mgmt) throw new AppError(ErrorCode.CONFLICT, `Rancher cluster ${id} has no management cluster yet`);
-    const out = await this.vendor.call('generateKubeconfig', (signal) => this.http.json<{ config?: string }>('POST', `/v3/clusters/${encodeURIComponent(mgmt)}?action=generateKubeconfig`, undefined, signal), {
-      idempotent: true,
-    });
+    const out = await this.vendor.call(
+      'generateKubeconfig',
+      (signal) =>
+        this.http.json<{ config?: string }>(
+          'POST',
+          `/v3/clusters/${encodeURIComponent(mgmt)}?action=generateKubeconfig`,
+          undefined,
+          signal,
+        ),
+      {
+        idempotent: true,
+      },
+    );
     return out.config ?? '';
   }
 
@@ -173,7 +219,16 @@ export class RancherClusterProvider implements ClusterProvider {
     const c = await this.mustProv(clusterId);
     const nodes = await this.listNodes(clusterId);
     const phase = this.cluster(c).phase;
-    const poolPhase: PoolPhase = phase === 'running' ? 'active' : phase === 'updating' ? 'scaling' : phase === 'failed' ? 'failed' : phase === 'deleting' ? 'deleting' : 'provisioning';
+    const poolPhase: PoolPhase =
+      phase === 'running'
+        ? 'active'
+        : phase === 'updating'
+          ? 'scaling'
+          : phase === 'failed'
+            ? 'failed'
+            : phase === 'deleting'
+              ? 'deleting'
+              : 'provisioning';
     return c.spec.rkeConfig.machinePools.map((p) => {
       const mine = nodes.filter((n) => n.pool_id === p.name);
       return {
@@ -191,14 +246,22 @@ export class RancherClusterProvider implements ClusterProvider {
   }
 
   async createNodePool(clusterId: string, pool: NodePoolSpec): Promise<{ id: string; change: VendorChange }> {
-    if (!pool.machine_config) throw AppError.validation([{ field: 'machine_config', errors: ['Rancher machine pools need a machine template (kind, name)'] }]);
+    if (!pool.machine_config)
+      throw AppError.validation([
+        { field: 'machine_config', errors: ['Rancher machine pools need a machine template (kind, name)'] },
+      ]);
     const change = await this.mutate(clusterId, (c) => {
-      if (!c.spec.rkeConfig.machinePools.some((p) => p.name === pool.name)) c.spec.rkeConfig.machinePools.push(machinePool(pool));
+      if (!c.spec.rkeConfig.machinePools.some((p) => p.name === pool.name))
+        c.spec.rkeConfig.machinePools.push(machinePool(pool));
     });
     return { id: pool.name, change };
   }
 
-  async resizeNodePool(clusterId: string, poolId: string, size: { desired_size?: number }): Promise<VendorChange> {
+  async resizeNodePool(
+    clusterId: string,
+    poolId: string,
+    size: { desired_size?: number },
+  ): Promise<VendorChange> {
     return this.mutate(clusterId, (c) => {
       const p = c.spec.rkeConfig.machinePools.find((x) => x.name === poolId);
       if (!p) throw AppError.notFound('machine pool', poolId);
@@ -219,19 +282,35 @@ export class RancherClusterProvider implements ClusterProvider {
     const out: VendorNode[] = [];
     let path: string | null = `/v3/nodes?clusterId=${encodeURIComponent(mgmt)}&limit=1000`;
     for (let i = 0; path && i < 100; i++) {
-      const page: { data?: V3Node[]; pagination?: { next?: string } } = await this.vendor.call('listNodes', (signal) => this.http.json('GET', path!, undefined, signal), { idempotent: true });
+      const page: { data?: V3Node[]; pagination?: { next?: string } } = await this.vendor.call(
+        'listNodes',
+        (signal) => this.http.json('GET', path!, undefined, signal),
+        { idempotent: true },
+      );
       for (const n of page.data ?? []) {
-        const pool = n.labels?.['rke.cattle.io/rke-machine-pool-name'] ?? n.nodePoolId?.split(':').pop() ?? null;
+        const pool =
+          n.labels?.['rke.cattle.io/rke-machine-pool-name'] ?? n.nodePoolId?.split(':').pop() ?? null;
         if (poolId && pool !== poolId) continue;
-        out.push({ instance_id: n.id, node_name: n.nodeName ?? n.hostname ?? '', pool_id: pool, state: n.state ?? 'unknown', ip: n.ipAddress ?? null });
+        out.push({
+          instance_id: n.id,
+          node_name: n.nodeName ?? n.hostname ?? '',
+          pool_id: pool,
+          state: n.state ?? 'unknown',
+          ip: n.ipAddress ?? null,
+        });
       }
-      path = page.pagination?.next ? new URL(page.pagination.next).pathname + new URL(page.pagination.next).search : null;
+      path = page.pagination?.next
+        ? new URL(page.pagination.next).pathname + new URL(page.pagination.next).search
+        : null;
     }
     return out;
   }
 
   async removeNodes(): Promise<VendorChange> {
-    throw new AppError(ErrorCode.UNPROCESSABLE, 'Berth cannot remove a single Rancher machine; resize its machine pool instead');
+    throw new AppError(
+      ErrorCode.UNPROCESSABLE,
+      'Berth cannot remove a single Rancher machine; resize its machine pool instead',
+    );
   }
 
   /** GET-modify-PUT with the current resourceVersion; a 409 (someone else changed it) reads again. */
@@ -240,7 +319,11 @@ export class RancherClusterProvider implements ClusterProvider {
       const c = await this.mustProv(id);
       change(c);
       try {
-        const saved = await this.vendor.call('updateCluster', (signal) => this.http.json<ProvCluster>('PUT', `${PROV}/${id}`, c, signal), { idempotent: true });
+        const saved = await this.vendor.call(
+          'updateCluster',
+          (signal) => this.http.json<ProvCluster>('PUT', `${PROV}/${id}`, c, signal),
+          { idempotent: true },
+        );
         return { kind: 'settled', id, generation: saved.metadata.generation ?? 0 };
       } catch (e) {
         if (!(e instanceof AppError) || e.details?.vendor_status !== 409 || attempt >= 4) throw e;
@@ -250,7 +333,11 @@ export class RancherClusterProvider implements ClusterProvider {
 
   private async prov(id: string): Promise<ProvCluster | null> {
     try {
-      return await this.vendor.call('getCluster', (signal) => this.http.json<ProvCluster>('GET', `${PROV}/${id}`, undefined, signal), { idempotent: true });
+      return await this.vendor.call(
+        'getCluster',
+        (signal) => this.http.json<ProvCluster>('GET', `${PROV}/${id}`, undefined, signal),
+        { idempotent: true },
+      );
     } catch (e) {
       if (e instanceof AppError && e.code === ErrorCode.NOT_FOUND) return null;
       throw e;
@@ -272,7 +359,14 @@ export class RancherClusterProvider implements ClusterProvider {
     else if (ready?.status === 'True') phase = 'running';
     else if (state === 'updating') phase = 'updating';
     else phase = 'provisioning';
-    return { id: `${c.metadata.namespace}/${c.metadata.name}`, name: c.metadata.name, phase, vendor_state: state, version: c.spec.kubernetesVersion, message: ready?.message || c.metadata.state?.message || null };
+    return {
+      id: `${c.metadata.namespace}/${c.metadata.name}`,
+      name: c.metadata.name,
+      phase,
+      vendor_state: state,
+      version: c.spec.kubernetesVersion,
+      message: ready?.message || c.metadata.state?.message || null,
+    };
   }
 }
 
@@ -300,5 +394,3 @@ export const rancherProviderFactory: ClusterProviderFactory = (credential, opts)
     }),
     opts,
   );
-
-

@@ -4,7 +4,8 @@ import { toAppError } from '../vendor-call.js';
 import { classifyTkeError } from './tke-errors.js';
 
 // What TencentCloudSDKHttpException carries: code, message, requestId (TKE errors arrive as HTTP 200).
-const sdkError = (code: string) => Object.assign(new Error(`[TencentCloudSDKException] ${code}`), { code, requestId: 'rid-1' });
+const sdkError = (code: string) =>
+  Object.assign(new Error(`[TencentCloudSDKException] ${code}`), { code, requestId: 'rid-1' });
 
 describe('TKE error mapping', () => {
   it.each([

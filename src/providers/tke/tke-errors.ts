@@ -11,9 +11,19 @@ interface TkeSdkError {
 export function classifyTkeError(e: unknown): VendorFailure {
   const err = (e ?? {}) as TkeSdkError;
   const code = err.code ?? null;
-  const base = { vendor_code: code, vendor_status: err.httpCode ?? null, request_id: err.requestId ?? null, message: err.message ?? String(e) };
+  const base = {
+    vendor_code: code,
+    vendor_status: err.httpCode ?? null,
+    request_id: err.requestId ?? null,
+    message: err.message ?? String(e),
+  };
   if (!code) return { kind: (err.httpCode ?? 0) >= 500 ? 'server' : 'unavailable', ...base };
-  if (/^AuthFailure\.(SignatureFailure|SecretIdNotFound|InvalidSecretId|InvalidAuthorization|TokenFailure)$/.test(code)) return { kind: 'credential', ...base };
+  if (
+    /^AuthFailure\.(SignatureFailure|SecretIdNotFound|InvalidSecretId|InvalidAuthorization|TokenFailure)$/.test(
+      code,
+    )
+  )
+    return { kind: 'credential', ...base };
   if (/^RequestLimitExceeded/.test(code)) return { kind: 'throttled', ...base };
   if (/^ResourceNotFound/.test(code)) return { kind: 'not_found', ...base };
   if (/^InternalError/.test(code)) return { kind: 'server', ...base };

@@ -1,14 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { OptionalNotNull } from '../../common/validators.js';
-import { ENDPOINT_URL_OPTIONS, REGION_ID, type VendorCredentialSchema } from '../../credentials/credential-schema.js';
+import {
+  ENDPOINT_URL_OPTIONS,
+  REGION_ID,
+  type VendorCredentialSchema,
+} from '../../credentials/credential-schema.js';
 
 export class TkeSettings {
   @ApiProperty({ example: 'ap-guangzhou' })
   @Matches(REGION_ID, { message: 'region must look like "ap-guangzhou"' })
   region: string;
 
-  @ApiPropertyOptional({ example: 'https://tke.tencentcloudapi.com', description: 'Override of the TKE API endpoint' })
+  @ApiPropertyOptional({
+    example: 'https://tke.tencentcloudapi.com',
+    description: 'Override of the TKE API endpoint',
+  })
   @OptionalNotNull()
   @IsUrl(ENDPOINT_URL_OPTIONS)
   @MaxLength(2048)

@@ -25,8 +25,22 @@ const Client = tke.v20180525.Client;
 export type TkeApi = InstanceType<typeof Client>;
 type AdvancedSettings = Parameters<TkeApi['CreateClusterNodePool']>[0]['InstanceAdvancedSettings'];
 
-const PHASES: Record<string, VendorPhase> = { Creating: 'provisioning', Running: 'running', Scaling: 'updating', Upgrading: 'updating', Abnormal: 'failed', Deleting: 'deleting', Isolated: 'failed' };
-const POOL_PHASES: Record<string, PoolPhase> = { creating: 'provisioning', normal: 'active', updating: 'scaling', deleting: 'deleting', deleted: 'deleting' };
+const PHASES: Record<string, VendorPhase> = {
+  Creating: 'provisioning',
+  Running: 'running',
+  Scaling: 'updating',
+  Upgrading: 'updating',
+  Abnormal: 'failed',
+  Deleting: 'deleting',
+  Isolated: 'failed',
+};
+const POOL_PHASES: Record<string, PoolPhase> = {
+  creating: 'provisioning',
+  normal: 'active',
+  updating: 'scaling',
+  deleting: 'deleting',
+  deleted: 'deleting',
+};
 
 export const TKE_CAPABILITIES: ProviderCapabilities = {
   create: true,
@@ -59,23 +73,41 @@ export class TkeClusterProvider implements ClusterProvider {
 
   validateSpec(spec: ClusterSpec): FieldError[] {
     const problems: FieldError[] = [];
-    if (spec.kubernetes_version !== undefined && !VERSION.test(spec.kubernetes_version)) problems.push({ field: 'spec.kubernetes_version', errors: ['TKE versions look like "1.30.0"'] });
+    if (spec.kubernetes_version !== undefined && !VERSION.test(spec.kubernetes_version))
+      problems.push({ field: 'spec.kubernetes_version', errors: ['TKE versions look like "1.30.0"'] });
     if (!spec.vpc_id) problems.push({ field: 'spec.vpc_id', errors: ['TKE needs the VPC of the cluster'] });
-    if (!spec.pod_cidr) problems.push({ field: 'spec.pod_cidr', errors: ['TKE needs a pod CIDR (ClusterCIDR)'] });
-    if (spec.deletion_protection) problems.push({ field: 'spec.deletion_protection', errors: ['Berth cannot set TKE deletion protection'] });
+    if (!spec.pod_cidr)
+      problems.push({ field: 'spec.pod_cidr', errors: ['TKE needs a pod CIDR (ClusterCIDR)'] });
+    if (spec.deletion_protection)
+      problems.push({
+        field: 'spec.deletion_protection',
+        errors: ['Berth cannot set TKE deletion protection'],
+      });
     for (const [i, p] of (spec.node_pools ?? []).entries()) {
-      if (!(p.subnet_ids ?? spec.subnet_ids)?.length) problems.push({ field: `spec.node_pools.${i}.subnet_ids`, errors: ['TKE node pools need subnets (here or in spec.subnet_ids)'] });
+      if (!(p.subnet_ids ?? spec.subnet_ids)?.length)
+        problems.push({
+          field: `spec.node_pools.${i}.subnet_ids`,
+          errors: ['TKE node pools need subnets (here or in spec.subnet_ids)'],
+        });
     }
     return problems;
   }
 
   async findClusterByName(name: string): Promise<VendorCluster | null> {
-    const res = await this.vendor.call('DescribeClusters', () => this.api.DescribeClusters({ Filters: [{ Name: 'ClusterName', Values: [name] }], Limit: 100 }), { idempotent: true });
+    const res = await this.vendor.call(
+      'DescribeClusters',
+      () => this.api.DescribeClusters({ Filters: [{ Name: 'ClusterName', Values: [name] }], Limit: 100 }),
+      { idempotent: true },
+    );
     const hit = (res.Clusters ?? []).find((c) => c.ClusterName === name && c.ClusterStatus !== 'Deleting');
     return hit ? this.cluster(hit) : null;
   }
 
-  async createCluster(req: { name: string; description?: string | null; spec: ClusterSpec }): Promise<{ id: string; change: VendorChange }> {
+  async createCluster(req: {
+    name: string;
+    description?: string | null;
+    spec: ClusterSpec;
+  }): Promise<{ id: string; change: VendorChange }> {
     const s = req.spec;
     const res = await this.vendor.call(
       'CreateCluster',
@@ -83,7 +115,12 @@ export class TkeClusterProvider implements ClusterProvider {
         this.api.CreateCluster({
           ClusterType: 'MANAGED_CLUSTER',
           ClusterCIDRSettings: { ClusterCIDR: s.pod_cidr, ServiceCIDR: s.service_cidr },
-          ClusterBasicSettings: { ClusterName: req.name, ClusterDescription: req.description ?? undefined, ClusterVersion: s.kubernetes_version, VpcId: s.vpc_id },
+          ClusterBasicSettings: {
+            ClusterName: req.name,
+            ClusterDescription: req.description ?? undefined,
+            ClusterVersion: s.kubernetes_version,
+            VpcId: s.vpc_id,
+          },
         } as Parameters<TkeApi['CreateCluster']>[0]),
       { idempotent: false },
     );
@@ -92,20 +129,40 @@ export class TkeClusterProvider implements ClusterProvider {
   }
 
   async getCluster(id: string): Promise<VendorCluster | null> {
-    const res = await this.vendor.call('DescribeClusters', () => this.api.DescribeClusters({ ClusterIds: [id] }), { idempotent: true });
+    const res = await this.vendor.call(
+      'DescribeClusters',
+      () => this.api.DescribeClusters({ ClusterIds: [id] }),
+      { idempotent: true },
+    );
     const c = res.Clusters?.[0];
     return c ? this.cluster(c) : null;
   }
 
-  async updateCluster(id: string, change: { name?: string; description?: string }): Promise<VendorChange | null> {
+  async updateCluster(
+    id: string,
+    change: { name?: string; description?: string },
+  ): Promise<VendorChange | null> {
     if (change.name === undefined && change.description === undefined) return null;
-    await this.vendor.call('ModifyClusterAttribute', () => this.api.ModifyClusterAttribute({ ClusterId: id, ClusterName: change.name, ClusterDesc: change.description }), { idempotent: true });
+    await this.vendor.call(
+      'ModifyClusterAttribute',
+      () =>
+        this.api.ModifyClusterAttribute({
+          ClusterId: id,
+          ClusterName: change.name,
+          ClusterDesc: change.description,
+        }),
+      { idempotent: true },
+    );
     return null; // synchronous at TKE
   }
 
   async deleteCluster(id: string): Promise<VendorChange> {
     try {
-      await this.vendor.call('DeleteCluster', () => this.api.DeleteCluster({ ClusterId: id, InstanceDeleteMode: 'terminate' }), { idempotent: true });
+      await this.vendor.call(
+        'DeleteCluster',
+        () => this.api.DeleteCluster({ ClusterId: id, InstanceDeleteMode: 'terminate' }),
+        { idempotent: true },
+      );
     } catch (e) {
       if ((e as { code?: number }).code !== 40400) throw e;
     }
@@ -118,25 +175,42 @@ export class TkeClusterProvider implements ClusterProvider {
       case 'cluster-running': {
         const st = await this.status(cluster);
         if (st === 'Running') return { state: 'succeeded' };
-        if (st === 'Abnormal' || st === null) return { state: 'failed', message: (await this.lastError(cluster)) ?? `cluster ${cluster} is ${st ?? 'gone'}` };
+        if (st === 'Abnormal' || st === null)
+          return {
+            state: 'failed',
+            message: (await this.lastError(cluster)) ?? `cluster ${cluster} is ${st ?? 'gone'}`,
+          };
         return { state: 'running', message: `cluster ${st}` };
       }
       case 'cluster-gone': {
         const st = await this.status(cluster);
         if (st === null) return { state: 'succeeded' };
-        if (st === 'Abnormal') return { state: 'failed', message: (await this.lastError(cluster)) ?? `cluster ${cluster} is Abnormal` };
+        if (st === 'Abnormal')
+          return {
+            state: 'failed',
+            message: (await this.lastError(cluster)) ?? `cluster ${cluster} is Abnormal`,
+          };
         return { state: 'running', message: `cluster ${st}` };
       }
       case 'pool': {
         const pool = (await this.listNodePools(cluster)).find((p) => p.id === change.pool);
-        if (change.target === 'gone') return pool ? { state: 'running', message: `pool ${pool.vendor_state}` } : { state: 'succeeded' };
+        if (change.target === 'gone')
+          return pool ? { state: 'running', message: `pool ${pool.vendor_state}` } : { state: 'succeeded' };
         if (!pool) return { state: 'failed', message: `node pool ${String(change.pool)} is gone` };
-        return pool.phase === 'active' ? { state: 'succeeded' } : { state: 'running', message: `pool ${pool.vendor_state}` };
+        return pool.phase === 'active'
+          ? { state: 'succeeded' }
+          : { state: 'running', message: `pool ${pool.vendor_state}` };
       }
       case 'instances': {
         const ids = (change.instances as string[]) ?? [];
-        const res = await this.vendor.call('DescribeClusterInstances', () => this.api.DescribeClusterInstances({ ClusterId: cluster, InstanceIds: ids }), { idempotent: true });
-        return res.InstanceSet?.length ? { state: 'running', message: 'instances terminating' } : { state: 'succeeded' };
+        const res = await this.vendor.call(
+          'DescribeClusterInstances',
+          () => this.api.DescribeClusterInstances({ ClusterId: cluster, InstanceIds: ids }),
+          { idempotent: true },
+        );
+        return res.InstanceSet?.length
+          ? { state: 'running', message: 'instances terminating' }
+          : { state: 'succeeded' };
       }
       case 'failed':
         return { state: 'failed', message: String(change.message) };
@@ -146,12 +220,20 @@ export class TkeClusterProvider implements ClusterProvider {
   }
 
   async kubeconfig(id: string): Promise<string> {
-    const res = await this.vendor.call('DescribeClusterKubeconfig', () => this.api.DescribeClusterKubeconfig({ ClusterId: id, IsExtranet: false }), { idempotent: true });
+    const res = await this.vendor.call(
+      'DescribeClusterKubeconfig',
+      () => this.api.DescribeClusterKubeconfig({ ClusterId: id, IsExtranet: false }),
+      { idempotent: true },
+    );
     return res.Kubeconfig ?? '';
   }
 
   async listNodePools(clusterId: string): Promise<VendorNodePool[]> {
-    const res = await this.vendor.call('DescribeClusterNodePools', () => this.api.DescribeClusterNodePools({ ClusterId: clusterId }), { idempotent: true });
+    const res = await this.vendor.call(
+      'DescribeClusterNodePools',
+      () => this.api.DescribeClusterNodePools({ ClusterId: clusterId }),
+      { idempotent: true },
+    );
     return (res.NodePoolSet ?? []).map((p) => {
       const summary = p.NodeCountSummary?.AutoscalingAdded;
       const manual = p.NodeCountSummary?.ManuallyAdded;
@@ -173,7 +255,11 @@ export class TkeClusterProvider implements ClusterProvider {
   async createNodePool(clusterId: string, pool: NodePoolSpec): Promise<{ id: string; change: VendorChange }> {
     const min = pool.autoscaling?.min_size ?? 0;
     const max = Math.max(pool.autoscaling?.max_size ?? 100, pool.desired_size);
-    const described = await this.vendor.call('DescribeClusters', () => this.api.DescribeClusters({ ClusterIds: [clusterId] }), { idempotent: true });
+    const described = await this.vendor.call(
+      'DescribeClusters',
+      () => this.api.DescribeClusters({ ClusterIds: [clusterId] }),
+      { idempotent: true },
+    );
     const vpcId = described.Clusters?.[0]?.ClusterNetworkSettings?.VpcId;
     const res = await this.vendor.call(
       'CreateClusterNodePool',
@@ -181,7 +267,13 @@ export class TkeClusterProvider implements ClusterProvider {
         this.api.CreateClusterNodePool({
           ClusterId: clusterId,
           Name: pool.name,
-          AutoScalingGroupPara: JSON.stringify({ MinSize: min, MaxSize: max, DesiredCapacity: pool.desired_size, VpcId: vpcId, SubnetIds: pool.subnet_ids }),
+          AutoScalingGroupPara: JSON.stringify({
+            MinSize: min,
+            MaxSize: max,
+            DesiredCapacity: pool.desired_size,
+            VpcId: vpcId,
+            SubnetIds: pool.subnet_ids,
+          }),
           LaunchConfigurePara: JSON.stringify({ InstanceType: pool.instance_types?.[0] ?? 'S5.MEDIUM4' }),
           InstanceAdvancedSettings: {} as AdvancedSettings,
           EnableAutoscale: pool.autoscaling?.enabled ?? false,
@@ -192,19 +284,41 @@ export class TkeClusterProvider implements ClusterProvider {
     return { id, change: { kind: 'pool', cluster: clusterId, pool: id, target: 'active' } };
   }
 
-  async resizeNodePool(clusterId: string, poolId: string, size: { desired_size?: number }): Promise<VendorChange> {
+  async resizeNodePool(
+    clusterId: string,
+    poolId: string,
+    size: { desired_size?: number },
+  ): Promise<VendorChange> {
     if (size.desired_size !== undefined) {
       const desired = size.desired_size;
-      await this.vendor.call('ModifyNodePoolDesiredCapacityAboutAsg', () => this.api.ModifyNodePoolDesiredCapacityAboutAsg({ ClusterId: clusterId, NodePoolId: poolId, DesiredCapacity: desired }), {
-        idempotent: true,
-      });
+      await this.vendor.call(
+        'ModifyNodePoolDesiredCapacityAboutAsg',
+        () =>
+          this.api.ModifyNodePoolDesiredCapacityAboutAsg({
+            ClusterId: clusterId,
+            NodePoolId: poolId,
+            DesiredCapacity: desired,
+          }),
+        {
+          idempotent: true,
+        },
+      );
     }
     return { kind: 'pool', cluster: clusterId, pool: poolId, target: 'active' };
   }
 
   async deleteNodePool(clusterId: string, poolId: string): Promise<VendorChange> {
     try {
-      await this.vendor.call('DeleteClusterNodePool', () => this.api.DeleteClusterNodePool({ ClusterId: clusterId, NodePoolIds: [poolId], KeepInstance: false }), { idempotent: true });
+      await this.vendor.call(
+        'DeleteClusterNodePool',
+        () =>
+          this.api.DeleteClusterNodePool({
+            ClusterId: clusterId,
+            NodePoolIds: [poolId],
+            KeepInstance: false,
+          }),
+        { idempotent: true },
+      );
     } catch (e) {
       if ((e as { code?: number }).code !== 40400) throw e;
     }
@@ -216,11 +330,23 @@ export class TkeClusterProvider implements ClusterProvider {
     for (let offset = 0; offset < 10_000; offset += 100) {
       const res = await this.vendor.call(
         'DescribeClusterInstances',
-        () => this.api.DescribeClusterInstances({ ClusterId: clusterId, Offset: offset, Limit: 100, Filters: poolId ? [{ Name: 'nodepool-id', Values: [poolId] }] : undefined }),
+        () =>
+          this.api.DescribeClusterInstances({
+            ClusterId: clusterId,
+            Offset: offset,
+            Limit: 100,
+            Filters: poolId ? [{ Name: 'nodepool-id', Values: [poolId] }] : undefined,
+          }),
         { idempotent: true },
       );
       for (const i of res.InstanceSet ?? []) {
-        out.push({ instance_id: i.InstanceId ?? '', node_name: i.LanIP ?? '', pool_id: i.NodePoolId || null, state: i.InstanceState ?? 'unknown', ip: i.LanIP ?? null });
+        out.push({
+          instance_id: i.InstanceId ?? '',
+          node_name: i.LanIP ?? '',
+          pool_id: i.NodePoolId || null,
+          state: i.InstanceState ?? 'unknown',
+          ip: i.LanIP ?? null,
+        });
       }
       if (offset + 100 >= (res.TotalCount ?? 0)) break;
     }
@@ -228,34 +354,65 @@ export class TkeClusterProvider implements ClusterProvider {
   }
 
   async removeNodes(clusterId: string, _poolId: string, instanceIds: string[]): Promise<VendorChange> {
-    const res = await this.vendor.call('DeleteClusterInstances', () => this.api.DeleteClusterInstances({ ClusterId: clusterId, InstanceIds: instanceIds, InstanceDeleteMode: 'terminate' }), {
-      idempotent: true,
-    });
-    if (res.FailedInstanceIds?.length) return { kind: 'failed', message: `TKE could not delete ${res.FailedInstanceIds.join(', ')}` };
+    const res = await this.vendor.call(
+      'DeleteClusterInstances',
+      () =>
+        this.api.DeleteClusterInstances({
+          ClusterId: clusterId,
+          InstanceIds: instanceIds,
+          InstanceDeleteMode: 'terminate',
+        }),
+      {
+        idempotent: true,
+      },
+    );
+    if (res.FailedInstanceIds?.length)
+      return { kind: 'failed', message: `TKE could not delete ${res.FailedInstanceIds.join(', ')}` };
     return { kind: 'instances', cluster: clusterId, instances: instanceIds };
   }
 
   private async status(id: string): Promise<string | null> {
-    const res = await this.vendor.call('DescribeClusterStatus', () => this.api.DescribeClusterStatus({ ClusterIds: [id] }), { idempotent: true });
+    const res = await this.vendor.call(
+      'DescribeClusterStatus',
+      () => this.api.DescribeClusterStatus({ ClusterIds: [id] }),
+      { idempotent: true },
+    );
     return res.ClusterStatusSet?.find((s) => s.ClusterId === id)?.ClusterState ?? null;
   }
 
   private async lastError(id: string): Promise<string | null> {
-    const res = await this.vendor.call('DescribeTasks', () => this.api.DescribeTasks({ Filter: [{ Name: 'ClusterId', Values: [id] }] }), { idempotent: true });
+    const res = await this.vendor.call(
+      'DescribeTasks',
+      () => this.api.DescribeTasks({ Filter: [{ Name: 'ClusterId', Values: [id] }] }),
+      { idempotent: true },
+    );
     const failed = (res.Tasks ?? []).filter((t) => t.LastError);
     return failed.length ? (failed[failed.length - 1].LastError ?? null) : null;
   }
 
-  private cluster(c: { ClusterId?: string; ClusterName?: string; ClusterStatus?: string; ClusterVersion?: string }): VendorCluster {
+  private cluster(c: {
+    ClusterId?: string;
+    ClusterName?: string;
+    ClusterStatus?: string;
+    ClusterVersion?: string;
+  }): VendorCluster {
     const state = c.ClusterStatus ?? 'unknown';
-    return { id: c.ClusterId ?? '', name: c.ClusterName ?? '', phase: PHASES[state] ?? 'updating', vendor_state: state, version: c.ClusterVersion ?? null, message: null };
+    return {
+      id: c.ClusterId ?? '',
+      name: c.ClusterName ?? '',
+      phase: PHASES[state] ?? 'updating',
+      vendor_state: state,
+      version: c.ClusterVersion ?? null,
+      message: null,
+    };
   }
 }
 
 /** Builds the real SDK client from a revealed TKE credential (settings.endpoint overrides the public endpoint). */
 export const tkeProviderFactory: ClusterProviderFactory = (credential, opts) => {
   const region = String(credential.settings.region ?? '');
-  const endpoint = typeof credential.settings.endpoint === 'string' ? new URL(credential.settings.endpoint) : null;
+  const endpoint =
+    typeof credential.settings.endpoint === 'string' ? new URL(credential.settings.endpoint) : null;
   const policy = opts.outbound ?? OutboundPolicy.unconfigured();
   const api = new Client({
     credential: { secretId: credential.secrets.secret_id, secretKey: credential.secrets.secret_key },
@@ -266,7 +423,10 @@ export const tkeProviderFactory: ClusterProviderFactory = (credential, opts) => 
         protocol: endpoint ? `${endpoint.protocol}//` : 'https://',
         reqTimeout: Math.max(1, Math.ceil(opts.timeoutMs / 1000)),
         // Every connection is checked against the outbound policy on its resolved address.
-        agent: endpoint?.protocol === 'http:' ? new GuardedHttpAgent(policy, { keepAlive: true }) : new GuardedHttpsAgent(policy, { keepAlive: true }),
+        agent:
+          endpoint?.protocol === 'http:'
+            ? new GuardedHttpAgent(policy, { keepAlive: true })
+            : new GuardedHttpsAgent(policy, { keepAlive: true }),
       },
     },
   });

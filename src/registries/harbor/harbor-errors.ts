@@ -117,14 +117,32 @@ function harborKind(status: number): VendorFailure['kind'] {
 export function harborErrorMapping(ctx: HarborCallContext, timeoutMs: number): VendorErrorMapping {
   return {
     classify(e) {
-      if (!(e instanceof HarborStatusError)) return { kind: 'unavailable', vendor_code: null, vendor_status: null, request_id: null, message: (e as Error)?.message ?? String(e) };
-      return { kind: harborKind(e.status), vendor_code: null, vendor_status: e.status, request_id: e.requestId, message: e.message, retry_after: e.retryAfter ?? null };
+      if (!(e instanceof HarborStatusError))
+        return {
+          kind: 'unavailable',
+          vendor_code: null,
+          vendor_status: null,
+          request_id: null,
+          message: (e as Error)?.message ?? String(e),
+        };
+      return {
+        kind: harborKind(e.status),
+        vendor_code: null,
+        vendor_status: e.status,
+        request_id: e.requestId,
+        message: e.message,
+        retry_after: e.retryAfter ?? null,
+      };
     },
     toError(f, _action, cause) {
-      if (cause instanceof HarborStatusError) return harborError(ctx, cause.status, cause.body, cause.requestId, cause.retryAfter);
+      if (cause instanceof HarborStatusError)
+        return harborError(ctx, cause.status, cause.body, cause.requestId, cause.retryAfter);
       if (f.kind === 'timeout') return harborTimeout(ctx, timeoutMs);
       const err = cause as { code?: unknown; message?: unknown } | null;
-      return harborUnreachable(ctx, typeof err?.code === 'string' ? `${err.code}: ${String(err.message)}` : f.message);
+      return harborUnreachable(
+        ctx,
+        typeof err?.code === 'string' ? `${err.code}: ${String(err.message)}` : f.message,
+      );
     },
   };
 }

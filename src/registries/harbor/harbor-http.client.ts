@@ -7,7 +7,12 @@ import { guardedAgent, header, sendHttp } from '../../common/http/vendor-transpo
 import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import type { RegistryConnection } from '../registry-provider.js';
-import { harborError, harborErrorMapping, HarborStatusError, type HarborCallContext } from './harbor-errors.js';
+import {
+  harborError,
+  harborErrorMapping,
+  HarborStatusError,
+  type HarborCallContext,
+} from './harbor-errors.js';
 
 /** Deadline and retries of every Harbor call (see common/http/vendor-caller). */
 export const DEFAULT_HARBOR_HTTP_OPTIONS: Required<VendorRetryPolicy> = {
@@ -31,7 +36,11 @@ export interface HarborResponse<T = unknown> {
 }
 
 const API = '/api/v2.0';
-const ctx = (c: RegistryConnection): HarborCallContext => ({ registryId: c.registryId, registryName: c.registryName, credentialName: c.credentialName });
+const ctx = (c: RegistryConnection): HarborCallContext => ({
+  registryId: c.registryId,
+  registryName: c.registryName,
+  credentialName: c.credentialName,
+});
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 /**
@@ -46,7 +55,10 @@ export class HarborHttpClient implements OnModuleDestroy {
   private readonly agents: { http: http.Agent; https: http.Agent; httpsInsecure: http.Agent };
 
   /** `opts` is for tests (Nest injects only the configuration). */
-  constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig, @Optional() opts?: Partial<VendorRetryPolicy>) {
+  constructor(
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+    @Optional() opts?: Partial<VendorRetryPolicy>,
+  ) {
     this.opts = { ...DEFAULT_HARBOR_HTTP_OPTIONS, ...(opts ?? {}) };
     // Every connection to a Harbor endpoint is checked against the outbound policy on its resolved address.
     const policy = config ? new OutboundPolicy(config.outbound) : OutboundPolicy.unconfigured();
@@ -62,14 +74,28 @@ export class HarborHttpClient implements OnModuleDestroy {
   }
 
   /** Sends a call and parses the JSON answer; any status >= 400 becomes an AppError. */
-  async call<T = unknown>(conn: RegistryConnection, method: string, path: string, req: HarborRequest = {}): Promise<HarborResponse<T>> {
+  async call<T = unknown>(
+    conn: RegistryConnection,
+    method: string,
+    path: string,
+    req: HarborRequest = {},
+  ): Promise<HarborResponse<T>> {
     const caller = new VendorCaller(this.opts, harborErrorMapping(ctx(conn), this.opts.timeoutMs));
-    return caller.call(`${method} ${path}`, (signal) => this.send<T>(conn, method, path, req, signal), { idempotent: IDEMPOTENT.has(method) });
+    return caller.call(`${method} ${path}`, (signal) => this.send<T>(conn, method, path, req, signal), {
+      idempotent: IDEMPOTENT.has(method),
+    });
   }
 
-  private async send<T>(conn: RegistryConnection, method: string, path: string, req: HarborRequest, signal: AbortSignal): Promise<HarborResponse<T>> {
+  private async send<T>(
+    conn: RegistryConnection,
+    method: string,
+    path: string,
+    req: HarborRequest,
+    signal: AbortSignal,
+  ): Promise<HarborResponse<T>> {
     const url = new URL(conn.endpoint.replace(/\/+$/, '') + API + path);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const requestId = randomUUID();
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -83,10 +109,21 @@ export class HarborHttpClient implements OnModuleDestroy {
       body = Buffer.from(JSON.stringify(req.body));
       headers['content-type'] = 'application/json';
     }
-    const agent = url.protocol === 'https:' ? (conn.insecureSkipTlsVerify ? this.agents.httpsInsecure : this.agents.https) : this.agents.http;
+    const agent =
+      url.protocol === 'https:'
+        ? conn.insecureSkipTlsVerify
+          ? this.agents.httpsInsecure
+          : this.agents.https
+        : this.agents.http;
     const res = await sendHttp({ method, url, headers, body, agent, signal });
     const echoed = header(res.headers, 'x-request-id') ?? requestId;
-    if (res.status >= 400) throw new HarborStatusError(res.status, res.body, echoed, header(res.headers, 'retry-after') ?? undefined);
+    if (res.status >= 400)
+      throw new HarborStatusError(
+        res.status,
+        res.body,
+        echoed,
+        header(res.headers, 'retry-after') ?? undefined,
+      );
     const text = res.body.toString('utf8');
     const type = header(res.headers, 'content-type') ?? '';
     let parsed: T;

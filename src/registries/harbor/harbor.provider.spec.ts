@@ -128,7 +128,12 @@ describe('HarborHttpClient against a scripted server', () => {
     password: 'pw',
     insecureSkipTlsVerify: false,
   });
-  const http = new HarborHttpClient(undefined, { timeoutMs: 300, attempts: 3, backoffMs: 10, maxBackoffMs: 50 });
+  const http = new HarborHttpClient(undefined, {
+    timeoutMs: 300,
+    attempts: 3,
+    backoffMs: 10,
+    maxBackoffMs: 50,
+  });
 
   beforeAll(async () => {
     server = createServer((req, res) => {

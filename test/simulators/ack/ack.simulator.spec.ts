@@ -11,7 +11,10 @@ const Client = Cs.default;
 type AckClient = InstanceType<typeof Client>;
 const TARGET = { name: 't', server: 'https://127.0.0.1:6443', token: 'tok-x', ca_data: 'Y2E=' };
 
-function clientFor(sim: RunningSimulator, secrets: Partial<Record<'access_key_id' | 'access_key_secret', string>> = {}): AckClient {
+function clientFor(
+  sim: RunningSimulator,
+  secrets: Partial<Record<'access_key_id' | 'access_key_secret', string>> = {},
+): AckClient {
   const s = { ...sim.credential.secrets, ...secrets };
   return new Client(
     new $OpenApiUtil.Config({
@@ -25,7 +28,12 @@ function clientFor(sim: RunningSimulator, secrets: Partial<Record<'access_key_id
   );
 }
 
-async function until<T>(what: string, probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -35,7 +43,9 @@ async function until<T>(what: string, probe: () => Promise<T>, done: (v: T) => b
   }
 }
 
-async function caught(p: Promise<unknown>): Promise<Error & { code?: string; statusCode?: number; data?: Record<string, unknown> }> {
+async function caught(
+  p: Promise<unknown>,
+): Promise<Error & { code?: string; statusCode?: number; data?: Record<string, unknown> }> {
   try {
     await p;
   } catch (e) {
@@ -56,7 +66,15 @@ function createRequest(name: string, desired = 0): $cs.CreateClusterRequest {
     serviceCidr: '172.21.0.0/20',
     containerCidr: '10.80.0.0/16',
     nodepools: desired
-      ? [new $cs.Nodepool({ nodepoolInfo: new $cs.NodepoolNodepoolInfo({ name: 'default' }), scalingGroup: new $cs.NodepoolScalingGroup({ desiredSize: desired, instanceTypes: ['ecs.g7.large'] }) })]
+      ? [
+          new $cs.Nodepool({
+            nodepoolInfo: new $cs.NodepoolNodepoolInfo({ name: 'default' }),
+            scalingGroup: new $cs.NodepoolScalingGroup({
+              desiredSize: desired,
+              instanceTypes: ['ecs.g7.large'],
+            }),
+          }),
+        ]
       : undefined,
   });
 }
@@ -95,11 +113,17 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
     expect(initial.body!.regionId).toBe('cn-hangzhou');
 
     // the kubeconfig is only handed out once the cluster runs
-    const early = await caught(ack.describeClusterUserKubeconfig(clusterId, new $cs.DescribeClusterUserKubeconfigRequest({})));
+    const early = await caught(
+      ack.describeClusterUserKubeconfig(clusterId, new $cs.DescribeClusterUserKubeconfigRequest({})),
+    );
     expect(early).toBeInstanceOf(ClientError);
     expect(early.code).toBe('ErrorClusterState');
 
-    const running = await until('cluster running', () => ack.describeClusterDetail(clusterId), (r) => r.body!.state === 'running');
+    const running = await until(
+      'cluster running',
+      () => ack.describeClusterDetail(clusterId),
+      (r) => r.body!.state === 'running',
+    );
     expect(running.body!.size).toBe(1);
     expect(running.body!.created).toBeTruthy();
     const createTask = await ack.describeTaskInfo(created.body!.taskId!);
@@ -107,12 +131,18 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
     expect(createTask.body!.taskType).toBe('cluster_create');
     expect(createTask.body!.target?.id).toBe(clusterId);
 
-    const kc = await ack.describeClusterUserKubeconfig(clusterId, new $cs.DescribeClusterUserKubeconfigRequest({ privateIpAddress: false, temporaryDurationMinutes: 60 }));
+    const kc = await ack.describeClusterUserKubeconfig(
+      clusterId,
+      new $cs.DescribeClusterUserKubeconfigRequest({ privateIpAddress: false, temporaryDurationMinutes: 60 }),
+    );
     expect(kc.body!.config).toContain(`server: ${TARGET.server}`);
     expect(kc.body!.config).toContain(`token: ${TARGET.token}`);
     expect(Date.parse(kc.body!.expiration!)).toBeGreaterThan(Date.now() + 59 * 60_000);
 
-    const modified = await ack.modifyCluster(clusterId, new $cs.ModifyClusterRequest({ clusterName: 'life-1-renamed' }));
+    const modified = await ack.modifyCluster(
+      clusterId,
+      new $cs.ModifyClusterRequest({ clusterName: 'life-1-renamed' }),
+    );
     expect(modified.body!.taskId).toMatch(/^T-/);
     expect((await ack.describeClusterDetail(clusterId)).body!.name).toBe('life-1-renamed');
 
@@ -121,17 +151,28 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
       clusterId,
       new $cs.CreateClusterNodePoolRequest({
         nodepoolInfo: new $cs.CreateClusterNodePoolRequestNodepoolInfo({ name: 'workers' }),
-        scalingGroup: new $cs.CreateClusterNodePoolRequestScalingGroup({ desiredSize: 2, instanceTypes: ['ecs.g7.xlarge'], vswitchIds: ['vsw-a'] }),
+        scalingGroup: new $cs.CreateClusterNodePoolRequestScalingGroup({
+          desiredSize: 2,
+          instanceTypes: ['ecs.g7.xlarge'],
+          vswitchIds: ['vsw-a'],
+        }),
       }),
     );
     const poolId = np.body!.nodepoolId!;
     expect(poolId).toMatch(/^np/);
-    const poolState = async () => (await ack.describeClusterNodePools(clusterId, new $cs.DescribeClusterNodePoolsRequest({}))).body!.nodepools!.find((p) => p.nodepoolInfo?.nodepoolId === poolId)!;
+    const poolState = async () =>
+      (
+        await ack.describeClusterNodePools(clusterId, new $cs.DescribeClusterNodePoolsRequest({}))
+      ).body!.nodepools!.find((p) => p.nodepoolInfo?.nodepoolId === poolId)!;
     expect((await poolState()).status!.state).toBe('initial');
     await until('pool active', poolState, (p) => p.status!.state === 'active');
     expect((await ack.describeTaskInfo(np.body!.taskId!)).body!.state).toBe('success');
 
-    const scaled = await ack.scaleClusterNodePool(clusterId, poolId, new $cs.ScaleClusterNodePoolRequest({ count: 1 }));
+    const scaled = await ack.scaleClusterNodePool(
+      clusterId,
+      poolId,
+      new $cs.ScaleClusterNodePoolRequest({ count: 1 }),
+    );
     expect(scaled.body!.taskId).toBeTruthy();
     expect((await poolState()).status!.state).toBe('scaling');
     const afterScale = await until('pool scaled', poolState, (p) => p.status!.state === 'active');
@@ -139,7 +180,10 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
     expect(afterScale.status!.totalNodes).toBe(3);
     expect(afterScale.nodepoolInfo!.name).toBe('workers');
 
-    const nodes = await ack.describeClusterNodes(clusterId, new $cs.DescribeClusterNodesRequest({ nodepoolId: poolId, pageSize: '50' }));
+    const nodes = await ack.describeClusterNodes(
+      clusterId,
+      new $cs.DescribeClusterNodesRequest({ nodepoolId: poolId, pageSize: '50' }),
+    );
     expect(nodes.body!.nodes).toHaveLength(3);
     expect(nodes.body!.page!.totalCount).toBe(3);
     for (const n of nodes.body!.nodes!) {
@@ -152,30 +196,73 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
     expect((await ack.describeClusterDetail(clusterId)).body!.size).toBe(4);
 
     const victim = nodes.body!.nodes![0].instanceId!;
-    const removed = await ack.removeNodePoolNodes(clusterId, poolId, new $cs.RemoveNodePoolNodesRequest({ instanceIds: [victim], releaseNode: true, drainNode: true }));
+    const removed = await ack.removeNodePoolNodes(
+      clusterId,
+      poolId,
+      new $cs.RemoveNodePoolNodesRequest({ instanceIds: [victim], releaseNode: true, drainNode: true }),
+    );
     expect((await ack.describeTaskInfo(removed.body!.taskId!)).body!.state).toBe('running');
-    await until('node removed', () => ack.describeTaskInfo(removed.body!.taskId!), (t) => t.body!.state === 'success');
-    const left = await ack.describeClusterNodes(clusterId, new $cs.DescribeClusterNodesRequest({ nodepoolId: poolId }));
+    await until(
+      'node removed',
+      () => ack.describeTaskInfo(removed.body!.taskId!),
+      (t) => t.body!.state === 'success',
+    );
+    const left = await ack.describeClusterNodes(
+      clusterId,
+      new $cs.DescribeClusterNodesRequest({ nodepoolId: poolId }),
+    );
     expect(left.body!.nodes!.map((n) => n.instanceId)).not.toContain(victim);
     expect((await poolState()).scalingGroup!.desiredSize).toBe(2);
 
     // absolute size via ModifyClusterNodePool
-    await ack.modifyClusterNodePool(clusterId, poolId, new $cs.ModifyClusterNodePoolRequest({ scalingGroup: new $cs.ModifyClusterNodePoolRequestScalingGroup({ desiredSize: 1 }) }));
-    const shrunk = await until('pool shrunk', poolState, (p) => p.status!.state === 'active' && p.status!.totalNodes === 1);
+    await ack.modifyClusterNodePool(
+      clusterId,
+      poolId,
+      new $cs.ModifyClusterNodePoolRequest({
+        scalingGroup: new $cs.ModifyClusterNodePoolRequestScalingGroup({ desiredSize: 1 }),
+      }),
+    );
+    const shrunk = await until(
+      'pool shrunk',
+      poolState,
+      (p) => p.status!.state === 'active' && p.status!.totalNodes === 1,
+    );
     expect(shrunk.scalingGroup!.desiredSize).toBe(1);
 
     // deleting a non-empty pool needs force
-    const notEmpty = await caught(ack.deleteClusterNodepool(clusterId, poolId, new $cs.DeleteClusterNodepoolRequest({})));
+    const notEmpty = await caught(
+      ack.deleteClusterNodepool(clusterId, poolId, new $cs.DeleteClusterNodepoolRequest({})),
+    );
     expect(notEmpty.code).toBe('ErrorNodePoolNotEmpty');
-    const delPool = await ack.deleteClusterNodepool(clusterId, poolId, new $cs.DeleteClusterNodepoolRequest({ force: true }));
-    await until('pool deleted', () => ack.describeTaskInfo(delPool.body!.taskId!), (t) => t.body!.state === 'success');
+    const delPool = await ack.deleteClusterNodepool(
+      clusterId,
+      poolId,
+      new $cs.DeleteClusterNodepoolRequest({ force: true }),
+    );
+    await until(
+      'pool deleted',
+      () => ack.describeTaskInfo(delPool.body!.taskId!),
+      (t) => t.body!.state === 'success',
+    );
     const pools = await ack.describeClusterNodePools(clusterId, new $cs.DescribeClusterNodePoolsRequest({}));
     expect(pools.body!.nodepools!.map((p) => p.nodepoolInfo?.nodepoolId)).not.toContain(poolId);
 
-    const del = await ack.deleteCluster(clusterId, new $cs.DeleteClusterRequest({ retainAllResources: false, deleteOptions: [new $cs.DeleteClusterRequestDeleteOptions({ resourceType: 'SLB', deleteMode: 'delete' })] }));
+    const del = await ack.deleteCluster(
+      clusterId,
+      new $cs.DeleteClusterRequest({
+        retainAllResources: false,
+        deleteOptions: [
+          new $cs.DeleteClusterRequestDeleteOptions({ resourceType: 'SLB', deleteMode: 'delete' }),
+        ],
+      }),
+    );
     expect(del.body!.taskId).toBeTruthy();
     expect((await ack.describeClusterDetail(clusterId)).body!.state).toBe('deleting');
-    await until('cluster gone', () => ack.describeTaskInfo(del.body!.taskId!), (t) => t.body!.state === 'success');
+    await until(
+      'cluster gone',
+      () => ack.describeTaskInfo(del.body!.taskId!),
+      (t) => t.body!.state === 'success',
+    );
     const gone = await caught(ack.describeClusterDetail(clusterId));
     expect(gone).toBeInstanceOf(ClientError);
     expect(gone.code).toBe('ErrorClusterNotFound');
@@ -183,13 +270,21 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
   });
 
   it('rejects a wrong AccessKey secret with SignatureDoesNotMatch and an unknown AccessKeyId with InvalidAccessKeyId.NotFound', async () => {
-    const wrongSecret = await caught(clientFor(sim, { access_key_secret: 'not-the-secret' }).describeClustersV1(new $cs.DescribeClustersV1Request({})));
+    const wrongSecret = await caught(
+      clientFor(sim, { access_key_secret: 'not-the-secret' }).describeClustersV1(
+        new $cs.DescribeClustersV1Request({}),
+      ),
+    );
     expect(wrongSecret).toBeInstanceOf(ClientError);
     expect(wrongSecret.name).toBe('ClientError');
     expect(wrongSecret.code).toBe('SignatureDoesNotMatch');
     expect(wrongSecret.statusCode).toBe(400);
 
-    const unknownKey = await caught(clientFor(sim, { access_key_id: 'LTAInobody' }).describeClustersV1(new $cs.DescribeClustersV1Request({})));
+    const unknownKey = await caught(
+      clientFor(sim, { access_key_id: 'LTAInobody' }).describeClustersV1(
+        new $cs.DescribeClustersV1Request({}),
+      ),
+    );
     expect(unknownKey).toBeInstanceOf(ClientError);
     expect(unknownKey.code).toBe('InvalidAccessKeyId.NotFound');
     expect(unknownKey.statusCode).toBe(404);
@@ -216,7 +311,17 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
   });
 
   it('renders an error fault with status 503 as the SDK ServerError', async () => {
-    const res = await fetch(`${sim.url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'error', action: 'CreateCluster', status: 503, code: 'ServiceUnavailable', count: 1 }) });
+    const res = await fetch(`${sim.url}/__sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kind: 'error',
+        action: 'CreateCluster',
+        status: 503,
+        code: 'ServiceUnavailable',
+        count: 1,
+      }),
+    });
     expect(res.status).toBe(201);
     const e = await caught(ack.createCluster(createRequest('fault-503')));
     expect(e).toBeInstanceOf(ServerError);
@@ -227,15 +332,32 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
   });
 
   it('fails the task started by a fail-task fault: task state fail with the reason, cluster state failed', async () => {
-    sim.addFault({ kind: 'fail-task', action: 'CreateCluster', code: 'QuotaExceeded.Vpc', message: 'no more VPCs in cn-hangzhou', count: 1 });
+    sim.addFault({
+      kind: 'fail-task',
+      action: 'CreateCluster',
+      code: 'QuotaExceeded.Vpc',
+      message: 'no more VPCs in cn-hangzhou',
+      count: 1,
+    });
     const created = await ack.createCluster(createRequest('doomed'));
-    const task = await until('task done', () => ack.describeTaskInfo(created.body!.taskId!), (t) => t.body!.state !== 'running');
+    const task = await until(
+      'task done',
+      () => ack.describeTaskInfo(created.body!.taskId!),
+      (t) => t.body!.state !== 'running',
+    );
     expect(task.body!.state).toBe('fail');
-    expect(task.body!.error).toMatchObject({ code: 'QuotaExceeded.Vpc', message: 'no more VPCs in cn-hangzhou' });
+    expect(task.body!.error).toMatchObject({
+      code: 'QuotaExceeded.Vpc',
+      message: 'no more VPCs in cn-hangzhou',
+    });
     expect((await ack.describeClusterDetail(created.body!.clusterId!)).body!.state).toBe('failed');
     // the fault fired once: the next cluster provisions normally
     const ok = await ack.createCluster(createRequest('fine'));
-    await until('cluster running', () => ack.describeClusterDetail(ok.body!.clusterId!), (r) => r.body!.state === 'running');
+    await until(
+      'cluster running',
+      () => ack.describeClusterDetail(ok.body!.clusterId!),
+      (r) => r.body!.state === 'running',
+    );
   });
 
   it('delays the answer with a slow fault', async () => {
@@ -251,8 +373,12 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
 
   it('pages DescribeClustersV1 and DescribeClusterNodes', async () => {
     for (const i of [1, 2, 3]) await ack.createCluster(createRequest(`pg-${i}`));
-    const p1 = await ack.describeClustersV1(new $cs.DescribeClustersV1Request({ name: 'pg-', pageSize: 2, pageNumber: 1 }));
-    const p2 = await ack.describeClustersV1(new $cs.DescribeClustersV1Request({ name: 'pg-', pageSize: 2, pageNumber: 2 }));
+    const p1 = await ack.describeClustersV1(
+      new $cs.DescribeClustersV1Request({ name: 'pg-', pageSize: 2, pageNumber: 1 }),
+    );
+    const p2 = await ack.describeClustersV1(
+      new $cs.DescribeClustersV1Request({ name: 'pg-', pageSize: 2, pageNumber: 2 }),
+    );
     expect(p1.body!.pageInfo).toMatchObject({ pageNumber: 1, pageSize: 2, totalCount: 3 });
     expect(p1.body!.clusters).toHaveLength(2);
     expect(p2.body!.clusters).toHaveLength(1);
@@ -263,8 +389,14 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
 
     const withNodes = await ack.createCluster(createRequest('pg-nodes', 5));
     const id = withNodes.body!.clusterId!;
-    const a = await ack.describeClusterNodes(id, new $cs.DescribeClusterNodesRequest({ pageSize: '2', pageNumber: '1' }));
-    const c = await ack.describeClusterNodes(id, new $cs.DescribeClusterNodesRequest({ pageSize: '2', pageNumber: '3' }));
+    const a = await ack.describeClusterNodes(
+      id,
+      new $cs.DescribeClusterNodesRequest({ pageSize: '2', pageNumber: '1' }),
+    );
+    const c = await ack.describeClusterNodes(
+      id,
+      new $cs.DescribeClusterNodesRequest({ pageSize: '2', pageNumber: '3' }),
+    );
     expect(a.body!.page).toMatchObject({ pageNumber: 1, pageSize: 2, totalCount: 5 });
     expect(a.body!.nodes).toHaveLength(2);
     expect(c.body!.nodes).toHaveLength(1);
@@ -293,7 +425,11 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
     try {
       const c = clientFor(bare);
       const id = (await c.createCluster(createRequest('bare'))).body!.clusterId!;
-      await until('running', () => c.describeClusterDetail(id), (r) => r.body!.state === 'running');
+      await until(
+        'running',
+        () => c.describeClusterDetail(id),
+        (r) => r.body!.state === 'running',
+      );
       const kc = await c.describeClusterUserKubeconfig(id, new $cs.DescribeClusterUserKubeconfigRequest({}));
       expect(kc.body!.config).toContain('server: https://127.0.0.1:1');
     } finally {
@@ -305,6 +441,15 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
     const res = await fetch(`${sim.url}/__sim/calls`);
     const { calls } = (await res.json()) as { calls: { action?: string }[] };
     const actions = new Set(calls.map((c) => c.action));
-    for (const a of ['CreateCluster', 'DescribeClusterDetail', 'DescribeClustersV1', 'ScaleClusterNodePool', 'RemoveNodePoolNodes', 'DeleteClusterNodepool', 'DescribeTaskInfo']) expect(actions).toContain(a);
+    for (const a of [
+      'CreateCluster',
+      'DescribeClusterDetail',
+      'DescribeClustersV1',
+      'ScaleClusterNodePool',
+      'RemoveNodePoolNodes',
+      'DeleteClusterNodepool',
+      'DescribeTaskInfo',
+    ])
+      expect(actions).toContain(a);
   });
 });

@@ -20,13 +20,29 @@ describe('ACK ACS3-HMAC-SHA256 verifier', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const u = new URL(req.url ?? '/', 'http://x');
-        captured.push({ method: req.method!, path: decodeURIComponent(u.pathname), query: u.searchParams, headers: req.headers, rawBody: Buffer.concat(chunks) });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"cluster_id":"c1","task_id":"T-1","request_id":"r"}');
+        captured.push({
+          method: req.method!,
+          path: decodeURIComponent(u.pathname),
+          query: u.searchParams,
+          headers: req.headers,
+          rawBody: Buffer.concat(chunks),
+        });
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"cluster_id":"c1","task_id":"T-1","request_id":"r"}');
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    client = new Cs.default(new $OpenApiUtil.Config({ accessKeyId: AK, accessKeySecret: SECRET, endpoint: `127.0.0.1:${port}`, protocol: 'HTTP', regionId: 'cn-hangzhou' }));
+    client = new Cs.default(
+      new $OpenApiUtil.Config({
+        accessKeyId: AK,
+        accessKeySecret: SECRET,
+        endpoint: `127.0.0.1:${port}`,
+        protocol: 'HTTP',
+        regionId: 'cn-hangzhou',
+      }),
+    );
   });
   afterAll(async () => {
     await new Promise((r) => server.close(r));
@@ -35,15 +51,23 @@ describe('ACK ACS3-HMAC-SHA256 verifier', () => {
   const secretFor = (ak: string) => (ak === AK ? SECRET : undefined);
 
   it('accepts a POST with a JSON body signed by the SDK', async () => {
-    await client.createCluster(new $cs.CreateClusterRequest({ name: 'sig test (1)', regionId: 'cn-hangzhou', vswitchIds: ['vsw-1'] }));
+    await client.createCluster(
+      new $cs.CreateClusterRequest({ name: 'sig test (1)', regionId: 'cn-hangzhou', vswitchIds: ['vsw-1'] }),
+    );
     const req = captured.at(-1)!;
-    expect(req.headers.authorization).toMatch(/^ACS3-HMAC-SHA256 Credential=LTAI5tTESTKEY,SignedHeaders=.*host.*,Signature=[0-9a-f]{64}$/);
+    expect(req.headers.authorization).toMatch(
+      /^ACS3-HMAC-SHA256 Credential=LTAI5tTESTKEY,SignedHeaders=.*host.*,Signature=[0-9a-f]{64}$/,
+    );
     expect(req.headers['x-acs-action']).toBe('CreateCluster');
     expect(verifyAcs3(req, secretFor)).toEqual({ ok: true, accessKeyId: AK });
   });
 
   it('accepts a DELETE whose query carries JSON-array strings (re-encoded the RFC 3986 way)', async () => {
-    await client.removeNodePoolNodes('c1', 'np1', new $cs.RemoveNodePoolNodesRequest({ instanceIds: ['i-a', 'i-b'], drainNode: true }));
+    await client.removeNodePoolNodes(
+      'c1',
+      'np1',
+      new $cs.RemoveNodePoolNodesRequest({ instanceIds: ['i-a', 'i-b'], drainNode: true }),
+    );
     const req = captured.at(-1)!;
     expect(req.query.get('instance_ids')).toBe('["i-a","i-b"]');
     expect(verifyAcs3(req, secretFor).ok).toBe(true);
@@ -52,12 +76,29 @@ describe('ACK ACS3-HMAC-SHA256 verifier', () => {
   it('rejects a wrong secret, a tampered body or query, an unknown key and a replayed nonce', async () => {
     await client.createCluster(new $cs.CreateClusterRequest({ name: 'x' }));
     const req = captured.at(-1)!;
-    expect(verifyAcs3(req, () => 'wrong')).toMatchObject({ ok: false, status: 400, code: 'SignatureDoesNotMatch' });
-    expect(verifyAcs3({ ...req, rawBody: Buffer.from('{"name":"y"}') }, secretFor)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
-    expect(verifyAcs3({ ...req, query: new URLSearchParams('extra=1') }, secretFor)).toMatchObject({ ok: false, code: 'SignatureDoesNotMatch' });
-    expect(verifyAcs3(req, () => undefined)).toMatchObject({ ok: false, status: 404, code: 'InvalidAccessKeyId.NotFound' });
+    expect(verifyAcs3(req, () => 'wrong')).toMatchObject({
+      ok: false,
+      status: 400,
+      code: 'SignatureDoesNotMatch',
+    });
+    expect(verifyAcs3({ ...req, rawBody: Buffer.from('{"name":"y"}') }, secretFor)).toMatchObject({
+      ok: false,
+      code: 'SignatureDoesNotMatch',
+    });
+    expect(verifyAcs3({ ...req, query: new URLSearchParams('extra=1') }, secretFor)).toMatchObject({
+      ok: false,
+      code: 'SignatureDoesNotMatch',
+    });
+    expect(verifyAcs3(req, () => undefined)).toMatchObject({
+      ok: false,
+      status: 404,
+      code: 'InvalidAccessKeyId.NotFound',
+    });
     const noAuth: IncomingHttpHeaders = { ...req.headers, authorization: undefined };
-    expect(verifyAcs3({ ...req, headers: noAuth }, secretFor)).toMatchObject({ ok: false, code: 'IncompleteSignature' });
+    expect(verifyAcs3({ ...req, headers: noAuth }, secretFor)).toMatchObject({
+      ok: false,
+      code: 'IncompleteSignature',
+    });
     const nonces = new Set<string>();
     expect(verifyAcs3(req, secretFor, nonces).ok).toBe(true);
     expect(verifyAcs3(req, secretFor, nonces)).toMatchObject({ ok: false, code: 'SignatureNonceUsed' });

@@ -50,7 +50,9 @@ export function acs3Signature(secret: string, canonical: string): string {
 }
 
 /** Parses "ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=a;b,Signature=hex". */
-export function parseAuthorization(auth: string | undefined): { accessKeyId: string; signedHeaders: string[]; signature: string } | undefined {
+export function parseAuthorization(
+  auth: string | undefined,
+): { accessKeyId: string; signedHeaders: string[]; signature: string } | undefined {
   if (!auth?.startsWith(ACS3 + ' ')) return undefined;
   const parts = Object.fromEntries(
     auth
@@ -58,7 +60,11 @@ export function parseAuthorization(auth: string | undefined): { accessKeyId: str
       .split(',')
       .map((p) => p.trim().split('=') as [string, string | undefined]),
   );
-  const { Credential: accessKeyId, SignedHeaders: sh, Signature: signature } = parts as Record<string, string | undefined>;
+  const {
+    Credential: accessKeyId,
+    SignedHeaders: sh,
+    Signature: signature,
+  } = parts as Record<string, string | undefined>;
   if (!accessKeyId || !sh || !signature) return undefined;
   return { accessKeyId, signedHeaders: sh.split(';'), signature };
 }
@@ -68,28 +74,68 @@ export function parseAuthorization(auth: string | undefined): { accessKeyId: str
  * Error codes and statuses follow the OpenAPI gateway: IncompleteSignature 400, InvalidAccessKeyId.NotFound
  * 404, SignatureDoesNotMatch 400, InvalidTimeStamp.Expired 400 (> 15 min skew), SignatureNonceUsed 400.
  */
-export function verifyAcs3(req: SignedRequest, secretFor: (accessKeyId: string) => string | undefined, seenNonces?: Set<string>): VerifyResult {
+export function verifyAcs3(
+  req: SignedRequest,
+  secretFor: (accessKeyId: string) => string | undefined,
+  seenNonces?: Set<string>,
+): VerifyResult {
   const auth = parseAuthorization(headerValue(req.headers.authorization));
-  if (!auth) return { ok: false, status: 400, code: 'IncompleteSignature', message: 'The request signature does not conform to Aliyun standards.' };
+  if (!auth)
+    return {
+      ok: false,
+      status: 400,
+      code: 'IncompleteSignature',
+      message: 'The request signature does not conform to Aliyun standards.',
+    };
   const secret = secretFor(auth.accessKeyId);
-  if (secret === undefined) return { ok: false, status: 404, code: 'InvalidAccessKeyId.NotFound', message: 'Specified access key is not found.' };
+  if (secret === undefined)
+    return {
+      ok: false,
+      status: 404,
+      code: 'InvalidAccessKeyId.NotFound',
+      message: 'Specified access key is not found.',
+    };
 
-  const fail = (code: string, message: string, status = 400): VerifyResult => ({ ok: false, status, code, message, accessKeyId: auth.accessKeyId });
-  const required = ['host', 'x-acs-action', 'x-acs-version', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-content-sha256'];
-  const present = Object.keys(req.headers).filter((h) => h === 'host' || h === 'content-type' || h.startsWith('x-acs-'));
+  const fail = (code: string, message: string, status = 400): VerifyResult => ({
+    ok: false,
+    status,
+    code,
+    message,
+    accessKeyId: auth.accessKeyId,
+  });
+  const required = [
+    'host',
+    'x-acs-action',
+    'x-acs-version',
+    'x-acs-date',
+    'x-acs-signature-nonce',
+    'x-acs-content-sha256',
+  ];
+  const present = Object.keys(req.headers).filter(
+    (h) => h === 'host' || h === 'content-type' || h.startsWith('x-acs-'),
+  );
   const signed = new Set(auth.signedHeaders);
   const missing = [...required, ...present].find((h) => !signed.has(h) || req.headers[h] === undefined);
-  if (missing) return fail('IncompleteSignature', `The request signature does not conform to Aliyun standards: header ${missing} must be present and signed.`);
+  if (missing)
+    return fail(
+      'IncompleteSignature',
+      `The request signature does not conform to Aliyun standards: header ${missing} must be present and signed.`,
+    );
   if ([...signed].some((h, i, a) => h !== h.toLowerCase() || (i > 0 && a[i - 1] >= h)))
     return fail('IncompleteSignature', 'SignedHeaders must be lowercase and sorted.');
 
   const payloadHash = sha256Hex(req.rawBody);
   if (headerValue(req.headers['x-acs-content-sha256']) !== payloadHash)
-    return fail('SignatureDoesNotMatch', 'Specified signature is not matched with our calculation: x-acs-content-sha256 does not match the body.');
+    return fail(
+      'SignatureDoesNotMatch',
+      'Specified signature is not matched with our calculation: x-acs-content-sha256 does not match the body.',
+    );
 
   const date = Date.parse(headerValue(req.headers['x-acs-date']));
-  if (Number.isNaN(date)) return fail('InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
-  if (Math.abs(Date.now() - date) > 15 * 60_000) return fail('InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
+  if (Number.isNaN(date))
+    return fail('InvalidTimeStamp.Format', 'Specified time stamp or date value is not well formatted.');
+  if (Math.abs(Date.now() - date) > 15 * 60_000)
+    return fail('InvalidTimeStamp.Expired', 'Specified time stamp or date value is expired.');
 
   const expected = acs3Signature(secret, canonicalRequest(req, auth.signedHeaders, payloadHash));
   const a = Buffer.from(expected);
@@ -99,7 +145,8 @@ export function verifyAcs3(req: SignedRequest, secretFor: (accessKeyId: string) 
 
   if (seenNonces) {
     const nonce = headerValue(req.headers['x-acs-signature-nonce']);
-    if (seenNonces.has(nonce)) return fail('SignatureNonceUsed', 'Specified signature nonce was used already.');
+    if (seenNonces.has(nonce))
+      return fail('SignatureNonceUsed', 'Specified signature nonce was used already.');
     seenNonces.add(nonce);
   }
   return { ok: true, accessKeyId: auth.accessKeyId };

@@ -17,7 +17,12 @@ import { AckStore, type AckCluster, type AckNode, type AckNodePool, type Failure
 
 export const ACK_REGION = 'cn-hangzhou';
 /** What a cluster's kubeconfig points at when the simulator has no real targets. */
-export const PLACEHOLDER_TARGET: KubeTarget = { name: 'placeholder', server: 'https://127.0.0.1:1', token: 'ack-sim-placeholder', ca_data: '' };
+export const PLACEHOLDER_TARGET: KubeTarget = {
+  name: 'placeholder',
+  server: 'https://127.0.0.1:1',
+  token: 'ack-sim-placeholder',
+  ca_data: '',
+};
 
 type Op = (req: SimRequest) => SimResponse;
 
@@ -35,7 +40,11 @@ class AckError extends Error {
 const requestId = () => randomUUID().toUpperCase();
 
 function ok(body: Record<string, unknown> | unknown[], rid = requestId()): SimResponse {
-  return { status: 200, headers: { 'x-acs-request-id': rid }, body: Array.isArray(body) ? body : { ...body, request_id: rid } };
+  return {
+    status: 200,
+    headers: { 'x-acs-request-id': rid },
+    body: Array.isArray(body) ? body : { ...body, request_id: rid },
+  };
 }
 
 function ackError(status: number, code: string, message: string): SimResponse {
@@ -49,7 +58,13 @@ function gatewayError(status: number, code: string, message: string): SimRespons
   return {
     status,
     headers: { 'x-acs-request-id': rid },
-    body: { RequestId: rid, HostId: 'cs.aliyuncs.com', Code: code, Message: message, Recommend: `https://api.aliyun.com/troubleshoot?q=${code}&product=CS` },
+    body: {
+      RequestId: rid,
+      HostId: 'cs.aliyuncs.com',
+      Code: code,
+      Message: message,
+      Recommend: `https://api.aliyun.com/troubleshoot?q=${code}&product=CS`,
+    },
   };
 }
 
@@ -57,12 +72,14 @@ function gatewayError(status: number, code: string, message: string): SimRespons
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 const strs = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
 function num(v: unknown, field: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n)) throw new AckError(400, 'InvalidParameter', `The parameter ${field} is invalid: ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n))
+    throw new AckError(400, 'InvalidParameter', `The parameter ${field} is invalid: ${JSON.stringify(v)}`);
   return n;
 }
 function bool(v: unknown): boolean | undefined {
@@ -111,7 +128,9 @@ function renderCluster(c: AckCluster, size: number): Obj {
     cluster_domain: 'cluster.local',
     timezone: 'Asia/Shanghai',
     docker_version: 'containerd',
-    master_url: endpoint ? JSON.stringify({ api_server_endpoint: endpoint, intranet_api_server_endpoint: endpoint }) : '',
+    master_url: endpoint
+      ? JSON.stringify({ api_server_endpoint: endpoint, intranet_api_server_endpoint: endpoint })
+      : '',
     created: c.created,
     updated: c.updated,
   };
@@ -120,7 +139,16 @@ function renderCluster(c: AckCluster, size: number): Obj {
 function renderPool(p: AckNodePool, nodes: AckNode[], regionId: string): Obj {
   const count = (s: AckNode['state']) => nodes.filter((n) => n.state === s).length;
   return {
-    nodepool_info: { nodepool_id: p.nodepool_id, name: p.name, type: 'ess', is_default: false, region_id: regionId, resource_group_id: '', created: p.created, updated: p.updated },
+    nodepool_info: {
+      nodepool_id: p.nodepool_id,
+      name: p.name,
+      type: 'ess',
+      is_default: false,
+      region_id: regionId,
+      resource_group_id: '',
+      created: p.created,
+      updated: p.updated,
+    },
     scaling_group: {
       scaling_group_id: `asg-${p.nodepool_id.slice(2, 22)}`,
       desired_size: p.desired_size,
@@ -133,7 +161,13 @@ function renderPool(p: AckNodePool, nodes: AckNode[], regionId: string): Obj {
       multi_az_policy: 'BALANCE',
     },
     auto_scaling: { ...p.auto_scaling, type: 'cpu' },
-    kubernetes_config: { runtime: 'containerd', runtime_version: '1.6.28', cms_enabled: false, unschedulable: false, node_name_mode: '' },
+    kubernetes_config: {
+      runtime: 'containerd',
+      runtime_version: '1.6.28',
+      cms_enabled: false,
+      unschedulable: false,
+      node_name_mode: '',
+    },
     management: { enable: false, auto_repair: false, auto_upgrade: false },
     status: {
       state: p.state,
@@ -174,10 +208,20 @@ function renderNode(n: AckNode): Obj {
   };
 }
 
-function page<T>(items: T[], pageNumber = 1, pageSize = 10): { items: T[]; page_number: number; page_size: number; total_count: number } {
+function page<T>(
+  items: T[],
+  pageNumber = 1,
+  pageSize = 10,
+): { items: T[]; page_number: number; page_size: number; total_count: number } {
   if (pageNumber < 1) throw new AckError(400, 'InvalidParameter', 'page_number must be >= 1');
-  if (pageSize < 1 || pageSize > 100) throw new AckError(400, 'InvalidParameter', 'page_size must be between 1 and 100');
-  return { items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), page_number: pageNumber, page_size: pageSize, total_count: items.length };
+  if (pageSize < 1 || pageSize > 100)
+    throw new AckError(400, 'InvalidParameter', 'page_size must be between 1 and 100');
+  return {
+    items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize),
+    page_number: pageNumber,
+    page_size: pageSize,
+    total_count: items.length,
+  };
 }
 
 // ---- the simulator --------------------------------------------------------------------------------
@@ -192,9 +236,22 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
   const server = new SimServer({
     renderFault: (f: Fault) =>
       f.kind === 'throttle'
-        ? gatewayError(f.status ?? 400, f.code ?? 'Throttling.User', f.message ?? 'Request was denied due to user flow control.')
-        : ackError(f.status ?? 500, f.code ?? (f.status === 503 ? 'ServiceUnavailable' : 'InternalError'), f.message ?? 'The request processing has failed due to some unknown error (simulated).'),
-    notFound: (req) => gatewayError(404, 'InvalidApi.NotFound', `Specified api is not found, please check your url and method: ${req.method} ${req.path}`),
+        ? gatewayError(
+            f.status ?? 400,
+            f.code ?? 'Throttling.User',
+            f.message ?? 'Request was denied due to user flow control.',
+          )
+        : ackError(
+            f.status ?? 500,
+            f.code ?? (f.status === 503 ? 'ServiceUnavailable' : 'InternalError'),
+            f.message ?? 'The request processing has failed due to some unknown error (simulated).',
+          ),
+    notFound: (req) =>
+      gatewayError(
+        404,
+        'InvalidApi.NotFound',
+        `Specified api is not found, please check your url and method: ${req.method} ${req.path}`,
+      ),
     before: (req) => {
       store.timeline.advance();
       req.action = actionOf(req.method, req.path) ?? (req.headers['x-acs-action'] as string | undefined);
@@ -234,14 +291,29 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
   };
   const pool = (c: AckCluster, id: string): AckNodePool => {
     const p = store.nodepools.get(id);
-    if (!p || p.cluster_id !== c.cluster_id) throw new AckError(404, 'ErrorNodePoolNotFound', `The specified node pool ${id} does not exist in cluster ${c.cluster_id}.`);
+    if (!p || p.cluster_id !== c.cluster_id)
+      throw new AckError(
+        404,
+        'ErrorNodePoolNotFound',
+        `The specified node pool ${id} does not exist in cluster ${c.cluster_id}.`,
+      );
     return p;
   };
   const requireState = (c: AckCluster, allowed: AckCluster['state'][], what: string) => {
-    if (!allowed.includes(c.state)) throw new AckError(400, 'ErrorClusterState', `Cluster ${c.cluster_id} is in state ${c.state}; ${what} requires one of: ${allowed.join(', ')}.`);
+    if (!allowed.includes(c.state))
+      throw new AckError(
+        400,
+        'ErrorClusterState',
+        `Cluster ${c.cluster_id} is in state ${c.state}; ${what} requires one of: ${allowed.join(', ')}.`,
+      );
   };
   const requirePoolState = (p: AckNodePool, what: string) => {
-    if (p.state !== 'active') throw new AckError(400, 'ErrorNodePoolState', `Node pool ${p.nodepool_id} is in state ${p.state}; ${what} requires state active.`);
+    if (p.state !== 'active')
+      throw new AckError(
+        400,
+        'ErrorNodePoolState',
+        `Node pool ${p.nodepool_id} is in state ${p.state}; ${what} requires state active.`,
+      );
   };
   const SERVING: AckCluster['state'][] = ['running', 'updating', 'scaling', 'removing'];
 
@@ -250,7 +322,8 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const b = obj(req.body);
     const name = str(b.name);
     if (!name) throw new AckError(400, 'MissingParameter', 'The parameter name is required.');
-    if (!/^[\w\u4e00-\u9fa5][\w.\-\u4e00-\u9fa5]{0,62}$/.test(name)) throw new AckError(400, 'InvalidParameter', `The cluster name ${name} is invalid.`);
+    if (!/^[\w\u4e00-\u9fa5][\w.\-\u4e00-\u9fa5]{0,62}$/.test(name))
+      throw new AckError(400, 'InvalidParameter', `The cluster name ${name} is invalid.`);
     const nodepools = Array.isArray(b.nodepools) ? b.nodepools.map(obj) : [];
     const pools = nodepools.map((np, i) => {
       const sg = obj(np.scaling_group);
@@ -262,8 +335,16 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
       };
     });
     const workers = num(b.num_of_nodes, 'num_of_nodes') ?? 0;
-    if (!pools.length && workers > 0) pools.push({ name: 'default-nodepool', desired_size: workers, instance_types: strs(b.worker_instance_types), vswitch_ids: strs(b.worker_vswitch_ids) });
-    const tags = Array.isArray(b.tags) ? b.tags.map(obj).map((t) => ({ key: str(t.key) ?? '', value: str(t.value) ?? '' })) : undefined;
+    if (!pools.length && workers > 0)
+      pools.push({
+        name: 'default-nodepool',
+        desired_size: workers,
+        instance_types: strs(b.worker_instance_types),
+        vswitch_ids: strs(b.worker_vswitch_ids),
+      });
+    const tags = Array.isArray(b.tags)
+      ? b.tags.map(obj).map((t) => ({ key: str(t.key) ?? '', value: str(t.value) ?? '' }))
+      : undefined;
     const { cluster: c, task } = store.createCluster(
       {
         name,
@@ -295,9 +376,17 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
   route('GET', '/api/v1/clusters', 'DescribeClustersV1', (req) => {
     const q = req.query;
     const name = q.get('name');
-    const filters: [string, string | null][] = ['cluster_id', 'cluster_type', 'cluster_spec', 'profile', 'region_id'].map((k) => [k, q.get(k)]);
+    const filters: [string, string | null][] = [
+      'cluster_id',
+      'cluster_type',
+      'cluster_spec',
+      'profile',
+      'region_id',
+    ].map((k) => [k, q.get(k)]);
     const all = [...store.clusters.values()].filter(
-      (c) => (!name || c.name.includes(name)) && filters.every(([k, v]) => !v || (c as unknown as Record<string, string>)[k] === v),
+      (c) =>
+        (!name || c.name.includes(name)) &&
+        filters.every(([k, v]) => !v || (c as unknown as Record<string, string>)[k] === v),
     );
     const p = page(all, num(q.get('page_number'), 'page_number'), num(q.get('page_size'), 'page_size'));
     return ok({
@@ -310,14 +399,31 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const c = cluster(req.params.cluster_id);
     requireState(c, ['initial', 'running', 'updating', 'scaling', 'removing', 'failed'], 'ModifyCluster');
     const b = obj(req.body);
-    const task = store.modifyCluster(c, { name: str(b.cluster_name), deletion_protection: bool(b.deletion_protection), resource_group_id: str(b.resource_group_id) }, failTask(req));
+    const task = store.modifyCluster(
+      c,
+      {
+        name: str(b.cluster_name),
+        deletion_protection: bool(b.deletion_protection),
+        resource_group_id: str(b.resource_group_id),
+      },
+      failTask(req),
+    );
     return ok({ cluster_id: c.cluster_id, task_id: task.task_id });
   });
 
   route('DELETE', '/clusters/:cluster_id', 'DeleteCluster', (req) => {
     const c = cluster(req.params.cluster_id);
-    if (c.deletion_protection) throw new AckError(400, 'ErrorClusterDeletionProtection', `Cluster ${c.cluster_id} has deletion protection enabled; disable it with ModifyCluster first.`);
-    requireState(c, ['initial', 'running', 'failed', 'delete_failed', 'updating', 'scaling', 'removing'], 'DeleteCluster');
+    if (c.deletion_protection)
+      throw new AckError(
+        400,
+        'ErrorClusterDeletionProtection',
+        `Cluster ${c.cluster_id} has deletion protection enabled; disable it with ModifyCluster first.`,
+      );
+    requireState(
+      c,
+      ['initial', 'running', 'failed', 'delete_failed', 'updating', 'scaling', 'removing'],
+      'DeleteCluster',
+    );
     jsonArray(req.query.get('delete_options'), 'delete_options');
     const task = store.deleteCluster(c, failTask(req));
     return ok({ cluster_id: c.cluster_id, task_id: task.task_id });
@@ -327,8 +433,11 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const c = cluster(req.params.cluster_id);
     requireState(c, SERVING, 'DescribeClusterUserKubeconfig');
     const minutes = num(req.query.get('TemporaryDurationMinutes'), 'TemporaryDurationMinutes');
-    if (minutes !== undefined && (minutes < 15 || minutes > 4320)) throw new AckError(400, 'InvalidParameter', 'TemporaryDurationMinutes must be between 15 and 4320.');
-    const expiration = new Date(Date.now() + (minutes ?? 3 * 365 * 24 * 60) * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    if (minutes !== undefined && (minutes < 15 || minutes > 4320))
+      throw new AckError(400, 'InvalidParameter', 'TemporaryDurationMinutes must be between 15 and 4320.');
+    const expiration = new Date(Date.now() + (minutes ?? 3 * 365 * 24 * 60) * 60_000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
     return ok({ config: kubeconfigFor(c.cluster_id, c.target ?? PLACEHOLDER_TARGET), expiration });
   });
 
@@ -342,9 +451,15 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const as = obj(b.auto_scaling);
     const name = str(info.name);
     if (!name) throw new AckError(400, 'MissingParameter', 'The parameter nodepool_info.name is required.');
-    if (store.poolsOf(c.cluster_id).some((p) => p.name === name)) throw new AckError(400, 'ErrorNodePoolNameExists', `A node pool named ${name} already exists in cluster ${c.cluster_id}.`);
+    if (store.poolsOf(c.cluster_id).some((p) => p.name === name))
+      throw new AckError(
+        400,
+        'ErrorNodePoolNameExists',
+        `A node pool named ${name} already exists in cluster ${c.cluster_id}.`,
+      );
     const desired = num(sg.desired_size, 'scaling_group.desired_size') ?? num(b.count, 'count') ?? 0;
-    if (desired < 0 || desired > 1000) throw new AckError(400, 'InvalidParameter', 'scaling_group.desired_size must be between 0 and 1000.');
+    if (desired < 0 || desired > 1000)
+      throw new AckError(400, 'InvalidParameter', 'scaling_group.desired_size must be between 0 and 1000.');
     const { pool: p, task } = store.createNodePool(
       c,
       {
@@ -352,7 +467,11 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
         desired_size: desired,
         instance_types: strs(sg.instance_types),
         vswitch_ids: strs(sg.vswitch_ids),
-        auto_scaling: { enable: bool(as.enable) ?? false, min_instances: num(as.min_instances, 'auto_scaling.min_instances') ?? 0, max_instances: num(as.max_instances, 'auto_scaling.max_instances') ?? 0 },
+        auto_scaling: {
+          enable: bool(as.enable) ?? false,
+          min_instances: num(as.min_instances, 'auto_scaling.min_instances') ?? 0,
+          max_instances: num(as.max_instances, 'auto_scaling.max_instances') ?? 0,
+        },
       },
       failTask(req),
     );
@@ -363,7 +482,9 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const c = cluster(req.params.cluster_id);
     const name = req.query.get('NodepoolName');
     const pools = store.poolsOf(c.cluster_id).filter((p) => !name || p.name === name);
-    return ok({ nodepools: pools.map((p) => renderPool(p, store.nodesOf(c.cluster_id, p.nodepool_id), c.region_id)) });
+    return ok({
+      nodepools: pools.map((p) => renderPool(p, store.nodesOf(c.cluster_id, p.nodepool_id), c.region_id)),
+    });
   });
 
   route('GET', '/clusters/:cluster_id/nodepools/:nodepool_id', 'DescribeClusterNodePoolDetail', (req) => {
@@ -378,7 +499,12 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const p = pool(c, req.params.nodepool_id);
     requirePoolState(p, 'ScaleClusterNodePool');
     const count = num(obj(req.body).count, 'count');
-    if (!count || count < 1 || count > 500) throw new AckError(400, 'InvalidParameter', 'The parameter count (nodes to add) must be between 1 and 500.');
+    if (!count || count < 1 || count > 500)
+      throw new AckError(
+        400,
+        'InvalidParameter',
+        'The parameter count (nodes to add) must be between 1 and 500.',
+      );
     const task = store.resizeNodePool(p, count, 'nodepool_scaleout', failTask(req));
     return ok({ task_id: task.task_id });
   });
@@ -392,21 +518,36 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const sg = obj(b.scaling_group);
     const as = obj(b.auto_scaling);
     const desired = num(sg.desired_size, 'scaling_group.desired_size');
-    if (desired !== undefined && (desired < 0 || desired > 1000)) throw new AckError(400, 'InvalidParameter', 'scaling_group.desired_size must be between 0 and 1000.');
+    if (desired !== undefined && (desired < 0 || desired > 1000))
+      throw new AckError(400, 'InvalidParameter', 'scaling_group.desired_size must be between 0 and 1000.');
     const name = str(obj(b.nodepool_info).name);
     const failure = failTask(req);
     const current = store.nodesOf(c.cluster_id, p.nodepool_id).filter((n) => n.state !== 'removing').length;
     const auto_scaling = Object.keys(as).length
-      ? { enable: bool(as.enable), min_instances: num(as.min_instances, 'auto_scaling.min_instances'), max_instances: num(as.max_instances, 'auto_scaling.max_instances') }
+      ? {
+          enable: bool(as.enable),
+          min_instances: num(as.min_instances, 'auto_scaling.min_instances'),
+          max_instances: num(as.max_instances, 'auto_scaling.max_instances'),
+        }
       : undefined;
-    const change = { name, instance_types: strs(sg.instance_types), auto_scaling: auto_scaling && Object.fromEntries(Object.entries(auto_scaling).filter(([, v]) => v !== undefined)) };
+    const change = {
+      name,
+      instance_types: strs(sg.instance_types),
+      auto_scaling:
+        auto_scaling && Object.fromEntries(Object.entries(auto_scaling).filter(([, v]) => v !== undefined)),
+    };
     let task;
     if (desired !== undefined && desired !== current) {
       if (!failure) {
         if (name) p.name = name;
         if (change.auto_scaling) p.auto_scaling = { ...p.auto_scaling, ...change.auto_scaling };
       }
-      task = store.resizeNodePool(p, desired - current, desired > current ? 'nodepool_scaleout' : 'nodepool_scalein', failure);
+      task = store.resizeNodePool(
+        p,
+        desired - current,
+        desired > current ? 'nodepool_scaleout' : 'nodepool_scalein',
+        failure,
+      );
       if (!failure) p.desired_size = desired;
     } else {
       task = store.updateNodePool(p, change, failure);
@@ -418,10 +559,15 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const c = cluster(req.params.cluster_id);
     requireState(c, SERVING, 'DeleteClusterNodepool');
     const p = pool(c, req.params.nodepool_id);
-    if (p.state === 'deleting') throw new AckError(400, 'ErrorNodePoolState', `Node pool ${p.nodepool_id} is already being deleted.`);
+    if (p.state === 'deleting')
+      throw new AckError(400, 'ErrorNodePoolState', `Node pool ${p.nodepool_id} is already being deleted.`);
     const nodes = store.nodesOf(c.cluster_id, p.nodepool_id).filter((n) => n.state !== 'removing');
     if (nodes.length && bool(req.query.get('force')) !== true)
-      throw new AckError(400, 'ErrorNodePoolNotEmpty', `Node pool ${p.nodepool_id} still has ${nodes.length} node(s); remove them first or delete with force=true.`);
+      throw new AckError(
+        400,
+        'ErrorNodePoolNotEmpty',
+        `Node pool ${p.nodepool_id} still has ${nodes.length} node(s); remove them first or delete with force=true.`,
+      );
     const task = store.deleteNodePool(p, failTask(req));
     return ok({ task_id: task.task_id });
   });
@@ -435,9 +581,17 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const names = q.get('nodeNames')?.split(',').filter(Boolean);
     const nodes = store
       .nodesOf(c.cluster_id, nodepoolId ?? undefined)
-      .filter((n) => (!state || state === 'all' || n.state === state) && (!ids?.length || ids.includes(n.instance_id)) && (!names?.length || names.includes(n.node_name)));
+      .filter(
+        (n) =>
+          (!state || state === 'all' || n.state === state) &&
+          (!ids?.length || ids.includes(n.instance_id)) &&
+          (!names?.length || names.includes(n.node_name)),
+      );
     const p = page(nodes, num(q.get('pageNumber'), 'pageNumber'), num(q.get('pageSize'), 'pageSize'));
-    return ok({ nodes: p.items.map(renderNode), page: { page_number: p.page_number, page_size: p.page_size, total_count: p.total_count } });
+    return ok({
+      nodes: p.items.map(renderNode),
+      page: { page_number: p.page_number, page_size: p.page_size, total_count: p.total_count },
+    });
   });
 
   route('DELETE', '/clusters/:cluster_id/nodepools/:nodepool_id/nodes', 'RemoveNodePoolNodes', (req) => {
@@ -447,13 +601,23 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     requirePoolState(p, 'RemoveNodePoolNodes');
     const ids = jsonArray(req.query.get('instance_ids'), 'instance_ids') ?? [];
     const names = jsonArray(req.query.get('nodes'), 'nodes') ?? [];
-    if (!ids.length && !names.length) throw new AckError(400, 'MissingParameter', 'One of instance_ids or nodes is required.');
+    if (!ids.length && !names.length)
+      throw new AckError(400, 'MissingParameter', 'One of instance_ids or nodes is required.');
     const inPool = store.nodesOf(c.cluster_id, p.nodepool_id);
-    const victims = [...ids.map((id) => [id, inPool.find((n) => n.instance_id === id)] as const), ...names.map((nm) => [nm, inPool.find((n) => n.node_name === nm)] as const)];
+    const victims = [
+      ...ids.map((id) => [id, inPool.find((n) => n.instance_id === id)] as const),
+      ...names.map((nm) => [nm, inPool.find((n) => n.node_name === nm)] as const),
+    ];
     const missing = victims.filter(([, n]) => !n).map(([id]) => id);
-    if (missing.length) throw new AckError(400, 'ErrorNodeNotFound', `Node(s) ${missing.join(', ')} not found in node pool ${p.nodepool_id}.`);
+    if (missing.length)
+      throw new AckError(
+        400,
+        'ErrorNodeNotFound',
+        `Node(s) ${missing.join(', ')} not found in node pool ${p.nodepool_id}.`,
+      );
     const unique = [...new Set(victims.map(([, n]) => n!))];
-    if (unique.some((n) => n.state === 'removing')) throw new AckError(400, 'ErrorNodeState', 'Some of the nodes are already being removed.');
+    if (unique.some((n) => n.state === 'removing'))
+      throw new AckError(400, 'ErrorNodeState', 'Some of the nodes are already being removed.');
     const task = store.removeNodes(p, unique, 'nodepool_remove_nodes', failTask(req));
     return ok({ task_id: task.task_id });
   });
@@ -461,7 +625,12 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
   // ---- tasks ----
   route('GET', '/tasks/:task_id', 'DescribeTaskInfo', (req) => {
     const t = store.tasks.get(req.params.task_id);
-    if (!t) throw new AckError(404, 'ErrorTaskNotFound', `The specified task ${req.params.task_id} does not exist.`);
+    if (!t)
+      throw new AckError(
+        404,
+        'ErrorTaskNotFound',
+        `The specified task ${req.params.task_id} does not exist.`,
+      );
     return ok({
       task_id: t.task_id,
       cluster_id: t.cluster_id,
@@ -472,9 +641,19 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
       current_stage: t.state === 'running' ? 'Running' : '',
       target: t.target,
       ...(t.error ? { error: t.error } : {}),
-      stages: [{ state: t.state, start_time: t.created, end_time: t.state === 'running' ? '' : t.updated, message: t.error?.message ?? '' }],
+      stages: [
+        {
+          state: t.state,
+          start_time: t.created,
+          end_time: t.state === 'running' ? '' : t.updated,
+          message: t.error?.message ?? '',
+        },
+      ],
       events: [],
-      task_result: t.instances.map((data) => ({ data, status: t.state === 'success' ? 'success' : t.state === 'fail' ? 'failed' : 'running' })),
+      task_result: t.instances.map((data) => ({
+        data,
+        status: t.state === 'success' ? 'success' : t.state === 'fail' ? 'failed' : 'running',
+      })),
     });
   });
 

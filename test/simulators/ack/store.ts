@@ -8,8 +8,18 @@ import { Timeline } from './timeline.js';
 /** Delays at timeScale 1, in ms. */
 export const ACK_DELAYS = { createCluster: 4000, deleteCluster: 2000, modifyCluster: 500, nodePool: 2000 };
 
-export type ClusterState = 'initial' | 'running' | 'failed' | 'updating' | 'scaling' | 'removing' | 'deleting' | 'deleted' | 'delete_failed';
-export type NodePoolState = 'initial' | 'active' | 'scaling' | 'removing' | 'deleting' | 'updating' | 'failed';
+export type ClusterState =
+  | 'initial'
+  | 'running'
+  | 'failed'
+  | 'updating'
+  | 'scaling'
+  | 'removing'
+  | 'deleting'
+  | 'deleted'
+  | 'delete_failed';
+export type NodePoolState =
+  'initial' | 'active' | 'scaling' | 'removing' | 'deleting' | 'updating' | 'failed';
 export type NodeState = 'initial' | 'running' | 'removing' | 'failed';
 export type TaskState = 'running' | 'success' | 'fail';
 
@@ -79,7 +89,10 @@ export interface Failure {
   message?: string;
 }
 
-const hex = (n: number) => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+const hex = (n: number) =>
+  randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n);
 const alnum = (n: number) => {
   const abc = 'abcdefghijklmnopqrstuvwxyz0123456789';
   return [...randomBytes(n)].map((b) => abc[b % abc.length]).join('');
@@ -112,7 +125,9 @@ export class AckStore {
   }
 
   nodesOf(clusterId: string, nodepoolId?: string): AckNode[] {
-    return [...this.nodes.values()].filter((n) => n.cluster_id === clusterId && (!nodepoolId || n.nodepool_id === nodepoolId));
+    return [...this.nodes.values()].filter(
+      (n) => n.cluster_id === clusterId && (!nodepoolId || n.nodepool_id === nodepoolId),
+    );
   }
 
   /** Worker nodes counted in a cluster's `size`. */
@@ -122,8 +137,22 @@ export class AckStore {
 
   // ---- tasks ---------------------------------------------------------------------------------------
 
-  private task(cluster_id: string, task_type: string, target: AckTask['target'], instances: string[] = []): AckTask {
-    const t: AckTask = { task_id: `T-${hex(24)}`, cluster_id, task_type, state: 'running', target, created: ackTime(), updated: ackTime(), instances };
+  private task(
+    cluster_id: string,
+    task_type: string,
+    target: AckTask['target'],
+    instances: string[] = [],
+  ): AckTask {
+    const t: AckTask = {
+      task_id: `T-${hex(24)}`,
+      cluster_id,
+      task_type,
+      state: 'running',
+      target,
+      created: ackTime(),
+      updated: ackTime(),
+      instances,
+    };
     this.tasks.set(t.task_id, t);
     return t;
   }
@@ -131,13 +160,34 @@ export class AckStore {
   private finish(t: AckTask, failure?: Failure, defaultCode = 'TaskFailed'): void {
     t.state = failure ? 'fail' : 'success';
     t.updated = ackTime();
-    if (failure) t.error = { code: failure.code ?? defaultCode, message: failure.message ?? `task ${t.task_type} failed (simulated)` };
+    if (failure)
+      t.error = {
+        code: failure.code ?? defaultCode,
+        message: failure.message ?? `task ${t.task_type} failed (simulated)`,
+      };
   }
 
   // ---- clusters ------------------------------------------------------------------------------------
 
   createCluster(
-    spec: Partial<Pick<AckCluster, 'name' | 'cluster_type' | 'cluster_spec' | 'profile' | 'region_id' | 'zone_id' | 'vpc_id' | 'vswitch_ids' | 'service_cidr' | 'container_cidr' | 'deletion_protection' | 'resource_group_id' | 'tags'>> & {
+    spec: Partial<
+      Pick<
+        AckCluster,
+        | 'name'
+        | 'cluster_type'
+        | 'cluster_spec'
+        | 'profile'
+        | 'region_id'
+        | 'zone_id'
+        | 'vpc_id'
+        | 'vswitch_ids'
+        | 'service_cidr'
+        | 'container_cidr'
+        | 'deletion_protection'
+        | 'resource_group_id'
+        | 'tags'
+      >
+    > & {
       kubernetes_version?: string;
       pools: { name: string; desired_size: number; instance_types?: string[]; vswitch_ids?: string[] }[];
     },
@@ -186,7 +236,11 @@ export class AckStore {
     return { cluster: c, task };
   }
 
-  modifyCluster(c: AckCluster, change: { name?: string; deletion_protection?: boolean; resource_group_id?: string }, failure?: Failure): AckTask {
+  modifyCluster(
+    c: AckCluster,
+    change: { name?: string; deletion_protection?: boolean; resource_group_id?: string },
+    failure?: Failure,
+  ): AckTask {
     const task = this.task(c.cluster_id, 'cluster_update', { id: c.cluster_id, type: 'cluster' });
     if (!failure) {
       if (change.name !== undefined) c.name = change.name;
@@ -220,7 +274,16 @@ export class AckStore {
 
   // ---- node pools ----------------------------------------------------------------------------------
 
-  private addPool(c: AckCluster, p: { name: string; desired_size: number; instance_types?: string[]; vswitch_ids?: string[]; auto_scaling?: AckNodePool['auto_scaling'] }): AckNodePool {
+  private addPool(
+    c: AckCluster,
+    p: {
+      name: string;
+      desired_size: number;
+      instance_types?: string[];
+      vswitch_ids?: string[];
+      auto_scaling?: AckNodePool['auto_scaling'];
+    },
+  ): AckNodePool {
     const pool: AckNodePool = {
       nodepool_id: `np${hex(32)}`,
       cluster_id: c.cluster_id,
@@ -260,10 +323,19 @@ export class AckStore {
     return added;
   }
 
-  createNodePool(c: AckCluster, p: Parameters<AckStore['addPool']>[1], failure?: Failure): { pool: AckNodePool; task: AckTask } {
+  createNodePool(
+    c: AckCluster,
+    p: Parameters<AckStore['addPool']>[1],
+    failure?: Failure,
+  ): { pool: AckNodePool; task: AckTask } {
     const pool = this.addPool(c, p);
     const added = this.nodesOf(c.cluster_id, pool.nodepool_id);
-    const task = this.task(c.cluster_id, 'nodepool_create', { id: pool.nodepool_id, type: 'nodepool' }, added.map((n) => n.instance_id));
+    const task = this.task(
+      c.cluster_id,
+      'nodepool_create',
+      { id: pool.nodepool_id, type: 'nodepool' },
+      added.map((n) => n.instance_id),
+    );
     this.timeline.after(ACK_DELAYS.nodePool, () => {
       pool.state = failure ? 'failed' : 'active';
       pool.updated = ackTime();
@@ -285,7 +357,12 @@ export class AckStore {
     pool.desired_size += delta;
     pool.updated = ackTime();
     const added = this.addNodes(pool, delta);
-    const task = this.task(pool.cluster_id, taskType, { id: pool.nodepool_id, type: 'nodepool' }, added.map((n) => n.instance_id));
+    const task = this.task(
+      pool.cluster_id,
+      taskType,
+      { id: pool.nodepool_id, type: 'nodepool' },
+      added.map((n) => n.instance_id),
+    );
     this.timeline.after(ACK_DELAYS.nodePool, () => {
       if (this.nodepools.has(pool.nodepool_id)) pool.state = 'active';
       pool.updated = ackTime();
@@ -295,7 +372,11 @@ export class AckStore {
     return task;
   }
 
-  updateNodePool(pool: AckNodePool, change: { name?: string; auto_scaling?: Partial<AckNodePool['auto_scaling']>; instance_types?: string[] }, failure?: Failure): AckTask {
+  updateNodePool(
+    pool: AckNodePool,
+    change: { name?: string; auto_scaling?: Partial<AckNodePool['auto_scaling']>; instance_types?: string[] },
+    failure?: Failure,
+  ): AckTask {
     if (!failure) {
       if (change.name) pool.name = change.name;
       if (change.auto_scaling) pool.auto_scaling = { ...pool.auto_scaling, ...change.auto_scaling };
@@ -317,7 +398,12 @@ export class AckStore {
     if (!failure) pool.desired_size = Math.max(0, pool.desired_size - victims.length);
     const before = new Map(victims.map((n) => [n.instance_id, n.state]));
     for (const n of victims) n.state = 'removing';
-    const task = this.task(pool.cluster_id, taskType, { id: pool.nodepool_id, type: 'nodepool' }, victims.map((n) => n.instance_id));
+    const task = this.task(
+      pool.cluster_id,
+      taskType,
+      { id: pool.nodepool_id, type: 'nodepool' },
+      victims.map((n) => n.instance_id),
+    );
     this.timeline.after(ACK_DELAYS.nodePool, () => {
       if (this.nodepools.has(pool.nodepool_id)) pool.state = 'active';
       pool.updated = ackTime();
@@ -336,7 +422,12 @@ export class AckStore {
     pool.updated = ackTime();
     const nodes = this.nodesOf(pool.cluster_id, pool.nodepool_id);
     for (const n of nodes) n.state = 'removing';
-    const task = this.task(pool.cluster_id, 'nodepool_delete', { id: pool.nodepool_id, type: 'nodepool' }, nodes.map((n) => n.instance_id));
+    const task = this.task(
+      pool.cluster_id,
+      'nodepool_delete',
+      { id: pool.nodepool_id, type: 'nodepool' },
+      nodes.map((n) => n.instance_id),
+    );
     this.timeline.after(ACK_DELAYS.nodePool, () => {
       if (failure) {
         pool.state = previous === 'deleting' ? 'active' : previous;

@@ -14,7 +14,12 @@ export interface KubeTarget {
 export function testbedTargets(root = process.cwd()): KubeTarget[] {
   const file = join(root, '.testbed', 'state.json');
   if (!existsSync(file)) return [];
-  return (JSON.parse(readFileSync(file, 'utf8')) as KubeTarget[]).map(({ name, server, token, ca_data }) => ({ name, server, token, ca_data }));
+  return (JSON.parse(readFileSync(file, 'utf8')) as KubeTarget[]).map(({ name, server, token, ca_data }) => ({
+    name,
+    server,
+    token,
+    ca_data,
+  }));
 }
 
 export class TargetPicker {

@@ -112,7 +112,9 @@ export class SimServer {
   route(method: string, path: string, handler: Handler): this {
     const keys: string[] = [];
     const pattern = new RegExp(
-      '^' + path.replace(/\//g, '\\/').replace(/:(\w+)/g, (_, k: string) => (keys.push(k), '([^/]+)')) + '\\/?$',
+      '^' +
+        path.replace(/\//g, '\\/').replace(/:(\w+)/g, (_, k: string) => (keys.push(k), '([^/]+)')) +
+        '\\/?$',
     );
     this.routes.push({ method: method.toUpperCase(), pattern, keys, handler });
     return this;
@@ -150,7 +152,15 @@ export class SimServer {
         body = undefined;
       }
     }
-    const req: SimRequest = { method: raw.method ?? 'GET', path: decodeURIComponent(u.pathname), query: u.searchParams, headers: raw.headers, rawBody, body, params: {} };
+    const req: SimRequest = {
+      method: raw.method ?? 'GET',
+      path: decodeURIComponent(u.pathname),
+      query: u.searchParams,
+      headers: raw.headers,
+      rawBody,
+      body,
+      params: {},
+    };
     try {
       const out = await this.handle(req);
       if (out === 'hang') return;
@@ -162,7 +172,9 @@ export class SimServer {
       }
       res.writeHead(out.status, headers).end(payload);
     } catch (e) {
-      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ simulator_error: String((e as Error)?.stack ?? e) }));
+      res
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ simulator_error: String((e as Error)?.stack ?? e) }));
     }
   }
 

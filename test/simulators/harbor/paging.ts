@@ -17,15 +17,31 @@ export interface Page<T> {
 export function paginate<T>(req: SimRequest, all: T[]): Page<T> {
   const page = intParam(req, 'page', 1);
   const pageSize = intParam(req, 'page_size', 10);
-  if (page < 1) throw new HarborError(422, 'UNPROCESSABLE_ENTITY', 'validation failure list:\npage in query should be greater than or equal to 1');
-  if (pageSize > 100) throw new HarborError(422, 'UNPROCESSABLE_ENTITY', 'validation failure list:\npage_size in query should be less than or equal to 100');
-  if (pageSize < 0) throw new HarborError(422, 'UNPROCESSABLE_ENTITY', 'validation failure list:\npage_size in query should be greater than or equal to 0');
+  if (page < 1)
+    throw new HarborError(
+      422,
+      'UNPROCESSABLE_ENTITY',
+      'validation failure list:\npage in query should be greater than or equal to 1',
+    );
+  if (pageSize > 100)
+    throw new HarborError(
+      422,
+      'UNPROCESSABLE_ENTITY',
+      'validation failure list:\npage_size in query should be less than or equal to 100',
+    );
+  if (pageSize < 0)
+    throw new HarborError(
+      422,
+      'UNPROCESSABLE_ENTITY',
+      'validation failure list:\npage_size in query should be greater than or equal to 0',
+    );
   const total = all.length;
   const headers: Record<string, string> = { 'X-Total-Count': String(total) };
   if (pageSize === 0) return { items: all, headers };
   const items = all.slice((page - 1) * pageSize, page * pageSize);
   const links: string[] = [];
-  if (page > 1 && (page - 1) * pageSize < total) links.push(`<${linkUrl(req, page - 1, pageSize)}>; rel="prev"`);
+  if (page > 1 && (page - 1) * pageSize < total)
+    links.push(`<${linkUrl(req, page - 1, pageSize)}>; rel="prev"`);
   if (page * pageSize < total) links.push(`<${linkUrl(req, page + 1, pageSize)}>; rel="next"`);
   if (links.length) headers.Link = links.join(' , ');
   return { items, headers };
@@ -34,7 +50,12 @@ export function paginate<T>(req: SimRequest, all: T[]): Page<T> {
 function intParam(req: SimRequest, key: string, dflt: number): number {
   const raw = req.query.get(key);
   if (raw === null || raw === '') return dflt;
-  if (!/^-?\d+$/.test(raw)) throw new HarborError(422, 'UNPROCESSABLE_ENTITY', `validation failure list:\n${key} in query must be of type int64: "${raw}"`);
+  if (!/^-?\d+$/.test(raw))
+    throw new HarborError(
+      422,
+      'UNPROCESSABLE_ENTITY',
+      `validation failure list:\n${key} in query must be of type int64: "${raw}"`,
+    );
   return Number(raw);
 }
 
@@ -87,6 +108,10 @@ function matcherFor(value: string): Matcher {
 }
 
 /** Keeps the items whose (possibly nested, via `get`) fields match every condition. */
-export function applyQuery<T>(items: T[], conditions: Map<string, Matcher>, get: (item: T, key: string) => unknown): T[] {
+export function applyQuery<T>(
+  items: T[],
+  conditions: Map<string, Matcher>,
+  get: (item: T, key: string) => unknown,
+): T[] {
   return items.filter((it) => [...conditions].every(([k, match]) => match(get(it, k))));
 }

@@ -2,7 +2,13 @@
 // ({"errors":[{code,message}]}), X-Request-Id echo, page/page_size paging with X-Total-Count and Link.
 // State lives in store.ts; list conventions in paging.ts. See ../README.md.
 import { randomUUID } from 'node:crypto';
-import { SimServer, type Fault, type Handler, type SimRequest, type SimResponse } from '../common/sim-server.js';
+import {
+  SimServer,
+  type Fault,
+  type Handler,
+  type SimRequest,
+  type SimResponse,
+} from '../common/sim-server.js';
 import type { RunningSimulator, SimulatorOptions } from '../common/types.js';
 import { applyQuery, paginate, parseQuery } from './paging.js';
 import { HarborError, HarborStore, newSecret, type Artifact, type PushOptions, type Robot } from './store.js';
@@ -15,7 +21,11 @@ export interface HarborSimulator extends RunningSimulator {
   vendor: 'harbor';
   store: HarborStore;
   /** Seeds an image as `docker push` would: creates the project (private) and repository if missing, then the artifact + tag. */
-  pushImage(repository: string, tag: string, opts?: PushOptions): { digest: string; size: number; repository: string; tag: string };
+  pushImage(
+    repository: string,
+    tag: string,
+    opts?: PushOptions,
+  ): { digest: string; size: number; repository: string; tag: string };
   /** Marks a /health component (core, database, jobservice, portal, redis, registry, registryctl) healthy or not. */
   setComponentHealth(component: string, status: 'healthy' | 'unhealthy'): void;
 }
@@ -36,7 +46,13 @@ function requestId(req: SimRequest): string {
   return String(req.headers['x-request-id']);
 }
 
-function errorResponse(req: SimRequest, status: number, code: string, message: string, extra: Record<string, string> = {}): SimResponse {
+function errorResponse(
+  req: SimRequest,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, string> = {},
+): SimResponse {
   return {
     status,
     body: { errors: [{ code, message }] },
@@ -78,8 +94,19 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
   const server = new SimServer({
     renderFault: (f: Fault, req) =>
       f.kind === 'throttle'
-        ? errorResponse(req, f.status ?? 429, f.code ?? 'TOO_MANY_REQUEST', f.message ?? 'too many requests, please retry later', { 'Retry-After': '1' })
-        : errorResponse(req, f.status ?? 500, f.code ?? CODES[f.status ?? 500] ?? 'UNKNOWN', f.message ?? 'internal server error'),
+        ? errorResponse(
+            req,
+            f.status ?? 429,
+            f.code ?? 'TOO_MANY_REQUEST',
+            f.message ?? 'too many requests, please retry later',
+            { 'Retry-After': '1' },
+          )
+        : errorResponse(
+            req,
+            f.status ?? 500,
+            f.code ?? CODES[f.status ?? 500] ?? 'UNKNOWN',
+            f.message ?? 'internal server error',
+          ),
     notFound: (req) => errorResponse(req, 404, 'NOT_FOUND', `no route for ${req.method} ${req.path}`),
     before: (req) => {
       req.headers['x-request-id'] ??= randomUUID();
@@ -98,8 +125,14 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
 
   function authenticate(req: SimRequest): SimResponse | undefined {
     const auth = String(req.headers.authorization ?? '');
-    const anonymousOk = req.method === 'GET' && ['/ping', '/health', '/systeminfo'].includes(req.path.slice(API.length));
-    if (!auth) return anonymousOk ? undefined : errorResponse(req, 401, 'UNAUTHORIZED', 'unauthorized', { 'WWW-Authenticate': 'Basic realm="harbor"' });
+    const anonymousOk =
+      req.method === 'GET' && ['/ping', '/health', '/systeminfo'].includes(req.path.slice(API.length));
+    if (!auth)
+      return anonymousOk
+        ? undefined
+        : errorResponse(req, 401, 'UNAUTHORIZED', 'unauthorized', {
+            'WWW-Authenticate': 'Basic realm="harbor"',
+          });
     const m = /^Basic\s+(.+)$/i.exec(auth);
     const decoded = m ? Buffer.from(m[1], 'base64').toString('utf8') : '';
     const colon = decoded.indexOf(':');
@@ -112,20 +145,38 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
     if (robot) {
       principals.set(req, { kind: 'robot', robot });
       // Robots here are read-only: enough for `docker pull`-style checks, never for management calls.
-      if (req.method !== 'GET' && req.method !== 'HEAD') return errorResponse(req, 403, 'FORBIDDEN', `robot ${robot.name} is not allowed to ${req.method} ${req.path}`);
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return errorResponse(
+          req,
+          403,
+          'FORBIDDEN',
+          `robot ${robot.name} is not allowed to ${req.method} ${req.path}`,
+        );
       return undefined;
     }
-    return errorResponse(req, 401, 'UNAUTHORIZED', 'unauthorized', { 'WWW-Authenticate': 'Basic realm="harbor"' });
+    return errorResponse(req, 401, 'UNAUTHORIZED', 'unauthorized', {
+      'WWW-Authenticate': 'Basic realm="harbor"',
+    });
   }
 
   const jsonBody = <T>(req: SimRequest): T => {
     if (req.body === undefined || req.body === null || typeof req.body !== 'object') {
-      throw new HarborError(400, 'BAD_REQUEST', 'invalid request body: expected a JSON object (Content-Type: application/json)');
+      throw new HarborError(
+        400,
+        'BAD_REQUEST',
+        'invalid request body: expected a JSON object (Content-Type: application/json)',
+      );
     }
     return req.body as T;
   };
-  const forceName = (req: SimRequest) => String(req.headers['x-is-resource-name'] ?? '').toLowerCase() === 'true';
-  const sortBy = <T>(items: T[], sort: string | null, dflt: string, get: (it: T, k: string) => unknown): T[] => {
+  const forceName = (req: SimRequest) =>
+    String(req.headers['x-is-resource-name'] ?? '').toLowerCase() === 'true';
+  const sortBy = <T>(
+    items: T[],
+    sort: string | null,
+    dflt: string,
+    get: (it: T, k: string) => unknown,
+  ): T[] => {
     const keys = (sort || dflt).split(',').filter(Boolean);
     return [...items].sort((a, b) => {
       for (const k of keys) {
@@ -140,10 +191,21 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
   const metadataOf = (m: unknown, publicFlag: unknown): Record<string, string> => {
     const out: Record<string, string> = {};
     if (typeof publicFlag === 'boolean') out.public = String(publicFlag);
-    if (m !== undefined && (m === null || typeof m !== 'object')) throw new HarborError(422, 'UNPROCESSABLE_ENTITY', 'validation failure list:\nmetadata in body must be of type object');
+    if (m !== undefined && (m === null || typeof m !== 'object'))
+      throw new HarborError(
+        422,
+        'UNPROCESSABLE_ENTITY',
+        'validation failure list:\nmetadata in body must be of type object',
+      );
     for (const [k, v] of Object.entries((m ?? {}) as Record<string, unknown>)) {
-      if (typeof v !== 'string') throw new HarborError(422, 'UNPROCESSABLE_ENTITY', `validation failure list:\nmetadata.${k} in body must be of type string: "${typeof v}"`);
-      if (k === 'public' && v !== 'true' && v !== 'false') throw new HarborError(400, 'BAD_REQUEST', `invalid value for metadata.public: ${v}`);
+      if (typeof v !== 'string')
+        throw new HarborError(
+          422,
+          'UNPROCESSABLE_ENTITY',
+          `validation failure list:\nmetadata.${k} in body must be of type string: "${typeof v}"`,
+        );
+      if (k === 'public' && v !== 'true' && v !== 'false')
+        throw new HarborError(400, 'BAD_REQUEST', `invalid value for metadata.public: ${v}`);
       out[k] = v;
     }
     return out;
@@ -152,33 +214,78 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
   // ---- system ----
   routes.add('GET', '/ping', 'getPing', () => ({ status: 200, body: 'Pong' }));
   routes.add('GET', '/health', 'getHealth', () => {
-    const components = Object.entries(store.health).map(([name, status]) => (status === 'healthy' ? { name, status } : { name, status, error: `${name} is unreachable` }));
-    return { status: 200, body: { status: components.every((c) => c.status === 'healthy') ? 'healthy' : 'unhealthy', components } };
+    const components = Object.entries(store.health).map(([name, status]) =>
+      status === 'healthy' ? { name, status } : { name, status, error: `${name} is unreachable` },
+    );
+    return {
+      status: 200,
+      body: { status: components.every((c) => c.status === 'healthy') ? 'healthy' : 'unhealthy', components },
+    };
   });
   routes.add('GET', '/systeminfo', 'getSystemInfo', (req) => {
     const host = String(req.headers.host ?? '127.0.0.1');
-    const basic = { with_notary: false, auth_mode: 'db_auth', primary_auth_mode: false, self_registration: false, harbor_version: 'v2.11.0-sim', banner_message: '' };
+    const basic = {
+      with_notary: false,
+      auth_mode: 'db_auth',
+      primary_auth_mode: false,
+      self_registration: false,
+      harbor_version: 'v2.11.0-sim',
+      banner_message: '',
+    };
     if (!principals.has(req)) return { status: 200, body: basic };
     return {
       status: 200,
-      body: { ...basic, registry_url: host, external_url: `http://${host}`, project_creation_restriction: 'everyone', has_ca_root: false, read_only: false, notification_enable: true, registry_storage_provider_name: 'filesystem' },
+      body: {
+        ...basic,
+        registry_url: host,
+        external_url: `http://${host}`,
+        project_creation_restriction: 'everyone',
+        has_ca_root: false,
+        read_only: false,
+        notification_enable: true,
+        registry_storage_provider_name: 'filesystem',
+      },
     };
   });
   routes.add('GET', '/users/current', 'getCurrentUserInfo', (req) => {
-    if (principals.get(req)?.kind !== 'admin') throw new HarborError(403, 'FORBIDDEN', 'robot accounts have no user profile');
-    return { status: 200, body: { user_id: 1, username: 'admin', email: 'admin@example.com', realname: 'system admin', comment: 'admin user', sysadmin_flag: true, admin_role_in_auth: false, creation_time: '2024-01-01T00:00:00.000Z', update_time: '2024-01-01T00:00:00.000Z' } };
+    if (principals.get(req)?.kind !== 'admin')
+      throw new HarborError(403, 'FORBIDDEN', 'robot accounts have no user profile');
+    return {
+      status: 200,
+      body: {
+        user_id: 1,
+        username: 'admin',
+        email: 'admin@example.com',
+        realname: 'system admin',
+        comment: 'admin user',
+        sysadmin_flag: true,
+        admin_role_in_auth: false,
+        creation_time: '2024-01-01T00:00:00.000Z',
+        update_time: '2024-01-01T00:00:00.000Z',
+      },
+    };
   });
 
   // ---- projects ----
   routes.add('POST', '/projects', 'createProject', (req) => {
     const body = jsonBody<{ project_name?: unknown; metadata?: unknown; public?: unknown }>(req);
-    if (typeof body.project_name !== 'string' || !body.project_name) throw new HarborError(422, 'UNPROCESSABLE_ENTITY', 'validation failure list:\nproject_name in body is required');
+    if (typeof body.project_name !== 'string' || !body.project_name)
+      throw new HarborError(
+        422,
+        'UNPROCESSABLE_ENTITY',
+        'validation failure list:\nproject_name in body is required',
+      );
     const p = store.createProject(body.project_name, metadataOf(body.metadata, body.public));
     return { status: 201, headers: { Location: `${API}/projects/${p.project_id}` } };
   });
   routes.add('HEAD', '/projects', 'headProject', (req) => {
     const name = req.query.get('project_name');
-    if (!name) throw new HarborError(422, 'UNPROCESSABLE_ENTITY', 'validation failure list:\nproject_name in query is required');
+    if (!name)
+      throw new HarborError(
+        422,
+        'UNPROCESSABLE_ENTITY',
+        'validation failure list:\nproject_name in query is required',
+      );
     return { status: store.findProjectByName(name) ? 200 : 404 };
   });
   routes.add('GET', '/projects', 'listProjects', (req) => {
@@ -187,13 +294,21 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
     if (name) items = items.filter((p) => p.name.includes(name)); // Harbor: fuzzy match on `name`
     const pub = req.query.get('public');
     if (pub) items = items.filter((p) => p.metadata.public === pub);
-    const get = (p: (typeof items)[number], k: string): unknown => (k in p ? (p as unknown as Record<string, unknown>)[k] : p.metadata[k]);
-    items = applyQuery(items, parseQuery(req.query.get('q'), { ProjectID: 'project_id', id: 'project_id' }), get);
+    const get = (p: (typeof items)[number], k: string): unknown =>
+      k in p ? (p as unknown as Record<string, unknown>)[k] : p.metadata[k];
+    items = applyQuery(
+      items,
+      parseQuery(req.query.get('q'), { ProjectID: 'project_id', id: 'project_id' }),
+      get,
+    );
     items = sortBy(items, req.query.get('sort'), 'name', get);
     const page = paginate(req, items);
     return { status: 200, body: page.items.map((p) => store.projectView(p)), headers: page.headers };
   });
-  routes.add('GET', '/projects/:project', 'getProject', (req) => ({ status: 200, body: store.projectView(store.project(req.params.project, forceName(req))) }));
+  routes.add('GET', '/projects/:project', 'getProject', (req) => ({
+    status: 200,
+    body: store.projectView(store.project(req.params.project, forceName(req))),
+  }));
   routes.add('PUT', '/projects/:project', 'updateProject', (req) => {
     const p = store.project(req.params.project, forceName(req));
     const body = jsonBody<{ metadata?: unknown; public?: unknown }>(req);
@@ -209,7 +324,8 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
   // ---- repositories ----
   routes.add('GET', '/projects/:project/repositories', 'listRepositories', (req) => {
     const p = store.project(req.params.project, true);
-    const get = (r: ReturnType<typeof store.repositoriesOf>[number], k: string): unknown => (r as unknown as Record<string, unknown>)[k];
+    const get = (r: ReturnType<typeof store.repositoriesOf>[number], k: string): unknown =>
+      (r as unknown as Record<string, unknown>)[k];
     let items = applyQuery(store.repositoriesOf(p), parseQuery(req.query.get('q')), get);
     items = sortBy(items, req.query.get('sort'), '-creation_time,-id', get);
     const page = paginate(req, items);
@@ -225,58 +341,106 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
   });
 
   // ---- artifacts and tags ----
-  const repoOf = (req: SimRequest) => store.repository(store.project(req.params.project, true), req.params.repository);
-  const artifactBody = (req: SimRequest, a: Artifact) => store.artifactView(a, req.query.get('with_tag') !== 'false');
+  const repoOf = (req: SimRequest) =>
+    store.repository(store.project(req.params.project, true), req.params.repository);
+  const artifactBody = (req: SimRequest, a: Artifact) =>
+    store.artifactView(a, req.query.get('with_tag') !== 'false');
   routes.add('GET', '/projects/:project/repositories/:repository/artifacts', 'listArtifacts', (req) => {
     const r = repoOf(req);
-    const get = (a: Artifact, k: string): unknown => (k === 'tags' ? store.tagsOf(a).map((t) => t.name) : (a as unknown as Record<string, unknown>)[k]);
+    const get = (a: Artifact, k: string): unknown =>
+      k === 'tags' ? store.tagsOf(a).map((t) => t.name) : (a as unknown as Record<string, unknown>)[k];
     let items = applyQuery(store.artifactsOf(r), parseQuery(req.query.get('q')), get);
     items = sortBy(items, req.query.get('sort'), '-push_time,-id', get);
     const page = paginate(req, items);
     return { status: 200, body: page.items.map((a) => artifactBody(req, a)), headers: page.headers };
   });
-  routes.add('GET', '/projects/:project/repositories/:repository/artifacts/:reference', 'getArtifact', (req) => ({
-    status: 200,
-    body: artifactBody(req, store.artifact(repoOf(req), req.params.reference)),
-  }));
-  routes.add('DELETE', '/projects/:project/repositories/:repository/artifacts/:reference', 'deleteArtifact', (req) => {
-    store.deleteArtifact(store.artifact(repoOf(req), req.params.reference));
-    return { status: 200 };
-  });
-  routes.add('GET', '/projects/:project/repositories/:repository/artifacts/:reference/tags', 'listTags', (req) => {
-    const page = paginate(req, store.tagsOf(store.artifact(repoOf(req), req.params.reference)));
-    return { status: 200, body: page.items, headers: page.headers };
-  });
-  routes.add('DELETE', '/projects/:project/repositories/:repository/artifacts/:reference/tags/:tag', 'deleteTag', (req) => {
-    store.deleteTag(store.artifact(repoOf(req), req.params.reference), req.params.tag);
-    return { status: 200 };
-  });
+  routes.add(
+    'GET',
+    '/projects/:project/repositories/:repository/artifacts/:reference',
+    'getArtifact',
+    (req) => ({
+      status: 200,
+      body: artifactBody(req, store.artifact(repoOf(req), req.params.reference)),
+    }),
+  );
+  routes.add(
+    'DELETE',
+    '/projects/:project/repositories/:repository/artifacts/:reference',
+    'deleteArtifact',
+    (req) => {
+      store.deleteArtifact(store.artifact(repoOf(req), req.params.reference));
+      return { status: 200 };
+    },
+  );
+  routes.add(
+    'GET',
+    '/projects/:project/repositories/:repository/artifacts/:reference/tags',
+    'listTags',
+    (req) => {
+      const page = paginate(req, store.tagsOf(store.artifact(repoOf(req), req.params.reference)));
+      return { status: 200, body: page.items, headers: page.headers };
+    },
+  );
+  routes.add(
+    'DELETE',
+    '/projects/:project/repositories/:repository/artifacts/:reference/tags/:tag',
+    'deleteTag',
+    (req) => {
+      store.deleteTag(store.artifact(repoOf(req), req.params.reference), req.params.tag);
+      return { status: 200 };
+    },
+  );
 
   // ---- robot accounts ----
   routes.add('POST', '/robots', 'CreateRobot', (req) => {
     const r = store.createRobot(jsonBody<Partial<Robot>>(req));
     return {
       status: 201,
-      body: { id: r.id, name: r.name, secret: r.secret, creation_time: r.creation_time, expires_at: r.expires_at },
+      body: {
+        id: r.id,
+        name: r.name,
+        secret: r.secret,
+        creation_time: r.creation_time,
+        expires_at: r.expires_at,
+      },
       headers: { Location: `${API}/robots/${r.id}` },
     };
   });
   routes.add('GET', '/robots', 'ListRobot', (req) => {
     const get = (r: Robot, k: string): unknown => {
-      if (k === 'project_id') return r.level === 'project' ? store.findProjectByName(r.permissions[0].namespace)?.project_id : 0;
+      if (k === 'project_id')
+        return r.level === 'project' ? store.findProjectByName(r.permissions[0].namespace)?.project_id : 0;
       return (r as unknown as Record<string, unknown>)[k];
     };
-    const conditions = parseQuery(req.query.get('q'), { Level: 'level', ProjectID: 'project_id', Name: 'name' });
-    const items = sortBy(applyQuery([...store.robots.values()], conditions, get), req.query.get('sort'), 'id', get);
+    const conditions = parseQuery(req.query.get('q'), {
+      Level: 'level',
+      ProjectID: 'project_id',
+      Name: 'name',
+    });
+    const items = sortBy(
+      applyQuery([...store.robots.values()], conditions, get),
+      req.query.get('sort'),
+      'id',
+      get,
+    );
     const page = paginate(req, items);
     return { status: 200, body: page.items.map((r) => store.robotView(r)), headers: page.headers };
   });
-  routes.add('GET', '/robots/:id', 'GetRobotByID', (req) => ({ status: 200, body: store.robotView(store.robot(req.params.id)) }));
+  routes.add('GET', '/robots/:id', 'GetRobotByID', (req) => ({
+    status: 200,
+    body: store.robotView(store.robot(req.params.id)),
+  }));
   routes.add('PUT', '/robots/:id', 'UpdateRobot', (req) => {
     const robot = store.robot(req.params.id);
     const body = jsonBody<Partial<Robot>>(req);
-    const shortName = typeof body.name === 'string' ? body.name.replace(/^robot\$(?:[^+]+\+)?/, '') : body.name;
-    if (body.level !== robot.level || (body.name !== robot.name && `robot$${robot.level === 'project' ? robot.permissions[0].namespace + '+' : ''}${shortName}` !== robot.name)) {
+    const shortName =
+      typeof body.name === 'string' ? body.name.replace(/^robot\$(?:[^+]+\+)?/, '') : body.name;
+    if (
+      body.level !== robot.level ||
+      (body.name !== robot.name &&
+        `robot$${robot.level === 'project' ? robot.permissions[0].namespace + '+' : ''}${shortName}` !==
+          robot.name)
+    ) {
       throw new HarborError(400, 'BAD_REQUEST', 'cannot update the level or name of robot');
     }
     const v = store.validateRobot({ ...body, name: shortName });
@@ -284,7 +448,8 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
       description: body.description ?? robot.description,
       disable: body.disable ?? robot.disable,
       duration: v.duration,
-      expires_at: v.duration === -1 ? -1 : Math.floor(Date.parse(robot.creation_time) / 1000) + v.duration * 86400,
+      expires_at:
+        v.duration === -1 ? -1 : Math.floor(Date.parse(robot.creation_time) / 1000) + v.duration * 86400,
       permissions: v.permissions,
       update_time: new Date().toISOString(),
     });
@@ -293,8 +458,15 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
   routes.add('PATCH', '/robots/:id', 'RefreshSec', (req) => {
     const robot = store.robot(req.params.id);
     const wanted = (req.body as { secret?: unknown } | undefined)?.secret;
-    if (wanted !== undefined && (typeof wanted !== 'string' || !/^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{8,128}$/.test(wanted))) {
-      throw new HarborError(400, 'BAD_REQUEST', 'the secret must be 8-128 characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number');
+    if (
+      wanted !== undefined &&
+      (typeof wanted !== 'string' || !/^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{8,128}$/.test(wanted))
+    ) {
+      throw new HarborError(
+        400,
+        'BAD_REQUEST',
+        'the secret must be 8-128 characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number',
+      );
     }
     robot.secret = typeof wanted === 'string' ? wanted : newSecret();
     robot.update_time = new Date().toISOString();
@@ -313,9 +485,16 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
   extendAdmin(server, (req) => {
     if (req.path !== '/__sim/push' || req.method !== 'POST') return undefined;
     const b = (req.body ?? {}) as { repository?: unknown; tag?: unknown; size?: unknown; digest?: unknown };
-    if (typeof b.repository !== 'string' || typeof b.tag !== 'string') return { status: 400, body: { error: 'body must be {"repository":"<project>/<name>","tag":"<tag>"}' } };
+    if (typeof b.repository !== 'string' || typeof b.tag !== 'string')
+      return { status: 400, body: { error: 'body must be {"repository":"<project>/<name>","tag":"<tag>"}' } };
     try {
-      return { status: 201, body: push(b.repository, b.tag, { size: typeof b.size === 'number' ? b.size : undefined, digest: typeof b.digest === 'string' ? b.digest : undefined }) };
+      return {
+        status: 201,
+        body: push(b.repository, b.tag, {
+          size: typeof b.size === 'number' ? b.size : undefined,
+          digest: typeof b.digest === 'string' ? b.digest : undefined,
+        }),
+      };
     } catch (e) {
       if (e instanceof HarborError) return { status: e.status, body: { error: e.message } };
       throw e;
@@ -326,7 +505,10 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
   return {
     vendor: 'harbor',
     url,
-    credential: { settings: { endpoint: url, username: HARBOR_ADMIN }, secrets: { password: HARBOR_PASSWORD } },
+    credential: {
+      settings: { endpoint: url, username: HARBOR_ADMIN },
+      secrets: { password: HARBOR_PASSWORD },
+    },
     server,
     store,
     addFault: (f) => server.faults.add(f),

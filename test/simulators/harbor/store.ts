@@ -27,7 +27,13 @@ export interface Project {
   deleted: boolean;
   /** Harbor keeps every metadata value as a string ("true"/"false" for public). */
   metadata: Record<string, string>;
-  cve_allowlist: { id: number; project_id: number; items: unknown[]; creation_time: string; update_time: string };
+  cve_allowlist: {
+    id: number;
+    project_id: number;
+    items: unknown[];
+    creation_time: string;
+    update_time: string;
+  };
 }
 
 export interface Repository {
@@ -92,7 +98,18 @@ export interface PushOptions {
 }
 
 const NAME_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const ROBOT_ACTIONS = new Set(['pull', 'push', 'read', 'list', 'create', 'delete', 'update', 'stop', 'operate', 'scanner-pull']);
+const ROBOT_ACTIONS = new Set([
+  'pull',
+  'push',
+  'read',
+  'list',
+  'create',
+  'delete',
+  'update',
+  'stop',
+  'operate',
+  'scanner-pull',
+]);
 
 export function newSecret(): string {
   // Harbor secrets: 32 characters with upper case, lower case and digits.
@@ -129,9 +146,14 @@ export class HarborStore {
 
   createProject(name: string, metadata: Record<string, string> = {}): Project {
     if (!name || name.length > 255 || !NAME_RE.test(name)) {
-      throw new HarborError(400, 'BAD_REQUEST', `project name is not in lower case or contains illegal characters`);
+      throw new HarborError(
+        400,
+        'BAD_REQUEST',
+        `project name is not in lower case or contains illegal characters`,
+      );
     }
-    if (this.findProjectByName(name)) throw new HarborError(409, 'CONFLICT', `The project named ${name} already exists`);
+    if (this.findProjectByName(name))
+      throw new HarborError(409, 'CONFLICT', `The project named ${name} already exists`);
     const t = now();
     const id = ++this.seq.project;
     const p: Project = {
@@ -156,7 +178,10 @@ export class HarborStore {
 
   /** Resolves a `project_name_or_id` path segment; numeric means id unless `forceName`. */
   project(nameOrId: string, forceName = false): Project {
-    const p = !forceName && /^\d+$/.test(nameOrId) ? this.projects.get(Number(nameOrId)) : this.findProjectByName(nameOrId);
+    const p =
+      !forceName && /^\d+$/.test(nameOrId)
+        ? this.projects.get(Number(nameOrId))
+        : this.findProjectByName(nameOrId);
     if (!p) throw new HarborError(404, 'NOT_FOUND', `project ${nameOrId} not found`);
     return p;
   }
@@ -166,7 +191,8 @@ export class HarborStore {
       throw new HarborError(412, 'PRECONDITION', `the project contains repositories, can not be deleted`);
     }
     for (const r of [...this.robots.values()]) {
-      if (r.level === 'project' && r.permissions.some((x) => x.namespace === p.name)) this.robots.delete(r.id);
+      if (r.level === 'project' && r.permissions.some((x) => x.namespace === p.name))
+        this.robots.delete(r.id);
     }
     this.projects.delete(p.project_id);
   }
@@ -219,7 +245,12 @@ export class HarborStore {
     const a = reference.startsWith('sha256:')
       ? this.artifactsOf(r).find((x) => x.digest === reference)
       : this.artifactsOf(r).find((x) => this.tagsOf(x).some((t) => t.name === reference));
-    if (!a) throw new HarborError(404, 'NOT_FOUND', `artifact ${r.name}${reference.startsWith('sha256:') ? '@' : ':'}${reference} not found`);
+    if (!a)
+      throw new HarborError(
+        404,
+        'NOT_FOUND',
+        `artifact ${r.name}${reference.startsWith('sha256:') ? '@' : ':'}${reference} not found`,
+      );
     return a;
   }
 
@@ -241,8 +272,14 @@ export class HarborStore {
       labels: null,
       references: null,
       addition_links: {
-        build_history: { absolute: false, href: `/api/v2.0/projects/…/artifacts/${a.digest}/additions/build_history` },
-        vulnerabilities: { absolute: false, href: `/api/v2.0/projects/…/artifacts/${a.digest}/additions/vulnerabilities` },
+        build_history: {
+          absolute: false,
+          href: `/api/v2.0/projects/…/artifacts/${a.digest}/additions/build_history`,
+        },
+        vulnerabilities: {
+          absolute: false,
+          href: `/api/v2.0/projects/…/artifacts/${a.digest}/additions/vulnerabilities`,
+        },
       },
     };
   }
@@ -250,17 +287,31 @@ export class HarborStore {
   /** What `docker push <registry>/<repository>:<tag>` leaves behind (creates the project if missing). */
   push(repository: string, tag: string, opts: PushOptions = {}): Artifact {
     const slash = repository.indexOf('/');
-    if (slash <= 0) throw new HarborError(400, 'BAD_REQUEST', `repository must be "<project>/<name>", got ${repository}`);
+    if (slash <= 0)
+      throw new HarborError(400, 'BAD_REQUEST', `repository must be "<project>/<name>", got ${repository}`);
     const projectName = repository.slice(0, slash);
     const p = this.findProjectByName(projectName) ?? this.createProject(projectName);
     const t = now();
     let r = this.repositoriesOf(p).find((x) => x.name === repository);
     if (!r) {
-      r = { id: ++this.seq.repository, project_id: p.project_id, name: repository, description: '', pull_count: 0, creation_time: t, update_time: t };
+      r = {
+        id: ++this.seq.repository,
+        project_id: p.project_id,
+        name: repository,
+        description: '',
+        pull_count: 0,
+        creation_time: t,
+        update_time: t,
+      };
       this.repositories.set(r.id, r);
     }
     r.update_time = t;
-    const digest = opts.digest ?? 'sha256:' + createHash('sha256').update(`${repository}:${tag}:${this.seq.artifact}:${Math.random()}`).digest('hex');
+    const digest =
+      opts.digest ??
+      'sha256:' +
+        createHash('sha256')
+          .update(`${repository}:${tag}:${this.seq.artifact}:${Math.random()}`)
+          .digest('hex');
     let a = this.artifactsOf(r).find((x) => x.digest === digest);
     if (!a) {
       a = {
@@ -285,41 +336,90 @@ export class HarborStore {
       for (const old of this.tagsOf(other)) if (old.name === tag) this.tags.delete(old.id);
     }
     const tagId = ++this.seq.tag;
-    this.tags.set(tagId, { id: tagId, repository_id: r.id, artifact_id: a.id, name: tag, push_time: t, pull_time: ZERO_TIME, immutable: false });
+    this.tags.set(tagId, {
+      id: tagId,
+      repository_id: r.id,
+      artifact_id: a.id,
+      name: tag,
+      push_time: t,
+      pull_time: ZERO_TIME,
+      immutable: false,
+    });
     return a;
   }
 
   // ---- robot accounts ----
 
   /** Validates a POST/PUT /robots body the way Harbor does; returns the robot's full name. */
-  validateRobot(body: Partial<Robot> | undefined): { level: 'system' | 'project'; fullName: string; duration: number; permissions: RobotPermission[] } {
-    if (!body || typeof body !== 'object') throw new HarborError(400, 'BAD_REQUEST', 'the request body is required');
+  validateRobot(body: Partial<Robot> | undefined): {
+    level: 'system' | 'project';
+    fullName: string;
+    duration: number;
+    permissions: RobotPermission[];
+  } {
+    if (!body || typeof body !== 'object')
+      throw new HarborError(400, 'BAD_REQUEST', 'the request body is required');
     const { name, level, permissions } = body;
-    if (level !== 'system' && level !== 'project') throw new HarborError(400, 'BAD_REQUEST', `bad request error level input: ${String(level)}`);
-    if (typeof name !== 'string' || !name) throw new HarborError(400, 'BAD_REQUEST', 'robot name is required');
-    if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name)) throw new HarborError(400, 'BAD_REQUEST', `robot name is not in lower case or contains illegal characters: ${name}`);
+    if (level !== 'system' && level !== 'project')
+      throw new HarborError(400, 'BAD_REQUEST', `bad request error level input: ${String(level)}`);
+    if (typeof name !== 'string' || !name)
+      throw new HarborError(400, 'BAD_REQUEST', 'robot name is required');
+    if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name))
+      throw new HarborError(
+        400,
+        'BAD_REQUEST',
+        `robot name is not in lower case or contains illegal characters: ${name}`,
+      );
     const duration = body.duration ?? -1;
     if (!Number.isInteger(duration) || duration === 0 || duration < -1) {
-      throw new HarborError(400, 'BAD_REQUEST', `bad request error duration input: ${String(duration)}, duration must be -1 or a positive number of days`);
+      throw new HarborError(
+        400,
+        'BAD_REQUEST',
+        `bad request error duration input: ${String(duration)}, duration must be -1 or a positive number of days`,
+      );
     }
-    if (!Array.isArray(permissions) || permissions.length === 0) throw new HarborError(400, 'BAD_REQUEST', 'bad request permission: at least one permission is required');
+    if (!Array.isArray(permissions) || permissions.length === 0)
+      throw new HarborError(
+        400,
+        'BAD_REQUEST',
+        'bad request permission: at least one permission is required',
+      );
     for (const perm of permissions) {
-      if (!perm || (perm.kind !== 'project' && perm.kind !== 'system') || typeof perm.namespace !== 'string' || !perm.namespace) {
-        throw new HarborError(400, 'BAD_REQUEST', 'bad request permission: kind must be "project" or "system" with a namespace');
+      if (
+        !perm ||
+        (perm.kind !== 'project' && perm.kind !== 'system') ||
+        typeof perm.namespace !== 'string' ||
+        !perm.namespace
+      ) {
+        throw new HarborError(
+          400,
+          'BAD_REQUEST',
+          'bad request permission: kind must be "project" or "system" with a namespace',
+        );
       }
-      if (!Array.isArray(perm.access) || perm.access.length === 0) throw new HarborError(400, 'BAD_REQUEST', 'bad request permission: access is required');
+      if (!Array.isArray(perm.access) || perm.access.length === 0)
+        throw new HarborError(400, 'BAD_REQUEST', 'bad request permission: access is required');
       for (const acc of perm.access) {
         if (!acc || typeof acc.resource !== 'string' || !acc.resource || !ROBOT_ACTIONS.has(acc.action)) {
-          throw new HarborError(400, 'BAD_REQUEST', `bad request permission: invalid access ${JSON.stringify(acc)}`);
+          throw new HarborError(
+            400,
+            'BAD_REQUEST',
+            `bad request permission: invalid access ${JSON.stringify(acc)}`,
+          );
         }
       }
     }
     if (level === 'project') {
       if (permissions.length !== 1 || permissions[0].kind !== 'project') {
-        throw new HarborError(400, 'BAD_REQUEST', 'bad request permission: a project level robot needs exactly one permission of kind "project"');
+        throw new HarborError(
+          400,
+          'BAD_REQUEST',
+          'bad request permission: a project level robot needs exactly one permission of kind "project"',
+        );
       }
       const ns = permissions[0].namespace;
-      if (ns === '*' || !this.findProjectByName(ns)) throw new HarborError(404, 'NOT_FOUND', `project ${ns} not found`);
+      if (ns === '*' || !this.findProjectByName(ns))
+        throw new HarborError(404, 'NOT_FOUND', `project ${ns} not found`);
       return { level, fullName: `robot$${ns}+${name}`, duration, permissions };
     }
     return { level, fullName: `robot$${name}`, duration, permissions };

@@ -13,10 +13,21 @@ interface Call {
   text: string;
 }
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Call> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Call> {
   const res = await fetch(path.startsWith('http') ? path : endpoint + path, {
     method,
-    headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'berth/0.1', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      authorization: `Bearer ${token}`,
+      accept: 'application/json',
+      'user-agent': 'berth/0.1',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -39,7 +50,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-const condition = (c: Call, type: string) => (c.body.status.conditions as { type: string; status: string; message?: string }[]).find((x) => x.type === type);
+const condition = (c: Call, type: string) =>
+  (c.body.status.conditions as { type: string; status: string; message?: string }[]).find(
+    (x) => x.type === type,
+  );
 const PROV = '/v1/provisioning.cattle.io.clusters';
 const provBody = (name: string, workers = 2) => ({
   type: 'provisioning.cattle.io.cluster',
@@ -49,8 +63,22 @@ const provBody = (name: string, workers = 2) => ({
     cloudCredentialSecretName: 'cattle-global-data:cc-abcde',
     rkeConfig: {
       machinePools: [
-        { name: 'cp', quantity: 1, etcdRole: true, controlPlaneRole: true, workerRole: false, machineConfigRef: { kind: 'Amazonec2Config', name: 'nc-cp' } },
-        { name: 'workers', quantity: workers, etcdRole: false, controlPlaneRole: false, workerRole: true, machineConfigRef: { kind: 'Amazonec2Config', name: 'nc-w' } },
+        {
+          name: 'cp',
+          quantity: 1,
+          etcdRole: true,
+          controlPlaneRole: true,
+          workerRole: false,
+          machineConfigRef: { kind: 'Amazonec2Config', name: 'nc-cp' },
+        },
+        {
+          name: 'workers',
+          quantity: workers,
+          etcdRole: false,
+          controlPlaneRole: false,
+          workerRole: true,
+          machineConfigRef: { kind: 'Amazonec2Config', name: 'nc-w' },
+        },
       ],
     },
   },
@@ -70,17 +98,28 @@ describe('Rancher simulator: auth', () => {
   it('answers 401 in Rancher error format for a missing or wrong token', async () => {
     const none = await call('GET', '/v3/clusters', undefined, { authorization: '' });
     expect(none.status).toBe(401);
-    expect(none.body).toMatchObject({ type: 'error', status: 401, code: 'Unauthorized', message: expect.any(String) });
+    expect(none.body).toMatchObject({
+      type: 'error',
+      status: 401,
+      code: 'Unauthorized',
+      message: expect.any(String),
+    });
     const wrong = await call('GET', '/v3/clusters', undefined, { authorization: 'Bearer token-abcde:wrong' });
     expect(wrong.status).toBe(401);
     expect(token).toMatch(/^token-[a-z0-9]+:.+$/);
   });
 
   it('enforces CSRF for browser-like User-Agents', async () => {
-    const browser = await call('GET', '/v3/clusters', undefined, { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' });
+    const browser = await call('GET', '/v3/clusters', undefined, {
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)',
+    });
     expect(browser.status).toBe(403);
     expect(browser.body).toMatchObject({ type: 'error', status: 403, code: 'InvalidCSRFToken' });
-    const withCsrf = await call('GET', '/v3/clusters', undefined, { 'user-agent': 'Mozilla/5.0', cookie: 'CSRF=abc123', 'x-api-csrf': 'abc123' });
+    const withCsrf = await call('GET', '/v3/clusters', undefined, {
+      'user-agent': 'Mozilla/5.0',
+      cookie: 'CSRF=abc123',
+      'x-api-csrf': 'abc123',
+    });
     expect(withCsrf.status).toBe(200);
   });
 });
@@ -89,14 +128,24 @@ describe('Rancher simulator: provisioned RKE2 cluster (v1 Steve + v3 management)
   it('provisions, hands out a kubeconfig, scales a machine pool with GET-then-PUT, lists nodes, and deletes', async () => {
     const created = await call('POST', PROV, provBody('prod'));
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: 'fleet-default/prod', type: 'provisioning.cattle.io.cluster', metadata: { name: 'prod', namespace: 'fleet-default' } });
+    expect(created.body).toMatchObject({
+      id: 'fleet-default/prod',
+      type: 'provisioning.cattle.io.cluster',
+      metadata: { name: 'prod', namespace: 'fleet-default' },
+    });
     const mgmtId: string = created.body.status.clusterName;
     expect(mgmtId).toMatch(/^c-m-[a-z0-9]{8}$/);
     expect(condition(created, 'Ready')?.status).toBe('False');
 
     // the management cluster exists right away, but is not ready for a kubeconfig yet
     const v3 = await call('GET', `/v3/clusters/${mgmtId}`);
-    expect(v3.body).toMatchObject({ id: mgmtId, type: 'cluster', name: 'prod', state: 'provisioning', transitioning: 'yes' });
+    expect(v3.body).toMatchObject({
+      id: mgmtId,
+      type: 'cluster',
+      name: 'prod',
+      state: 'provisioning',
+      transitioning: 'yes',
+    });
     const early = await call('POST', `/v3/clusters/${mgmtId}?action=generateKubeconfig`);
     expect(early.status).toBe(503);
     expect(early.body).toMatchObject({ type: 'error', code: 'ClusterUnavailable' });
@@ -106,7 +155,11 @@ describe('Rancher simulator: provisioned RKE2 cluster (v1 Steve + v3 management)
       return condition(c, 'Ready')?.status === 'True' ? c : undefined;
     });
     expect(ready.body.metadata.state).toMatchObject({ name: 'active', error: false, transitioning: false });
-    expect((await call('GET', `/v3/clusters/${mgmtId}`)).body).toMatchObject({ state: 'active', transitioning: 'no', nodeCount: 3 });
+    expect((await call('GET', `/v3/clusters/${mgmtId}`)).body).toMatchObject({
+      state: 'active',
+      transitioning: 'no',
+      nodeCount: 3,
+    });
 
     const kc = await call('POST', `/v3/clusters/${mgmtId}?action=generateKubeconfig`);
     expect(kc.status).toBe(200);
@@ -119,7 +172,14 @@ describe('Rancher simulator: provisioned RKE2 cluster (v1 Steve + v3 management)
     expect(nodes.body.data).toHaveLength(3);
     const workers = nodes.body.data.filter((n: { worker: boolean }) => n.worker);
     expect(workers).toHaveLength(2);
-    expect(workers[0]).toMatchObject({ clusterId: mgmtId, state: 'active', controlPlane: false, etcd: false, nodePoolId: `${mgmtId}:workers`, ipAddress: expect.stringMatching(/^10\./) });
+    expect(workers[0]).toMatchObject({
+      clusterId: mgmtId,
+      state: 'active',
+      controlPlane: false,
+      etcd: false,
+      nodePoolId: `${mgmtId}:workers`,
+      ipAddress: expect.stringMatching(/^10\./),
+    });
     expect(workers[0].nodeName).toMatch(/^prod-workers-/);
     expect(workers[0].hostname).toBe(workers[0].nodeName);
 
@@ -138,7 +198,9 @@ describe('Rancher simulator: provisioned RKE2 cluster (v1 Steve + v3 management)
 
     await waitFor('scaled', async () => {
       const c = await call('GET', `${PROV}/fleet-default/prod`);
-      return condition(c, 'Updated')?.status === 'True' && condition(c, 'Ready')?.status === 'True' ? c : undefined;
+      return condition(c, 'Updated')?.status === 'True' && condition(c, 'Ready')?.status === 'True'
+        ? c
+        : undefined;
     });
     const after = await call('GET', `/v3/nodes?clusterId=${mgmtId}&worker=true`);
     expect(after.body.data).toHaveLength(4);
@@ -146,7 +208,11 @@ describe('Rancher simulator: provisioned RKE2 cluster (v1 Steve + v3 management)
 
     // the Steve list shows it with a revision
     const list = await call('GET', PROV);
-    expect(list.body).toMatchObject({ type: 'collection', resourceType: 'provisioning.cattle.io.cluster', revision: expect.any(String) });
+    expect(list.body).toMatchObject({
+      type: 'collection',
+      resourceType: 'provisioning.cattle.io.cluster',
+      revision: expect.any(String),
+    });
     expect(list.body.data.map((c: { id: string }) => c.id)).toContain('fleet-default/prod');
 
     // delete: removing first, then gone from v1 and v3
@@ -154,7 +220,9 @@ describe('Rancher simulator: provisioned RKE2 cluster (v1 Steve + v3 management)
     expect(del.status).toBe(200);
     expect(del.body.metadata.deletionTimestamp).toEqual(expect.any(String));
     expect((await call('GET', `/v3/clusters/${mgmtId}`)).body.state).toBe('removing');
-    await waitFor('deleted', async () => ((await call('GET', `${PROV}/fleet-default/prod`)).status === 404 ? true : undefined));
+    await waitFor('deleted', async () =>
+      (await call('GET', `${PROV}/fleet-default/prod`)).status === 404 ? true : undefined,
+    );
     const gone = await call('GET', `/v3/clusters/${mgmtId}`);
     expect(gone.status).toBe(404);
     expect(gone.body).toMatchObject({ type: 'error', status: 404, code: 'NotFound' });
@@ -165,14 +233,28 @@ describe('Rancher simulator: provisioned RKE2 cluster (v1 Steve + v3 management)
     const noName = await call('POST', PROV, { ...provBody('x'), metadata: { namespace: 'fleet-default' } });
     expect(noName.status).toBe(422);
     expect(noName.body).toMatchObject({ code: 'MissingRequired', fieldName: 'metadata.name' });
-    const badName = await call('POST', PROV, { ...provBody('x'), metadata: { name: 'Bad_Name', namespace: 'fleet-default' } });
+    const badName = await call('POST', PROV, {
+      ...provBody('x'),
+      metadata: { name: 'Bad_Name', namespace: 'fleet-default' },
+    });
     expect(badName.body).toMatchObject({ status: 422, code: 'InvalidFormat' });
-    const wrongNs = await call('POST', PROV, { ...provBody('x'), metadata: { name: 'x', namespace: 'default' } });
-    expect(wrongNs.body).toMatchObject({ status: 422, code: 'InvalidFormat', fieldName: 'metadata.namespace' });
+    const wrongNs = await call('POST', PROV, {
+      ...provBody('x'),
+      metadata: { name: 'x', namespace: 'default' },
+    });
+    expect(wrongNs.body).toMatchObject({
+      status: 422,
+      code: 'InvalidFormat',
+      fieldName: 'metadata.namespace',
+    });
     const body = provBody('nopools');
     body.spec.rkeConfig.machinePools = [];
     const noPools = await call('POST', PROV, body);
-    expect(noPools.body).toMatchObject({ status: 422, code: 'MissingRequired', fieldName: 'spec.rkeConfig.machinePools' });
+    expect(noPools.body).toMatchObject({
+      status: 422,
+      code: 'MissingRequired',
+      fieldName: 'spec.rkeConfig.machinePools',
+    });
     expect((await call('POST', PROV, provBody('dup'))).status).toBe(201);
     const dup = await call('POST', PROV, provBody('dup'));
     expect(dup.status).toBe(409);
@@ -191,10 +273,18 @@ describe('Rancher simulator: imported cluster', () => {
 
     const missing = await call('GET', `/v3/clusterregistrationtokens/${id}:default-token`);
     expect(missing.status).toBe(404);
-    const tok = await call('POST', '/v3/clusterregistrationtokens', { type: 'clusterRegistrationToken', clusterId: id, name: 'default-token' });
+    const tok = await call('POST', '/v3/clusterregistrationtokens', {
+      type: 'clusterRegistrationToken',
+      clusterId: id,
+      name: 'default-token',
+    });
     expect(tok.status).toBe(201);
     expect(tok.body.id).toBe(`${id}:default-token`);
-    const again = await call('POST', '/v3/clusterregistrationtokens', { type: 'clusterRegistrationToken', clusterId: id, name: 'default-token' });
+    const again = await call('POST', '/v3/clusterregistrationtokens', {
+      type: 'clusterRegistrationToken',
+      clusterId: id,
+      name: 'default-token',
+    });
     expect(again.status).toBe(409);
 
     const active = await waitFor('token active', async () => {
@@ -207,18 +297,27 @@ describe('Rancher simulator: imported cluster', () => {
     expect(manifest.status).toBe(200);
     expect(await manifest.text()).toContain('cattle-system');
 
-    await waitFor('cluster active', async () => ((await call('GET', `/v3/clusters/${id}`)).body.state === 'active' ? true : undefined));
+    await waitFor('cluster active', async () =>
+      (await call('GET', `/v3/clusters/${id}`)).body.state === 'active' ? true : undefined,
+    );
     const kc = await call('POST', `/v3/clusters/${id}?action=generateKubeconfig`);
     expect(kc.body.config).toContain('current-context: edge');
     const nodes = await call('GET', `/v3/nodes?clusterId=${id}`);
     expect(nodes.body.data).toHaveLength(1);
-    expect(nodes.body.data[0]).toMatchObject({ controlPlane: true, etcd: true, worker: true, state: 'active' });
+    expect(nodes.body.data[0]).toMatchObject({
+      controlPlane: true,
+      etcd: true,
+      worker: true,
+      state: 'active',
+    });
 
     const put = await call('PUT', `/v3/clusters/${id}`, { description: 'edge site' });
     expect(put.body.description).toBe('edge site');
     const del = await call('DELETE', `/v3/clusters/${id}`);
     expect(del.body.state).toBe('removing');
-    await waitFor('removed', async () => ((await call('GET', `/v3/clusters/${id}`)).status === 404 ? true : undefined));
+    await waitFor('removed', async () =>
+      (await call('GET', `/v3/clusters/${id}`)).status === 404 ? true : undefined,
+    );
   });
 
   it('rejects a duplicate name and a missing name with 422', async () => {
@@ -230,7 +329,8 @@ describe('Rancher simulator: imported cluster', () => {
   });
 
   it('pages v3 collections with limit + marker and pagination.next', async () => {
-    for (const n of ['page-a', 'page-b', 'page-c']) expect((await call('POST', '/v3/clusters', { type: 'cluster', name: n })).status).toBe(201);
+    for (const n of ['page-a', 'page-b', 'page-c'])
+      expect((await call('POST', '/v3/clusters', { type: 'cluster', name: n })).status).toBe(201);
     const all = (await call('GET', '/v3/clusters')).body;
     const total: number = all.pagination.total;
     expect(total).toBeGreaterThanOrEqual(3);
@@ -278,7 +378,13 @@ describe('Rancher simulator: faults', () => {
   });
 
   it('fail-task: the next provisioning cluster ends with a failed Ready condition', async () => {
-    sim.addFault({ kind: 'fail-task', action: 'createCluster', path: '^/v1/', message: 'machine provisioning failed: quota exceeded', count: 1 });
+    sim.addFault({
+      kind: 'fail-task',
+      action: 'createCluster',
+      path: '^/v1/',
+      message: 'machine provisioning failed: quota exceeded',
+      count: 1,
+    });
     const created = await call('POST', PROV, provBody('doomed'));
     expect(created.status).toBe(201);
     const mgmtId: string = created.body.status.clusterName;
@@ -286,11 +392,24 @@ describe('Rancher simulator: faults', () => {
       const c = await call('GET', `${PROV}/fleet-default/doomed`);
       return c.body.metadata.state.name === 'error' ? c : undefined;
     });
-    expect(condition(failed, 'Ready')).toMatchObject({ status: 'False', message: 'machine provisioning failed: quota exceeded' });
-    expect(failed.body.metadata.state).toMatchObject({ error: true, message: 'machine provisioning failed: quota exceeded' });
-    expect((await call('GET', `/v3/clusters/${mgmtId}`)).body).toMatchObject({ transitioning: 'error', transitioningMessage: 'machine provisioning failed: quota exceeded' });
+    expect(condition(failed, 'Ready')).toMatchObject({
+      status: 'False',
+      message: 'machine provisioning failed: quota exceeded',
+    });
+    expect(failed.body.metadata.state).toMatchObject({
+      error: true,
+      message: 'machine provisioning failed: quota exceeded',
+    });
+    expect((await call('GET', `/v3/clusters/${mgmtId}`)).body).toMatchObject({
+      transitioning: 'error',
+      transitioningMessage: 'machine provisioning failed: quota exceeded',
+    });
     // the fault was used up: the next cluster provisions normally
     expect((await call('POST', PROV, provBody('fine'))).status).toBe(201);
-    await waitFor('fine ready', async () => (condition(await call('GET', `${PROV}/fleet-default/fine`), 'Ready')?.status === 'True' ? true : undefined));
+    await waitFor('fine ready', async () =>
+      condition(await call('GET', `${PROV}/fleet-default/fine`), 'Ready')?.status === 'True'
+        ? true
+        : undefined,
+    );
   });
 });

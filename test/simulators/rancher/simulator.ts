@@ -1,10 +1,24 @@
 // Rancher v2.x simulator: the v3 (Norman) management API and the v1 (Steve) provisioning API, with
 // Rancher's auth (Bearer token, CSRF for browser User-Agents), error body, collections and pagination.
 // State and lifecycles live in store.ts. See ../README.md.
-import { SimServer, type Fault, type Handler, type SimRequest, type SimResponse } from '../common/sim-server.js';
+import {
+  SimServer,
+  type Fault,
+  type Handler,
+  type SimRequest,
+  type SimResponse,
+} from '../common/sim-server.js';
 import type { RunningSimulator, SimulatorOptions } from '../common/types.js';
 import { kubeconfigFor, testbedTargets } from '../common/kube-targets.js';
-import { NAMESPACE, RancherError, RancherStore, type MgmtCluster, type NodeRecord, type ProvCluster, type RegistrationToken } from './store.js';
+import {
+  NAMESPACE,
+  RancherError,
+  RancherStore,
+  type MgmtCluster,
+  type NodeRecord,
+  type ProvCluster,
+  type RegistrationToken,
+} from './store.js';
 
 /** The API token the simulator accepts (Rancher's "token-xxxxx:secret" form). */
 export const RANCHER_TOKEN = 'token-sim42:berthsimulatorsecret0123456789abcdefghijklmnopqrstuvw';
@@ -31,8 +45,18 @@ const CODES: Record<number, string> = {
   503: 'ClusterUnavailable',
 };
 
-function errorBody(status: number, code: string, message: string, fieldName?: string, extra: Record<string, string> = {}): SimResponse {
-  return { status, body: { type: 'error', links: {}, status, code, message, ...(fieldName ? { fieldName } : {}) }, headers: extra };
+function errorBody(
+  status: number,
+  code: string,
+  message: string,
+  fieldName?: string,
+  extra: Record<string, string> = {},
+): SimResponse {
+  return {
+    status,
+    body: { type: 'error', links: {}, status, code, message, ...(fieldName ? { fieldName } : {}) },
+    headers: extra,
+  };
 }
 
 /** Routes plus an action label per route, so faults can match on `action` (e.g. "createCluster"). */
@@ -41,7 +65,11 @@ class RancherRoutes {
   constructor(private readonly server: SimServer) {}
 
   add(method: string, path: string, action: string | ((req: SimRequest) => string), handler: Handler): void {
-    this.table.push({ method, pattern: new RegExp('^' + path.replace(/:(\w+)/g, '[^/]+') + '/?$'), action: typeof action === 'string' ? () => action : action });
+    this.table.push({
+      method,
+      pattern: new RegExp('^' + path.replace(/:(\w+)/g, '[^/]+') + '/?$'),
+      action: typeof action === 'string' ? () => action : action,
+    });
     this.server.route(method, path, async (req) => {
       try {
         return await handler(req);
@@ -61,8 +89,18 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
   const server: SimServer = new SimServer({
     renderFault: (f: Fault) =>
       f.kind === 'throttle'
-        ? errorBody(f.status ?? 429, f.code ?? 'TooManyRequests', f.message ?? 'too many requests', undefined, { 'Retry-After': '1' })
-        : errorBody(f.status ?? 500, f.code ?? CODES[f.status ?? 500] ?? 'ServerError', f.message ?? 'simulated server error'),
+        ? errorBody(
+            f.status ?? 429,
+            f.code ?? 'TooManyRequests',
+            f.message ?? 'too many requests',
+            undefined,
+            { 'Retry-After': '1' },
+          )
+        : errorBody(
+            f.status ?? 500,
+            f.code ?? CODES[f.status ?? 500] ?? 'ServerError',
+            f.message ?? 'simulated server error',
+          ),
     notFound: (req) => errorBody(404, 'NotFound', `no route for ${req.method} ${req.path}`),
     before: (req) => {
       req.action = routes.actionFor(req); // requests only arrive after `routes` is set up below
@@ -77,14 +115,19 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
     }),
   });
   const routes = new RancherRoutes(server);
-  const store: RancherStore = new RancherStore(opts.targets ?? testbedTargets(), opts.timeScale ?? 1, () => server.url);
+  const store: RancherStore = new RancherStore(
+    opts.targets ?? testbedTargets(),
+    opts.timeScale ?? 1,
+    () => server.url,
+  );
 
   function authenticate(req: SimRequest): SimResponse | undefined {
     if (req.path === '/ping' || req.path.startsWith('/v3/import/')) return undefined;
     // Rancher enforces CSRF for browser User-Agents: the X-API-CSRF header must echo the CSRF cookie.
     if (/mozilla/i.test(String(req.headers['user-agent'] ?? ''))) {
       const cookie = /(?:^|;\s*)CSRF=([^;]+)/.exec(String(req.headers.cookie ?? ''))?.[1];
-      if (!cookie || req.headers['x-api-csrf'] !== cookie) return errorBody(403, 'InvalidCSRFToken', 'Invalid CSRF token');
+      if (!cookie || req.headers['x-api-csrf'] !== cookie)
+        return errorBody(403, 'InvalidCSRFToken', 'Invalid CSRF token');
     }
     const auth = String(req.headers.authorization ?? '');
     let token = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
@@ -96,7 +139,12 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
 
   const base = (req: SimRequest) => `http://${String(req.headers.host ?? '127.0.0.1')}`;
   const bodyOf = (req: SimRequest): Record<string, unknown> | undefined => {
-    if (req.rawBody.length && req.body === undefined) throw new RancherError(422, 'InvalidBodyContent', 'request body is not valid JSON (Content-Type must be application/json)');
+    if (req.rawBody.length && req.body === undefined)
+      throw new RancherError(
+        422,
+        'InvalidBodyContent',
+        'request body is not valid JSON (Content-Type must be application/json)',
+      );
     return req.body as Record<string, unknown> | undefined;
   };
 
@@ -123,7 +171,12 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
   };
   const tokenView = (req: SimRequest, t: RegistrationToken) => {
     const self = `${base(req)}/v3/clusterregistrationtokens/${t.id}`;
-    return { ...t, baseType: 'clusterRegistrationToken', links: { self, update: self, remove: self }, actions: {} };
+    return {
+      ...t,
+      baseType: 'clusterRegistrationToken',
+      links: { self, update: self, remove: self },
+      actions: {},
+    };
   };
   const nodeView = (req: SimRequest, n: NodeRecord) => {
     const { pool: _pool, ...rest } = n;
@@ -135,7 +188,12 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
     return {
       id: `${NAMESPACE}/${c.metadata.name}`,
       type: PROV_TYPE,
-      links: { remove: self, self, update: self, view: `${base(req)}/apis/provisioning.cattle.io/v1/namespaces/${NAMESPACE}/clusters/${c.metadata.name}` },
+      links: {
+        remove: self,
+        self,
+        update: self,
+        view: `${base(req)}/apis/provisioning.cattle.io/v1/namespaces/${NAMESPACE}/clusters/${c.metadata.name}`,
+      },
       apiVersion: 'provisioning.cattle.io/v1',
       kind: 'Cluster',
       ...structuredClone(c),
@@ -143,15 +201,27 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
   };
 
   /** Norman (v3) collection: field filters from the query, `limit` + `marker` paging, `pagination.next`. */
-  const v3Collection = <T extends { id: string }>(req: SimRequest, resourceType: string, items: T[], view: (it: T) => unknown): SimResponse => {
+  const v3Collection = <T extends { id: string }>(
+    req: SimRequest,
+    resourceType: string,
+    items: T[],
+    view: (it: T) => unknown,
+  ): SimResponse => {
     const reserved = new Set(['limit', 'marker', 'sort', 'order', 'action']);
     const filters: Record<string, string> = {};
     for (const [k, v] of req.query) if (!reserved.has(k)) filters[k] = v;
-    const matched = items.filter((it) => Object.entries(filters).every(([k, v]) => String((it as Record<string, unknown>)[k]) === v));
+    const matched = items.filter((it) =>
+      Object.entries(filters).every(([k, v]) => String((it as Record<string, unknown>)[k]) === v),
+    );
     const limitRaw = req.query.get('limit');
     const limit = limitRaw && /^\d+$/.test(limitRaw) && Number(limitRaw) > 0 ? Number(limitRaw) : 1000;
     const marker = req.query.get('marker');
-    const start = marker ? Math.max(0, matched.findIndex((it) => it.id === marker)) : 0;
+    const start = marker
+      ? Math.max(
+          0,
+          matched.findIndex((it) => it.id === marker),
+        )
+      : 0;
     const page = matched.slice(start, start + limit);
     const following = matched[start + limit];
     const url = (extra: Record<string, string>) => {
@@ -174,7 +244,9 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
           ...(following ? { next: url({ limit: String(limit), marker: following.id }), partial: true } : {}),
         },
         sort: { order: 'asc', reverse: `${base(req)}${req.path}?order=desc`, links: {} },
-        filters: Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, [{ modifier: 'eq', value: v }]])),
+        filters: Object.fromEntries(
+          Object.entries(filters).map(([k, v]) => [k, [{ modifier: 'eq', value: v }]]),
+        ),
         resourceType,
         data: page.map(view),
       },
@@ -184,39 +256,79 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
   // ---- misc ----
   routes.add('GET', '/ping', 'ping', () => ({ status: 200, body: 'pong' }));
   routes.add('GET', '/v3/settings/:name', 'getSetting', (req) => {
-    const values: Record<string, string> = { 'server-version': 'v2.11.0', 'server-url': base(req), 'k8s-version': 'v1.31.4' };
-    if (!(req.params.name in values)) throw new RancherError(404, 'NotFound', `settings.management.cattle.io "${req.params.name}" not found`);
-    return { status: 200, body: { id: req.params.name, type: 'setting', name: req.params.name, value: values[req.params.name] } };
+    const values: Record<string, string> = {
+      'server-version': 'v2.11.0',
+      'server-url': base(req),
+      'k8s-version': 'v1.31.4',
+    };
+    if (!(req.params.name in values))
+      throw new RancherError(404, 'NotFound', `settings.management.cattle.io "${req.params.name}" not found`);
+    return {
+      status: 200,
+      body: { id: req.params.name, type: 'setting', name: req.params.name, value: values[req.params.name] },
+    };
   });
   routes.add('GET', '/v3/import/:file', 'getImportManifest', (req) => ({
     status: 200,
     headers: { 'content-type': 'application/yaml' },
-    body: `# Rancher agent manifest (simulated) for ${req.params.file.replace(/\.yaml$/, '').split('_').pop()}\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: cattle-system\n`,
+    body: `# Rancher agent manifest (simulated) for ${req.params.file
+      .replace(/\.yaml$/, '')
+      .split('_')
+      .pop()}\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: cattle-system\n`,
   }));
 
   // ---- v3 clusters ----
-  routes.add('GET', '/v3/clusters', 'listClusters', (req) => v3Collection(req, 'cluster', [...store.mgmt.values()], (c) => clusterView(req, c)));
+  routes.add('GET', '/v3/clusters', 'listClusters', (req) =>
+    v3Collection(req, 'cluster', [...store.mgmt.values()], (c) => clusterView(req, c)),
+  );
   routes.add('POST', '/v3/clusters', 'createCluster', (req) => {
     const body = bodyOf(req);
     const fail = server.faults.take(req, ['fail-task']);
-    const c = store.importCluster(body, fail ? (fail.message ?? 'Cluster agent is not connected: simulated registration failure') : undefined);
+    const c = store.importCluster(
+      body,
+      fail ? (fail.message ?? 'Cluster agent is not connected: simulated registration failure') : undefined,
+    );
     return { status: 201, body: clusterView(req, c) };
   });
-  routes.add('GET', '/v3/clusters/:id', 'getCluster', (req) => ({ status: 200, body: clusterView(req, store.mgmtCluster(req.params.id)) }));
-  routes.add('PUT', '/v3/clusters/:id', 'updateCluster', (req) => ({ status: 200, body: clusterView(req, store.updateMgmt(store.mgmtCluster(req.params.id), bodyOf(req))) }));
+  routes.add('GET', '/v3/clusters/:id', 'getCluster', (req) => ({
+    status: 200,
+    body: clusterView(req, store.mgmtCluster(req.params.id)),
+  }));
+  routes.add('PUT', '/v3/clusters/:id', 'updateCluster', (req) => ({
+    status: 200,
+    body: clusterView(req, store.updateMgmt(store.mgmtCluster(req.params.id), bodyOf(req))),
+  }));
   routes.add('DELETE', '/v3/clusters/:id', 'deleteCluster', (req) => {
     const c = store.mgmtCluster(req.params.id);
     store.deleteMgmt(c);
     return { status: 200, body: clusterView(req, c) };
   });
-  routes.add('POST', '/v3/clusters/:id', (req) => req.query.get('action') ?? 'clusterAction', (req) => {
-    const c = store.mgmtCluster(req.params.id);
-    const action = req.query.get('action');
-    if (!action) throw new RancherError(405, 'MethodNotAllowed', 'POST on a cluster needs ?action=');
-    if (action !== 'generateKubeconfig') throw new RancherError(422, 'InvalidAction', `Invalid action: ${action}`);
-    if (c.state !== 'active' || !c.target) throw new RancherError(503, 'ClusterUnavailable', `cluster ${c.id} is not available (state ${c.state})`);
-    return { status: 200, body: { type: 'generateKubeConfigOutput', baseType: 'generateKubeConfigOutput', config: kubeconfigFor(c.name, c.target) } };
-  });
+  routes.add(
+    'POST',
+    '/v3/clusters/:id',
+    (req) => req.query.get('action') ?? 'clusterAction',
+    (req) => {
+      const c = store.mgmtCluster(req.params.id);
+      const action = req.query.get('action');
+      if (!action) throw new RancherError(405, 'MethodNotAllowed', 'POST on a cluster needs ?action=');
+      if (action !== 'generateKubeconfig')
+        throw new RancherError(422, 'InvalidAction', `Invalid action: ${action}`);
+      if (c.state !== 'active' || !c.target)
+        throw new RancherError(
+          503,
+          'ClusterUnavailable',
+          `cluster ${c.id} is not available (state ${c.state})`,
+        );
+      return {
+        status: 200,
+        body: {
+          type: 'generateKubeConfigOutput',
+          baseType: 'generateKubeConfigOutput',
+          config: kubeconfigFor(c.name, c.target),
+        },
+      };
+    },
+  );
   routes.add('GET', '/v3/clusters/:id/nodes', 'listNodes', (req) => {
     const c = store.mgmtCluster(req.params.id);
     return v3Collection(req, 'node', store.nodesOf(c.id), (n) => nodeView(req, n));
@@ -226,12 +338,25 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
   routes.add('GET', '/v3/clusterregistrationtokens', 'listClusterRegistrationTokens', (req) =>
     v3Collection(req, 'clusterRegistrationToken', [...store.tokens.values()], (t) => tokenView(req, t)),
   );
-  routes.add('GET', '/v3/clusterregistrationtokens/:id', 'getClusterRegistrationToken', (req) => ({ status: 200, body: tokenView(req, store.token(req.params.id)) }));
-  routes.add('POST', '/v3/clusterregistrationtokens', 'createClusterRegistrationToken', (req) => ({ status: 201, body: tokenView(req, store.createToken(bodyOf(req))) }));
-  routes.add('GET', '/v3/nodes', 'listNodes', (req) => v3Collection(req, 'node', [...store.nodes.values()], (n) => nodeView(req, n)));
+  routes.add('GET', '/v3/clusterregistrationtokens/:id', 'getClusterRegistrationToken', (req) => ({
+    status: 200,
+    body: tokenView(req, store.token(req.params.id)),
+  }));
+  routes.add('POST', '/v3/clusterregistrationtokens', 'createClusterRegistrationToken', (req) => ({
+    status: 201,
+    body: tokenView(req, store.createToken(bodyOf(req))),
+  }));
+  routes.add('GET', '/v3/nodes', 'listNodes', (req) =>
+    v3Collection(req, 'node', [...store.nodes.values()], (n) => nodeView(req, n)),
+  );
   routes.add('GET', '/v3/nodes/:id', 'getNode', (req) => {
     const n = store.nodes.get(req.params.id);
-    if (!n) throw new RancherError(404, 'NotFound', `nodes.management.cattle.io "${req.params.id.split(':').pop()}" not found`);
+    if (!n)
+      throw new RancherError(
+        404,
+        'NotFound',
+        `nodes.management.cattle.io "${req.params.id.split(':').pop()}" not found`,
+      );
     return { status: 200, body: nodeView(req, n) };
   });
 
@@ -239,7 +364,8 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
   const provList = (req: SimRequest): SimResponse => {
     const all = [...store.prov.values()];
     const limitRaw = req.query.get('limit');
-    const limit = limitRaw && /^\d+$/.test(limitRaw) && Number(limitRaw) > 0 ? Number(limitRaw) : all.length || 1;
+    const limit =
+      limitRaw && /^\d+$/.test(limitRaw) && Number(limitRaw) > 0 ? Number(limitRaw) : all.length || 1;
     const cont = req.query.get('continue');
     const start = cont ? Number(Buffer.from(cont, 'base64url').toString('utf8')) || 0 : 0;
     const page = all.slice(start, start + limit);
@@ -260,7 +386,12 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
     };
   };
   const inNamespace = (req: SimRequest) => {
-    if (req.params.ns !== NAMESPACE) throw new RancherError(404, 'NotFound', `clusters.provisioning.cattle.io "${req.params.name}" not found`);
+    if (req.params.ns !== NAMESPACE)
+      throw new RancherError(
+        404,
+        'NotFound',
+        `clusters.provisioning.cattle.io "${req.params.name}" not found`,
+      );
     return store.provCluster(req.params.name);
   };
   routes.add('GET', PROV, 'listClusters', provList);
@@ -268,12 +399,24 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
   routes.add('POST', PROV, 'createCluster', (req) => {
     const body = bodyOf(req);
     const fail = server.faults.take(req, ['fail-task']);
-    const c = store.createProv(body, fail ? (fail.message ?? 'failed to provision machines: simulated infrastructure failure') : undefined);
+    const c = store.createProv(
+      body,
+      fail ? (fail.message ?? 'failed to provision machines: simulated infrastructure failure') : undefined,
+    );
     return { status: 201, body: provView(req, c) };
   });
-  routes.add('GET', `${PROV}/:ns/:name`, 'getCluster', (req) => ({ status: 200, body: provView(req, inNamespace(req)) }));
-  routes.add('PUT', `${PROV}/:ns/:name`, 'updateCluster', (req) => ({ status: 200, body: provView(req, store.updateProv(inNamespace(req), bodyOf(req))) }));
-  routes.add('DELETE', `${PROV}/:ns/:name`, 'deleteCluster', (req) => ({ status: 200, body: provView(req, store.deleteProv(inNamespace(req))) }));
+  routes.add('GET', `${PROV}/:ns/:name`, 'getCluster', (req) => ({
+    status: 200,
+    body: provView(req, inNamespace(req)),
+  }));
+  routes.add('PUT', `${PROV}/:ns/:name`, 'updateCluster', (req) => ({
+    status: 200,
+    body: provView(req, store.updateProv(inNamespace(req), bodyOf(req))),
+  }));
+  routes.add('DELETE', `${PROV}/:ns/:name`, 'deleteCluster', (req) => ({
+    status: 200,
+    body: provView(req, store.deleteProv(inNamespace(req))),
+  }));
 
   const url = await server.listen(opts.port ?? 0);
   return {

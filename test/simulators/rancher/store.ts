@@ -59,8 +59,21 @@ export interface ProvCluster {
     finalizers: string[];
     state: { name: string; error: boolean; transitioning: boolean; message: string };
   };
-  spec: { kubernetesVersion: string; cloudCredentialSecretName?: string; rkeConfig: { machinePools: MachinePool[]; [k: string]: unknown }; [k: string]: unknown };
-  status: { clusterName: string; conditions: Condition[]; observedGeneration: number; ready: boolean; fleetWorkspaceName: string; clientSecretName?: string; agentDeployed?: boolean };
+  spec: {
+    kubernetesVersion: string;
+    cloudCredentialSecretName?: string;
+    rkeConfig: { machinePools: MachinePool[]; [k: string]: unknown };
+    [k: string]: unknown;
+  };
+  status: {
+    clusterName: string;
+    conditions: Condition[];
+    observedGeneration: number;
+    ready: boolean;
+    fleetWorkspaceName: string;
+    clientSecretName?: string;
+    agentDeployed?: boolean;
+  };
 }
 
 export interface MgmtCluster {
@@ -134,7 +147,13 @@ const rand = (n: number): string => {
   return Array.from(randomBytes(n), (b) => chars[b % chars.length]).join('');
 };
 const now = (): string => new Date().toISOString();
-const cond = (type: string, status: Condition['status'], message = '', reason = '', extra: Partial<Condition> = {}): Condition => ({
+const cond = (
+  type: string,
+  status: Condition['status'],
+  message = '',
+  reason = '',
+  extra: Partial<Condition> = {},
+): Condition => ({
   type,
   status,
   ...(reason ? { reason } : {}),
@@ -179,7 +198,14 @@ export class RancherStore {
 
   private pickTarget(): KubeTarget {
     // No testbed: kubeconfigs point at a placeholder that refuses connections.
-    return this.picker.pick() ?? { name: 'placeholder', server: 'https://127.0.0.1:1', token: 'placeholder-token', ca_data: '' };
+    return (
+      this.picker.pick() ?? {
+        name: 'placeholder',
+        server: 'https://127.0.0.1:1',
+        token: 'placeholder-token',
+        ca_data: '',
+      }
+    );
   }
 
   // ---- v3 management clusters ----
@@ -192,14 +218,29 @@ export class RancherStore {
 
   /** POST /v3/clusters without a driver config: an imported cluster, pending until its agent registers. */
   importCluster(body: Record<string, unknown> | undefined, failTask?: string): MgmtCluster {
-    if (!body || typeof body !== 'object') throw new RancherError(422, 'InvalidBodyContent', 'request body must be a JSON object');
+    if (!body || typeof body !== 'object')
+      throw new RancherError(422, 'InvalidBodyContent', 'request body must be a JSON object');
     for (const k of ['rancherKubernetesEngineConfig', 'rke2Config', 'k3sConfig']) {
-      if (k in body) throw new RancherError(422, 'InvalidFormat', `${k}: creating v3-driven clusters is not supported; import a cluster or use /v1/provisioning.cattle.io.clusters`, k);
+      if (k in body)
+        throw new RancherError(
+          422,
+          'InvalidFormat',
+          `${k}: creating v3-driven clusters is not supported; import a cluster or use /v1/provisioning.cattle.io.clusters`,
+          k,
+        );
     }
     const name = body.name;
-    if (typeof name !== 'string' || !name) throw new RancherError(422, 'MissingRequired', 'name is required', 'name');
-    if (!DNS_LABEL.test(name) || name.length > 63) throw new RancherError(422, 'InvalidFormat', `invalid cluster name "${name}": must be a lowercase RFC 1123 label`, 'name');
-    if ([...this.mgmt.values()].some((c) => c.name === name)) throw new RancherError(422, 'NotUnique', 'Cluster name must be unique', 'name');
+    if (typeof name !== 'string' || !name)
+      throw new RancherError(422, 'MissingRequired', 'name is required', 'name');
+    if (!DNS_LABEL.test(name) || name.length > 63)
+      throw new RancherError(
+        422,
+        'InvalidFormat',
+        `invalid cluster name "${name}": must be a lowercase RFC 1123 label`,
+        'name',
+      );
+    if ([...this.mgmt.values()].some((c) => c.name === name))
+      throw new RancherError(422, 'NotUnique', 'Cluster name must be unique', 'name');
     const t = Date.now();
     const c: MgmtCluster = {
       id: `c-${rand(5)}`,
@@ -210,25 +251,40 @@ export class RancherStore {
       state: 'pending',
       transitioning: 'yes',
       transitioningMessage: 'Waiting for API to be available',
-      conditions: [cond('Pending', 'True'), cond('Provisioned', 'Unknown'), cond('Ready', 'Unknown', 'Waiting for API to be available')],
+      conditions: [
+        cond('Pending', 'True'),
+        cond('Provisioned', 'Unknown'),
+        cond('Ready', 'Unknown', 'Waiting for API to be available'),
+      ],
       created: new Date(t).toISOString(),
       createdTS: t,
       uuid: randomUUID(),
       labels: strMap(body.labels),
-      annotations: { ...strMap(body.annotations), ...(failTask ? { 'sim.berth.io/fail-task': failTask } : {}) },
+      annotations: {
+        ...strMap(body.annotations),
+        ...(failTask ? { 'sim.berth.io/fail-task': failTask } : {}),
+      },
     };
     this.mgmt.set(c.id, c);
     return c;
   }
 
   updateMgmt(c: MgmtCluster, body: Record<string, unknown> | undefined): MgmtCluster {
-    if (!body || typeof body !== 'object') throw new RancherError(422, 'InvalidBodyContent', 'request body must be a JSON object');
+    if (!body || typeof body !== 'object')
+      throw new RancherError(422, 'InvalidBodyContent', 'request body must be a JSON object');
     if (typeof body.description === 'string') c.description = body.description;
     if (body.labels !== undefined) c.labels = strMap(body.labels);
     if (body.annotations !== undefined) c.annotations = strMap(body.annotations);
     if (typeof body.name === 'string' && body.name !== c.name) {
-      if (c.provName) throw new RancherError(422, 'InvalidFormat', 'the name of a provisioned cluster cannot change', 'name');
-      if ([...this.mgmt.values()].some((x) => x.name === body.name)) throw new RancherError(422, 'NotUnique', 'Cluster name must be unique', 'name');
+      if (c.provName)
+        throw new RancherError(
+          422,
+          'InvalidFormat',
+          'the name of a provisioned cluster cannot change',
+          'name',
+        );
+      if ([...this.mgmt.values()].some((x) => x.name === body.name))
+        throw new RancherError(422, 'NotUnique', 'Cluster name must be unique', 'name');
       c.name = body.name;
     }
     return c;
@@ -244,11 +300,24 @@ export class RancherStore {
       return;
     }
     c.target = this.pickTarget();
-    Object.assign(c, { state: 'active', transitioning: 'no', transitioningMessage: '', provider: 'k3s', version: { gitVersion: 'v1.31.4+k3s1' } });
+    Object.assign(c, {
+      state: 'active',
+      transitioning: 'no',
+      transitioningMessage: '',
+      provider: 'k3s',
+      version: { gitVersion: 'v1.31.4+k3s1' },
+    });
     setCond(c.conditions, cond('Pending', 'False'));
     setCond(c.conditions, cond('Provisioned', 'True'));
     setCond(c.conditions, cond('Ready', 'True'));
-    this.addNode(c, { pool: undefined, etcd: true, controlPlane: true, worker: true, state: 'active', kubeletVersion: 'v1.31.4+k3s1' });
+    this.addNode(c, {
+      pool: undefined,
+      etcd: true,
+      controlPlane: true,
+      worker: true,
+      state: 'active',
+      kubeletVersion: 'v1.31.4+k3s1',
+    });
   }
 
   deleteMgmt(c: MgmtCluster): void {
@@ -273,19 +342,32 @@ export class RancherStore {
 
   token(id: string): RegistrationToken {
     const t = this.tokens.get(id);
-    if (!t) throw new RancherError(404, 'NotFound', `clusterregistrationtokens.management.cattle.io "${id.split(':').pop()}" not found`);
+    if (!t)
+      throw new RancherError(
+        404,
+        'NotFound',
+        `clusterregistrationtokens.management.cattle.io "${id.split(':').pop()}" not found`,
+      );
     return t;
   }
 
   createToken(body: Record<string, unknown> | undefined): RegistrationToken {
-    if (!body || typeof body !== 'object') throw new RancherError(422, 'InvalidBodyContent', 'request body must be a JSON object');
+    if (!body || typeof body !== 'object')
+      throw new RancherError(422, 'InvalidBodyContent', 'request body must be a JSON object');
     const clusterId = body.clusterId;
-    if (typeof clusterId !== 'string' || !clusterId) throw new RancherError(422, 'MissingRequired', 'clusterId is required', 'clusterId');
+    if (typeof clusterId !== 'string' || !clusterId)
+      throw new RancherError(422, 'MissingRequired', 'clusterId is required', 'clusterId');
     const cluster = this.mgmt.get(clusterId);
-    if (!cluster) throw new RancherError(422, 'InvalidReference', `Failed to find cluster ${clusterId}`, 'clusterId');
+    if (!cluster)
+      throw new RancherError(422, 'InvalidReference', `Failed to find cluster ${clusterId}`, 'clusterId');
     const name = typeof body.name === 'string' && body.name ? body.name : `crt-${rand(5)}`;
     const id = `${clusterId}:${name}`;
-    if (this.tokens.has(id)) throw new RancherError(409, 'AlreadyExists', `clusterregistrationtokens.management.cattle.io "${name}" already exists`);
+    if (this.tokens.has(id))
+      throw new RancherError(
+        409,
+        'AlreadyExists',
+        `clusterregistrationtokens.management.cattle.io "${name}" already exists`,
+      );
     const ts = Date.now();
     const tok: RegistrationToken = {
       id,
@@ -338,18 +420,38 @@ export class RancherStore {
   }
 
   createProv(body: Record<string, unknown> | undefined, failTask?: string): ProvCluster {
-    if (!body || typeof body !== 'object') throw new RancherError(422, 'InvalidBodyContent', 'request body must be a JSON object');
+    if (!body || typeof body !== 'object')
+      throw new RancherError(422, 'InvalidBodyContent', 'request body must be a JSON object');
     const meta = (body.metadata ?? {}) as Record<string, unknown>;
     const name = meta.name;
-    if (typeof name !== 'string' || !name) throw new RancherError(422, 'MissingRequired', 'metadata.name is required', 'metadata.name');
+    if (typeof name !== 'string' || !name)
+      throw new RancherError(422, 'MissingRequired', 'metadata.name is required', 'metadata.name');
     if (!DNS_LABEL.test(name) || name.length > 63) {
-      throw new RancherError(422, 'InvalidFormat', `metadata.name: Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`, 'metadata.name');
+      throw new RancherError(
+        422,
+        'InvalidFormat',
+        `metadata.name: Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
+        'metadata.name',
+      );
     }
-    if (meta.namespace === undefined) throw new RancherError(422, 'MissingRequired', 'metadata.namespace is required', 'metadata.namespace');
-    if (meta.namespace !== NAMESPACE) throw new RancherError(422, 'InvalidFormat', `metadata.namespace: clusters are created in "${NAMESPACE}", got "${String(meta.namespace)}"`, 'metadata.namespace');
+    if (meta.namespace === undefined)
+      throw new RancherError(422, 'MissingRequired', 'metadata.namespace is required', 'metadata.namespace');
+    if (meta.namespace !== NAMESPACE)
+      throw new RancherError(
+        422,
+        'InvalidFormat',
+        `metadata.namespace: clusters are created in "${NAMESPACE}", got "${String(meta.namespace)}"`,
+        'metadata.namespace',
+      );
     const spec = validateSpec(body.spec);
-    if (this.prov.has(name)) throw new RancherError(409, 'AlreadyExists', `clusters.provisioning.cattle.io "${name}" already exists`);
-    if ([...this.mgmt.values()].some((c) => c.name === name)) throw new RancherError(409, 'AlreadyExists', `a cluster named "${name}" already exists`);
+    if (this.prov.has(name))
+      throw new RancherError(
+        409,
+        'AlreadyExists',
+        `clusters.provisioning.cattle.io "${name}" already exists`,
+      );
+    if ([...this.mgmt.values()].some((c) => c.name === name))
+      throw new RancherError(409, 'AlreadyExists', `a cluster named "${name}" already exists`);
 
     const ts = Date.now();
     const mgmtId = `c-m-${rand(8)}`;
@@ -363,16 +465,30 @@ export class RancherStore {
         generation: 1,
         creationTimestamp: new Date(ts).toISOString().replace(/\.\d{3}Z$/, 'Z'),
         labels: strMap(meta.labels),
-        annotations: { ...strMap(meta.annotations), ...(failTask ? { 'sim.berth.io/fail-task': failTask } : {}) },
+        annotations: {
+          ...strMap(meta.annotations),
+          ...(failTask ? { 'sim.berth.io/fail-task': failTask } : {}),
+        },
         finalizers: ['wrangler.cattle.io/provisioning-cluster-remove'],
-        state: { name: 'provisioning', error: false, transitioning: true, message: 'waiting for at least one control plane, etcd, and worker node to be registered' },
+        state: {
+          name: 'provisioning',
+          error: false,
+          transitioning: true,
+          message: 'waiting for at least one control plane, etcd, and worker node to be registered',
+        },
       },
       spec,
       status: {
         clusterName: mgmtId,
         conditions: [
           cond('Ready', 'False', 'waiting for cluster agent to connect', 'Waiting', { transitioning: true }),
-          cond('Provisioned', 'False', 'waiting for at least one control plane, etcd, and worker node to be registered', 'Waiting', { transitioning: true }),
+          cond(
+            'Provisioned',
+            'False',
+            'waiting for at least one control plane, etcd, and worker node to be registered',
+            'Waiting',
+            { transitioning: true },
+          ),
           cond('Updated', 'True'),
           cond('Created', 'True'),
         ],
@@ -392,7 +508,10 @@ export class RancherStore {
       state: 'provisioning',
       transitioning: 'yes',
       transitioningMessage: c.metadata.state.message,
-      conditions: [cond('Provisioned', 'Unknown'), cond('Ready', 'Unknown', 'Waiting for API to be available')],
+      conditions: [
+        cond('Provisioned', 'Unknown'),
+        cond('Ready', 'Unknown', 'Waiting for API to be available'),
+      ],
       created: new Date(ts).toISOString(),
       createdTS: ts,
       uuid: randomUUID(),
@@ -416,9 +535,19 @@ export class RancherStore {
     c.metadata.resourceVersion = String(++this.revision);
   }
 
-  private setState(c: ProvCluster, mgmtState: string, transitioning: MgmtCluster['transitioning'], message: string): void {
+  private setState(
+    c: ProvCluster,
+    mgmtState: string,
+    transitioning: MgmtCluster['transitioning'],
+    message: string,
+  ): void {
     const m = this.mgmt.get(c.status.clusterName);
-    c.metadata.state = { name: mgmtState, error: transitioning === 'error', transitioning: transitioning === 'yes', message };
+    c.metadata.state = {
+      name: mgmtState,
+      error: transitioning === 'error',
+      transitioning: transitioning === 'yes',
+      message,
+    };
     if (m) Object.assign(m, { state: mgmtState, transitioning, transitioningMessage: message });
   }
 
@@ -437,7 +566,8 @@ export class RancherStore {
     }
     m.target = this.pickTarget();
     for (const pool of c.spec.rkeConfig.machinePools) {
-      for (let i = 0; i < pool.quantity; i++) this.addNode(m, { pool, state: 'active', kubeletVersion: c.spec.kubernetesVersion });
+      for (let i = 0; i < pool.quantity; i++)
+        this.addNode(m, { pool, state: 'active', kubeletVersion: c.spec.kubernetesVersion });
     }
     this.markReady(c, m);
   }
@@ -456,7 +586,8 @@ export class RancherStore {
 
   /** PUT: requires the current resourceVersion; spec changes start an update cycle (scale / upgrade). */
   updateProv(c: ProvCluster, body: Record<string, unknown> | undefined): ProvCluster {
-    if (!body || typeof body !== 'object') throw new RancherError(422, 'InvalidBodyContent', 'request body must be a JSON object');
+    if (!body || typeof body !== 'object')
+      throw new RancherError(422, 'InvalidBodyContent', 'request body must be a JSON object');
     const meta = (body.metadata ?? {}) as Record<string, unknown>;
     if (meta.resourceVersion !== c.metadata.resourceVersion) {
       throw new RancherError(
@@ -465,13 +596,16 @@ export class RancherStore {
         `Operation cannot be fulfilled on clusters.provisioning.cattle.io "${c.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
       );
     }
-    if (meta.name !== undefined && meta.name !== c.metadata.name) throw new RancherError(422, 'InvalidFormat', 'metadata.name cannot change', 'metadata.name');
-    if (c.metadata.deletionTimestamp) throw new RancherError(409, 'Conflict', `cluster "${c.metadata.name}" is being deleted`);
+    if (meta.name !== undefined && meta.name !== c.metadata.name)
+      throw new RancherError(422, 'InvalidFormat', 'metadata.name cannot change', 'metadata.name');
+    if (c.metadata.deletionTimestamp)
+      throw new RancherError(409, 'Conflict', `cluster "${c.metadata.name}" is being deleted`);
     const spec = validateSpec(body.spec);
     const labels = meta.labels === undefined ? c.metadata.labels : strMap(meta.labels);
     const annotations = meta.annotations === undefined ? c.metadata.annotations : strMap(meta.annotations);
     const specChanged = JSON.stringify(spec) !== JSON.stringify(c.spec);
-    const metaChanged = JSON.stringify([labels, annotations]) !== JSON.stringify([c.metadata.labels, c.metadata.annotations]);
+    const metaChanged =
+      JSON.stringify([labels, annotations]) !== JSON.stringify([c.metadata.labels, c.metadata.annotations]);
     if (!specChanged && !metaChanged) return c; // a no-op update keeps the resourceVersion, as in Kubernetes
     c.metadata.labels = labels;
     c.metadata.annotations = annotations;
@@ -487,7 +621,9 @@ export class RancherStore {
 
   private startUpdate(c: ProvCluster, upgrading: boolean): void {
     const m = this.mgmt.get(c.status.clusterName)!;
-    const message = upgrading ? `upgrading Kubernetes to ${c.spec.kubernetesVersion}` : 'configuring worker node(s): waiting for machines to be reconciled';
+    const message = upgrading
+      ? `upgrading Kubernetes to ${c.spec.kubernetesVersion}`
+      : 'configuring worker node(s): waiting for machines to be reconciled';
     setCond(c.status.conditions, cond('Updated', 'False', message, 'Reconciling', { transitioning: true }));
     setCond(c.status.conditions, cond('Ready', 'False', message, 'Reconciling', { transitioning: true }));
     setCond(m.conditions, cond('Ready', 'False', message, 'Reconciling'));
@@ -497,17 +633,27 @@ export class RancherStore {
     const nodes = this.nodesOf(m.id);
     for (const pool of c.spec.rkeConfig.machinePools) {
       const live = nodes.filter((n) => n.pool === pool.name && n.state !== 'removing');
-      for (let i = live.length; i < pool.quantity; i++) this.addNode(m, { pool, state: 'provisioning', kubeletVersion: c.spec.kubernetesVersion });
-      for (const n of live.slice(pool.quantity).reverse()) Object.assign(n, { state: 'removing', transitioning: 'yes', transitioningMessage: 'draining node' });
+      for (let i = live.length; i < pool.quantity; i++)
+        this.addNode(m, { pool, state: 'provisioning', kubeletVersion: c.spec.kubernetesVersion });
+      for (const n of live.slice(pool.quantity).reverse())
+        Object.assign(n, { state: 'removing', transitioning: 'yes', transitioningMessage: 'draining node' });
     }
     const pools = new Set(c.spec.rkeConfig.machinePools.map((p) => p.name));
-    for (const n of nodes) if (n.pool && !pools.has(n.pool)) Object.assign(n, { state: 'removing', transitioning: 'yes', transitioningMessage: 'draining node' });
+    for (const n of nodes)
+      if (n.pool && !pools.has(n.pool))
+        Object.assign(n, { state: 'removing', transitioning: 'yes', transitioningMessage: 'draining node' });
     const cycle = this.nextCycle(c.metadata.name);
     this.later(DELAYS.scale, () => {
       if (this.cycles.get(c.metadata.name) !== cycle || c.metadata.deletionTimestamp) return;
       for (const n of this.nodesOf(m.id)) {
         if (n.state === 'removing') this.nodes.delete(n.id);
-        else Object.assign(n, { state: 'active', transitioning: 'no', transitioningMessage: '', info: { ...n.info, kubernetes: { kubeletVersion: c.spec.kubernetesVersion } } });
+        else
+          Object.assign(n, {
+            state: 'active',
+            transitioning: 'no',
+            transitioningMessage: '',
+            info: { ...n.info, kubernetes: { kubeletVersion: c.spec.kubernetesVersion } },
+          });
       }
       this.markReady(c, m);
     });
@@ -517,7 +663,8 @@ export class RancherStore {
     if (!c.metadata.deletionTimestamp) {
       c.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       this.setState(c, 'removing', 'yes', 'removing cluster');
-      for (const n of this.nodesOf(c.status.clusterName)) Object.assign(n, { state: 'removing', transitioning: 'yes' });
+      for (const n of this.nodesOf(c.status.clusterName))
+        Object.assign(n, { state: 'removing', transitioning: 'yes' });
       this.touch(c);
       this.later(DELAYS.remove, () => {
         this.prov.delete(c.metadata.name);
@@ -534,11 +681,27 @@ export class RancherStore {
     return [...this.nodes.values()].filter((n) => n.clusterId === mgmtId);
   }
 
-  private addNode(m: MgmtCluster, o: { pool?: MachinePool; etcd?: boolean; controlPlane?: boolean; worker?: boolean; state: string; kubeletVersion: string }): NodeRecord {
+  private addNode(
+    m: MgmtCluster,
+    o: {
+      pool?: MachinePool;
+      etcd?: boolean;
+      controlPlane?: boolean;
+      worker?: boolean;
+      state: string;
+      kubeletVersion: string;
+    },
+  ): NodeRecord {
     const pool = o.pool;
-    const nodeName = pool ? `${m.name}-${pool.name}-${rand(5)}-${rand(5)}` : `${m.name}-node-${this.nodesOf(m.id).length + 1}`;
+    const nodeName = pool
+      ? `${m.name}-${pool.name}-${rand(5)}-${rand(5)}`
+      : `${m.name}-node-${this.nodesOf(m.id).length + 1}`;
     const ip = `10.42.${Math.floor(this.ipSeq / 250)}.${(this.ipSeq++ % 250) + 2}`;
-    const roles = { etcd: pool ? !!pool.etcdRole : !!o.etcd, controlPlane: pool ? !!pool.controlPlaneRole : !!o.controlPlane, worker: pool ? !!pool.workerRole : !!o.worker };
+    const roles = {
+      etcd: pool ? !!pool.etcdRole : !!o.etcd,
+      controlPlane: pool ? !!pool.controlPlaneRole : !!o.controlPlane,
+      worker: pool ? !!pool.workerRole : !!o.worker,
+    };
     const n: NodeRecord = {
       id: `${m.id}:m-${rand(5)}`,
       type: 'node',
@@ -560,7 +723,10 @@ export class RancherStore {
         ...(roles.etcd ? { 'node-role.kubernetes.io/etcd': 'true' } : {}),
         ...(roles.worker ? { 'node-role.kubernetes.io/worker': 'true' } : {}),
       },
-      info: { kubernetes: { kubeletVersion: o.kubeletVersion }, os: { operatingSystem: 'SUSE Linux Enterprise Server 15 SP6' } },
+      info: {
+        kubernetes: { kubeletVersion: o.kubeletVersion },
+        os: { operatingSystem: 'SUSE Linux Enterprise Server 15 SP6' },
+      },
       created: now(),
       uuid: randomUUID(),
       pool: pool?.name,
@@ -578,37 +744,92 @@ function setCond(list: Condition[], c: Condition): void {
 
 function strMap(v: unknown): Record<string, string> {
   if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new RancherError(422, 'InvalidFormat', 'labels and annotations must be string maps');
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new RancherError(422, 'InvalidFormat', 'labels and annotations must be string maps');
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
 }
 
 /** Validates a provisioning cluster spec (the parts Berth uses) and returns a normalized copy. */
 function validateSpec(raw: unknown): ProvCluster['spec'] {
-  if (!raw || typeof raw !== 'object') throw new RancherError(422, 'MissingRequired', 'spec is required', 'spec');
+  if (!raw || typeof raw !== 'object')
+    throw new RancherError(422, 'MissingRequired', 'spec is required', 'spec');
   const spec = JSON.parse(JSON.stringify(raw)) as ProvCluster['spec'];
-  if (typeof spec.kubernetesVersion !== 'string' || !spec.kubernetesVersion) throw new RancherError(422, 'MissingRequired', 'spec.kubernetesVersion is required', 'spec.kubernetesVersion');
+  if (typeof spec.kubernetesVersion !== 'string' || !spec.kubernetesVersion)
+    throw new RancherError(
+      422,
+      'MissingRequired',
+      'spec.kubernetesVersion is required',
+      'spec.kubernetesVersion',
+    );
   if (!/^v\d+\.\d+\.\d+\+(rke2|k3s)r?\d+$/.test(spec.kubernetesVersion)) {
-    throw new RancherError(422, 'InvalidFormat', `spec.kubernetesVersion "${spec.kubernetesVersion}" is not an RKE2/K3s version (e.g. v1.31.4+rke2r1)`, 'spec.kubernetesVersion');
+    throw new RancherError(
+      422,
+      'InvalidFormat',
+      `spec.kubernetesVersion "${spec.kubernetesVersion}" is not an RKE2/K3s version (e.g. v1.31.4+rke2r1)`,
+      'spec.kubernetesVersion',
+    );
   }
   const pools = spec.rkeConfig?.machinePools;
-  if (!Array.isArray(pools) || pools.length === 0) throw new RancherError(422, 'MissingRequired', 'spec.rkeConfig.machinePools is required', 'spec.rkeConfig.machinePools');
+  if (!Array.isArray(pools) || pools.length === 0)
+    throw new RancherError(
+      422,
+      'MissingRequired',
+      'spec.rkeConfig.machinePools is required',
+      'spec.rkeConfig.machinePools',
+    );
   const names = new Set<string>();
   for (const [i, p] of pools.entries()) {
     const f = `spec.rkeConfig.machinePools[${i}]`;
-    if (!p || typeof p !== 'object') throw new RancherError(422, 'InvalidFormat', `${f} must be an object`, f);
-    if (typeof p.name !== 'string' || !p.name) throw new RancherError(422, 'MissingRequired', `${f}.name is required`, `${f}.name`);
-    if (!DNS_LABEL.test(p.name)) throw new RancherError(422, 'InvalidFormat', `${f}.name "${p.name}" must be a lowercase RFC 1123 label`, `${f}.name`);
-    if (names.has(p.name)) throw new RancherError(422, 'InvalidFormat', `duplicate machine pool name "${p.name}"`, `${f}.name`);
+    if (!p || typeof p !== 'object')
+      throw new RancherError(422, 'InvalidFormat', `${f} must be an object`, f);
+    if (typeof p.name !== 'string' || !p.name)
+      throw new RancherError(422, 'MissingRequired', `${f}.name is required`, `${f}.name`);
+    if (!DNS_LABEL.test(p.name))
+      throw new RancherError(
+        422,
+        'InvalidFormat',
+        `${f}.name "${p.name}" must be a lowercase RFC 1123 label`,
+        `${f}.name`,
+      );
+    if (names.has(p.name))
+      throw new RancherError(422, 'InvalidFormat', `duplicate machine pool name "${p.name}"`, `${f}.name`);
     names.add(p.name);
     if (p.quantity === undefined) p.quantity = 1;
-    if (!Number.isInteger(p.quantity) || p.quantity < 0) throw new RancherError(422, 'InvalidFormat', `${f}.quantity must be a non-negative integer`, `${f}.quantity`);
-    if (!p.machineConfigRef || typeof p.machineConfigRef.kind !== 'string' || typeof p.machineConfigRef.name !== 'string') {
-      throw new RancherError(422, 'MissingRequired', `${f}.machineConfigRef {kind, name} is required`, `${f}.machineConfigRef`);
+    if (!Number.isInteger(p.quantity) || p.quantity < 0)
+      throw new RancherError(
+        422,
+        'InvalidFormat',
+        `${f}.quantity must be a non-negative integer`,
+        `${f}.quantity`,
+      );
+    if (
+      !p.machineConfigRef ||
+      typeof p.machineConfigRef.kind !== 'string' ||
+      typeof p.machineConfigRef.name !== 'string'
+    ) {
+      throw new RancherError(
+        422,
+        'MissingRequired',
+        `${f}.machineConfigRef {kind, name} is required`,
+        `${f}.machineConfigRef`,
+      );
     }
-    if (!p.etcdRole && !p.controlPlaneRole && !p.workerRole) throw new RancherError(422, 'InvalidFormat', `${f} needs at least one of etcdRole, controlPlaneRole, workerRole`, f);
+    if (!p.etcdRole && !p.controlPlaneRole && !p.workerRole)
+      throw new RancherError(
+        422,
+        'InvalidFormat',
+        `${f} needs at least one of etcdRole, controlPlaneRole, workerRole`,
+        f,
+      );
   }
   for (const role of ['etcdRole', 'controlPlaneRole'] as const) {
-    if (!pools.some((p) => p[role] && p.quantity > 0)) throw new RancherError(422, 'InvalidFormat', `at least one machine pool with ${role} and quantity > 0 is required`, 'spec.rkeConfig.machinePools');
+    if (!pools.some((p) => p[role] && p.quantity > 0))
+      throw new RancherError(
+        422,
+        'InvalidFormat',
+        `at least one machine pool with ${role} and quantity > 0 is required`,
+        'spec.rkeConfig.machinePools',
+      );
   }
   return spec;
 }

@@ -20,13 +20,23 @@ describe('TKE TC3-HMAC-SHA256 verifier', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const u = new URL(req.url ?? '/', 'http://x');
-        captured.push({ method: req.method!, path: u.pathname, rawQuery: u.search.slice(1), headers: req.headers, rawBody: Buffer.concat(chunks) });
+        captured.push({
+          method: req.method!,
+          path: u.pathname,
+          rawQuery: u.search.slice(1),
+          headers: req.headers,
+          rawBody: Buffer.concat(chunks),
+        });
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"Response":{"RequestId":"r"}}');
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    client = new tke.v20180525.Client({ credential: { secretId: ID, secretKey: KEY }, region: 'ap-guangzhou', profile: { httpProfile: { endpoint: `127.0.0.1:${port}`, protocol: 'http://' } } });
+    client = new tke.v20180525.Client({
+      credential: { secretId: ID, secretKey: KEY },
+      region: 'ap-guangzhou',
+      profile: { httpProfile: { endpoint: `127.0.0.1:${port}`, protocol: 'http://' } },
+    });
   });
   afterAll(async () => {
     await new Promise((r) => server.close(r));
@@ -35,10 +45,16 @@ describe('TKE TC3-HMAC-SHA256 verifier', () => {
   const keyFor = (id: string) => (id === ID ? KEY : undefined);
 
   it('accepts a request signed by the SDK (service "127" derived from the IP endpoint)', async () => {
-    await client.DescribeClusters({ ClusterIds: ['cls-1'], Limit: 10, Filters: [{ Name: 'ClusterName', Values: ['ü name'] }] });
+    await client.DescribeClusters({
+      ClusterIds: ['cls-1'],
+      Limit: 10,
+      Filters: [{ Name: 'ClusterName', Values: ['ü name'] }],
+    });
     const req = captured.at(-1)!;
     expect(req.headers['x-tc-action']).toBe('DescribeClusters');
-    expect(req.headers.authorization).toMatch(/^TC3-HMAC-SHA256 Credential=AKIDtestid\/\d{4}-\d{2}-\d{2}\/127\/tc3_request, SignedHeaders=content-type;host, Signature=[0-9a-f]{64}$/);
+    expect(req.headers.authorization).toMatch(
+      /^TC3-HMAC-SHA256 Credential=AKIDtestid\/\d{4}-\d{2}-\d{2}\/127\/tc3_request, SignedHeaders=content-type;host, Signature=[0-9a-f]{64}$/,
+    );
     expect(verifyTc3(req, keyFor)).toEqual({ ok: true, secretId: ID, service: '127' });
   });
 
@@ -46,11 +62,22 @@ describe('TKE TC3-HMAC-SHA256 verifier', () => {
     await client.DescribeClusterStatus({ ClusterIds: ['cls-1'] });
     const req = captured.at(-1)!;
     expect(verifyTc3(req, () => 'wrong')).toMatchObject({ ok: false, code: 'AuthFailure.SignatureFailure' });
-    expect(verifyTc3({ ...req, rawBody: Buffer.from('{"ClusterIds":["cls-2"]}') }, keyFor)).toMatchObject({ ok: false, code: 'AuthFailure.SignatureFailure' });
-    expect(verifyTc3(req, () => undefined)).toMatchObject({ ok: false, code: 'AuthFailure.SecretIdNotFound' });
+    expect(verifyTc3({ ...req, rawBody: Buffer.from('{"ClusterIds":["cls-2"]}') }, keyFor)).toMatchObject({
+      ok: false,
+      code: 'AuthFailure.SignatureFailure',
+    });
+    expect(verifyTc3(req, () => undefined)).toMatchObject({
+      ok: false,
+      code: 'AuthFailure.SecretIdNotFound',
+    });
     const ts = Number(req.headers['x-tc-timestamp']);
-    expect(verifyTc3(req, keyFor, ts + 301)).toMatchObject({ ok: false, code: 'AuthFailure.SignatureExpire' });
+    expect(verifyTc3(req, keyFor, ts + 301)).toMatchObject({
+      ok: false,
+      code: 'AuthFailure.SignatureExpire',
+    });
     expect(verifyTc3(req, keyFor, ts + 299).ok).toBe(true);
-    expect(verifyTc3({ ...req, headers: { ...req.headers, authorization: 'garbage' } }, keyFor)).toMatchObject({ ok: false, code: 'AuthFailure.InvalidAuthorization' });
+    expect(
+      verifyTc3({ ...req, headers: { ...req.headers, authorization: 'garbage' } }, keyFor),
+    ).toMatchObject({ ok: false, code: 'AuthFailure.InvalidAuthorization' });
   });
 });

@@ -21,7 +21,8 @@ export interface SignedRequest {
   rawBody: Buffer;
 }
 
-export type VerifyResult = { ok: true; secretId: string; service: string } | { ok: false; code: string; message: string };
+export type VerifyResult =
+  { ok: true; secretId: string; service: string } | { ok: false; code: string; message: string };
 
 const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data).digest();
@@ -42,10 +43,22 @@ export function canonicalRequest(req: SignedRequest, signedHeaders: string[]): s
       return `${h}:${value.toLowerCase()}\n`;
     })
     .join('');
-  return [req.method.toUpperCase(), req.path, req.rawQuery ?? '', canonicalHeaders, signedHeaders.join(';'), sha256Hex(req.rawBody)].join('\n');
+  return [
+    req.method.toUpperCase(),
+    req.path,
+    req.rawQuery ?? '',
+    canonicalHeaders,
+    signedHeaders.join(';'),
+    sha256Hex(req.rawBody),
+  ].join('\n');
 }
 
-export function tc3Signature(secretKey: string, timestamp: number, service: string, canonical: string): string {
+export function tc3Signature(
+  secretKey: string,
+  timestamp: number,
+  service: string,
+  canonical: string,
+): string {
   const date = utcDate(timestamp);
   const stringToSign = `${TC3}\n${timestamp}\n${date}/${service}/tc3_request\n${sha256Hex(canonical)}`;
   const kSigning = hmac(hmac(hmac('TC3' + secretKey, date), service), 'tc3_request');
@@ -53,8 +66,15 @@ export function tc3Signature(secretKey: string, timestamp: number, service: stri
 }
 
 /** Parses "TC3-HMAC-SHA256 Credential=id/date/service/tc3_request, SignedHeaders=a;b, Signature=hex". */
-export function parseAuthorization(auth: string): { secretId: string; date: string; service: string; signedHeaders: string[]; signature: string } | undefined {
-  const m = /^TC3-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{4}-\d{2}-\d{2})\/([^/,\s]+)\/tc3_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/.exec(auth);
+export function parseAuthorization(
+  auth: string,
+):
+  | { secretId: string; date: string; service: string; signedHeaders: string[]; signature: string }
+  | undefined {
+  const m =
+    /^TC3-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{4}-\d{2}-\d{2})\/([^/,\s]+)\/tc3_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
   if (!m) return undefined;
   return { secretId: m[1], date: m[2], service: m[3], signedHeaders: m[4].split(';'), signature: m[5] };
 }
@@ -64,23 +84,61 @@ export function parseAuthorization(auth: string): { secretId: string; date: stri
  * Cloud API 3.0: AuthFailure.InvalidAuthorization (malformed), AuthFailure.SecretIdNotFound,
  * AuthFailure.SignatureExpire (timestamp skew > 300 s), AuthFailure.SignatureFailure (mismatch).
  */
-export function verifyTc3(req: SignedRequest, secretKeyFor: (secretId: string) => string | undefined, nowSeconds = Math.floor(Date.now() / 1000)): VerifyResult {
+export function verifyTc3(
+  req: SignedRequest,
+  secretKeyFor: (secretId: string) => string | undefined,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): VerifyResult {
   const auth = parseAuthorization(header(req.headers, 'authorization'));
-  if (!auth) return { ok: false, code: 'AuthFailure.InvalidAuthorization', message: 'Authorization header is missing or does not conform to the TC3-HMAC-SHA256 standard.' };
+  if (!auth)
+    return {
+      ok: false,
+      code: 'AuthFailure.InvalidAuthorization',
+      message: 'Authorization header is missing or does not conform to the TC3-HMAC-SHA256 standard.',
+    };
   if (!auth.signedHeaders.includes('content-type') || !auth.signedHeaders.includes('host'))
-    return { ok: false, code: 'AuthFailure.InvalidAuthorization', message: 'SignedHeaders must include content-type and host.' };
+    return {
+      ok: false,
+      code: 'AuthFailure.InvalidAuthorization',
+      message: 'SignedHeaders must include content-type and host.',
+    };
   const secretKey = secretKeyFor(auth.secretId);
-  if (secretKey === undefined) return { ok: false, code: 'AuthFailure.SecretIdNotFound', message: 'The SecretId is not found, please ensure that your SecretId is correct.' };
+  if (secretKey === undefined)
+    return {
+      ok: false,
+      code: 'AuthFailure.SecretIdNotFound',
+      message: 'The SecretId is not found, please ensure that your SecretId is correct.',
+    };
 
   const ts = Number(header(req.headers, 'x-tc-timestamp'));
-  if (!Number.isInteger(ts) || ts <= 0) return { ok: false, code: 'MissingParameter', message: 'The request is missing a required parameter `Timestamp`.' };
+  if (!Number.isInteger(ts) || ts <= 0)
+    return {
+      ok: false,
+      code: 'MissingParameter',
+      message: 'The request is missing a required parameter `Timestamp`.',
+    };
   if (Math.abs(nowSeconds - ts) > MAX_SKEW_SECONDS)
-    return { ok: false, code: 'AuthFailure.SignatureExpire', message: `Signature expired. Timestamp date: ${new Date(ts * 1000).toISOString()}, server date: ${new Date(nowSeconds * 1000).toISOString()}.` };
-  if (auth.date !== utcDate(ts)) return { ok: false, code: 'AuthFailure.SignatureFailure', message: 'The credential date does not match X-TC-Timestamp.' };
+    return {
+      ok: false,
+      code: 'AuthFailure.SignatureExpire',
+      message: `Signature expired. Timestamp date: ${new Date(ts * 1000).toISOString()}, server date: ${new Date(nowSeconds * 1000).toISOString()}.`,
+    };
+  if (auth.date !== utcDate(ts))
+    return {
+      ok: false,
+      code: 'AuthFailure.SignatureFailure',
+      message: 'The credential date does not match X-TC-Timestamp.',
+    };
 
-  const expected = Buffer.from(tc3Signature(secretKey, ts, auth.service, canonicalRequest(req, auth.signedHeaders)));
+  const expected = Buffer.from(
+    tc3Signature(secretKey, ts, auth.service, canonicalRequest(req, auth.signedHeaders)),
+  );
   const given = Buffer.from(auth.signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given))
-    return { ok: false, code: 'AuthFailure.SignatureFailure', message: 'The provided credentials could not be validated. Please check your signature is correct.' };
+    return {
+      ok: false,
+      code: 'AuthFailure.SignatureFailure',
+      message: 'The provided credentials could not be validated. Please check your signature is correct.',
+    };
   return { ok: true, secretId: auth.secretId, service: auth.service };
 }

@@ -19,7 +19,12 @@ import { TkeStore, type TkeCluster, type TkeInstance, type TkeNodePool } from '.
 
 export const TKE_REGION = 'ap-guangzhou';
 export const TKE_VERSION = '2018-05-25';
-export const PLACEHOLDER_TARGET: KubeTarget = { name: 'placeholder', server: 'https://127.0.0.1:1', token: 'tke-sim-placeholder', ca_data: '' };
+export const PLACEHOLDER_TARGET: KubeTarget = {
+  name: 'placeholder',
+  server: 'https://127.0.0.1:1',
+  token: 'tke-sim-placeholder',
+  ca_data: '',
+};
 
 type Obj = Record<string, unknown>;
 interface Ctx {
@@ -41,39 +46,58 @@ class TkeError extends Error {
 function respond(payload: Obj, status = 200): SimResponse {
   return { status, body: { Response: { ...payload, RequestId: randomUUID() } } };
 }
-const tkeError = (code: string, message: string, status = 200) => respond({ Error: { Code: code, Message: message } }, status);
+const tkeError = (code: string, message: string, status = 200) =>
+  respond({ Error: { Code: code, Message: message } }, status);
 
 // ---- parameter helpers (TKE params are PascalCase JSON; nested JSON-string params are parsed here) ----
 
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 function required(p: Obj, name: string): unknown {
   const v = p[name];
-  if (v === undefined || v === null || v === '') throw new TkeError('MissingParameter', `The request is missing a required parameter \`${name}\`.`);
+  if (v === undefined || v === null || v === '')
+    throw new TkeError('MissingParameter', `The request is missing a required parameter \`${name}\`.`);
   return v;
 }
 function str(p: Obj, name: string, need = false): string | undefined {
   const v = need ? required(p, name) : p[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new TkeError('InvalidParameter', `The value type of parameter \`${name}\` is not valid: expected a string.`);
+  if (typeof v !== 'string')
+    throw new TkeError(
+      'InvalidParameter',
+      `The value type of parameter \`${name}\` is not valid: expected a string.`,
+    );
   return v;
 }
 function int(p: Obj, name: string, need = false): number | undefined {
   const v = need ? required(p, name) : p[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TkeError('InvalidParameter', `The value type of parameter \`${name}\` is not valid: expected an integer.`);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new TkeError(
+      'InvalidParameter',
+      `The value type of parameter \`${name}\` is not valid: expected an integer.`,
+    );
   return v;
 }
 function bool(p: Obj, name: string, need = false): boolean | undefined {
   const v = need ? required(p, name) : p[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw new TkeError('InvalidParameter', `The value type of parameter \`${name}\` is not valid: expected a boolean.`);
+  if (typeof v !== 'boolean')
+    throw new TkeError(
+      'InvalidParameter',
+      `The value type of parameter \`${name}\` is not valid: expected a boolean.`,
+    );
   return v;
 }
 function strList(p: Obj, name: string, need = false): string[] | undefined {
   const v = need ? required(p, name) : p[name];
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new TkeError('InvalidParameter', `The value type of parameter \`${name}\` is not valid: expected an array of strings.`);
-  if (need && !v.length) throw new TkeError('MissingParameter', `The request is missing a required parameter \`${name}\`.`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new TkeError(
+      'InvalidParameter',
+      `The value type of parameter \`${name}\` is not valid: expected an array of strings.`,
+    );
+  if (need && !v.length)
+    throw new TkeError('MissingParameter', `The request is missing a required parameter \`${name}\`.`);
   return v as string[];
 }
 function jsonParam(p: Obj, name: string): Obj {
@@ -88,9 +112,11 @@ function filters(p: Obj, key = 'Filters'): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const list = p[key];
   if (list === undefined || list === null) return out;
-  if (!Array.isArray(list)) throw new TkeError('InvalidParameter', `${key} must be an array of {Name, Values}.`);
+  if (!Array.isArray(list))
+    throw new TkeError('InvalidParameter', `${key} must be an array of {Name, Values}.`);
   for (const f of list.map(obj)) {
-    if (typeof f.Name !== 'string' || !Array.isArray(f.Values)) throw new TkeError('InvalidParameter', 'Each filter needs Name and Values.');
+    if (typeof f.Name !== 'string' || !Array.isArray(f.Values))
+      throw new TkeError('InvalidParameter', 'Each filter needs Name and Values.');
     out.set(f.Name, f.Values.map(String));
   }
   return out;
@@ -99,7 +125,8 @@ function paging(p: Obj, defaultLimit = 20): { offset: number; limit: number } {
   const offset = int(p, 'Offset') ?? 0;
   const limit = int(p, 'Limit') ?? defaultLimit;
   if (offset < 0) throw new TkeError('InvalidParameterValue', 'Offset must be >= 0.');
-  if (limit < 1 || limit > 100) throw new TkeError('InvalidParameterValue', 'Limit must be between 1 and 100.');
+  if (limit < 1 || limit > 100)
+    throw new TkeError('InvalidParameterValue', 'Limit must be between 1 and 100.');
   return { offset, limit };
 }
 
@@ -116,7 +143,13 @@ function renderInstance(i: TkeInstance, pool?: TkeNodePool): Obj {
     LanIP: i.LanIP,
     NodePoolId: i.NodePoolId,
     AutoscalingGroupId: pool?.AutoscalingGroupId ?? '',
-    InstanceAdvancedSettings: { MountTarget: '', DockerGraphPath: '/var/lib/containerd', Unschedulable: 0, Labels: pool?.Labels ?? [], Taints: pool?.Taints ?? [] },
+    InstanceAdvancedSettings: {
+      MountTarget: '',
+      DockerGraphPath: '/var/lib/containerd',
+      Unschedulable: 0,
+      Labels: pool?.Labels ?? [],
+      Taints: pool?.Taints ?? [],
+    },
   };
 }
 
@@ -132,13 +165,36 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
   const server = new SimServer({
     renderFault: (f: Fault) =>
       f.kind === 'throttle'
-        ? tkeError(f.code ?? 'RequestLimitExceeded', f.message ?? 'Your current request times equals to `21` in a second, which exceeds the frequency limit `20` for a second. Please reduce the frequency of calls.', f.status ?? 200)
-        : tkeError(f.code ?? 'InternalError', f.message ?? 'An internal error occurred (simulated).', f.status ?? 200),
-    notFound: (req) => tkeError('InvalidAction', `The requested action \`${req.action ?? ''}\` does not exist (${req.method} ${req.path}: every TKE call is POST /).`, 404),
+        ? tkeError(
+            f.code ?? 'RequestLimitExceeded',
+            f.message ??
+              'Your current request times equals to `21` in a second, which exceeds the frequency limit `20` for a second. Please reduce the frequency of calls.',
+            f.status ?? 200,
+          )
+        : tkeError(
+            f.code ?? 'InternalError',
+            f.message ?? 'An internal error occurred (simulated).',
+            f.status ?? 200,
+          ),
+    notFound: (req) =>
+      tkeError(
+        'InvalidAction',
+        `The requested action \`${req.action ?? ''}\` does not exist (${req.method} ${req.path}: every TKE call is POST /).`,
+        404,
+      ),
     before: (req) => {
       store.timeline.advance();
       req.action = String(req.headers['x-tc-action'] ?? '');
-      const v = verifyTc3({ method: req.method, path: req.path, rawQuery: req.query.toString(), headers: req.headers, rawBody: req.rawBody }, (id) => secrets.get(id));
+      const v = verifyTc3(
+        {
+          method: req.method,
+          path: req.path,
+          rawQuery: req.query.toString(),
+          headers: req.headers,
+          rawBody: req.rawBody,
+        },
+        (id) => secrets.get(id),
+      );
       return v.ok ? undefined : tkeError(v.code, v.message);
     },
     state: () => {
@@ -152,10 +208,15 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const handler = actions.get(action);
     if (!handler) return tkeError('InvalidAction', `The requested action \`${action}\` does not exist.`);
     const version = String(req.headers['x-tc-version'] ?? '');
-    if (version !== TKE_VERSION) return tkeError('NoSuchVersion', `The requested version \`${version}\` of action \`${action}\` does not exist.`);
+    if (version !== TKE_VERSION)
+      return tkeError(
+        'NoSuchVersion',
+        `The requested version \`${version}\` of action \`${action}\` does not exist.`,
+      );
     const region = String(req.headers['x-tc-region'] ?? '');
     if (!region) return tkeError('MissingParameter', 'The request is missing a required parameter `Region`.');
-    if (req.body === undefined && req.rawBody.length) return tkeError('InvalidParameter', 'The request body is not valid JSON.');
+    if (req.body === undefined && req.rawBody.length)
+      return tkeError('InvalidParameter', 'The request body is not valid JSON.');
     try {
       return respond(handler({ region, params: obj(req.body), req }));
     } catch (e) {
@@ -171,16 +232,28 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
   const cluster = (ctx: Ctx): TkeCluster => {
     const id = str(ctx.params, 'ClusterId', true)!;
     const c = store.clusters.get(id);
-    if (!c || c.Region !== ctx.region) throw new TkeError('ResourceNotFound.ClusterNotFound', `Cluster ${id} does not exist in region ${ctx.region}.`);
+    if (!c || c.Region !== ctx.region)
+      throw new TkeError(
+        'ResourceNotFound.ClusterNotFound',
+        `Cluster ${id} does not exist in region ${ctx.region}.`,
+      );
     return c;
   };
   const requireRunning = (c: TkeCluster, action: string) => {
     const s = store.statusOf(c);
-    if (s !== 'Running' && s !== 'Scaling') throw new TkeError('ResourceUnavailable.ClusterState', `Cluster ${c.ClusterId} is ${s}; ${action} needs it Running.`);
+    if (s !== 'Running' && s !== 'Scaling')
+      throw new TkeError(
+        'ResourceUnavailable.ClusterState',
+        `Cluster ${c.ClusterId} is ${s}; ${action} needs it Running.`,
+      );
   };
   const pool = (c: TkeCluster, id: string): TkeNodePool => {
     const p = store.nodepools.get(id);
-    if (!p || p.ClusterId !== c.ClusterId) throw new TkeError('ResourceNotFound.NodePoolNotFound', `Node pool ${id} does not exist in cluster ${c.ClusterId}.`);
+    if (!p || p.ClusterId !== c.ClusterId)
+      throw new TkeError(
+        'ResourceNotFound.NodePoolNotFound',
+        `Node pool ${id} does not exist in cluster ${c.ClusterId}.`,
+      );
     return p;
   };
   const renderCluster = (c: TkeCluster): Obj => ({
@@ -236,7 +309,12 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
       Annotations: [],
       NodeCountSummary: {
         ManuallyAdded: { Joining: 0, Initializing: 0, Normal: 0, Total: 0 },
-        AutoscalingAdded: { Joining: 0, Initializing: n('initializing'), Normal: n('running'), Total: ins.length },
+        AutoscalingAdded: {
+          Joining: 0,
+          Initializing: n('initializing'),
+          Normal: n('running'),
+          Total: ins.length,
+        },
       },
       AutoscalingGroupStatus: 'enabled',
       MaxNodesNum: p.MaxNodesNum,
@@ -256,7 +334,11 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
   // ---- clusters ----
   actions.set('CreateCluster', ({ region, params, req }) => {
     const type = str(params, 'ClusterType', true)!;
-    if (type !== 'MANAGED_CLUSTER' && type !== 'INDEPENDENT_CLUSTER') throw new TkeError('InvalidParameter', `ClusterType must be MANAGED_CLUSTER or INDEPENDENT_CLUSTER, not ${type}.`);
+    if (type !== 'MANAGED_CLUSTER' && type !== 'INDEPENDENT_CLUSTER')
+      throw new TkeError(
+        'InvalidParameter',
+        `ClusterType must be MANAGED_CLUSTER or INDEPENDENT_CLUSTER, not ${type}.`,
+      );
     const cidr = obj(required(params, 'ClusterCIDRSettings'));
     const basic = obj(params.ClusterBasicSettings);
     const workers = (Array.isArray(params.RunInstancesForNode) ? params.RunInstancesForNode.map(obj) : [])
@@ -266,10 +348,15 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
         try {
           return sum + Number(obj(JSON.parse(String(para))).InstanceCount ?? 1);
         } catch {
-          throw new TkeError('InvalidParameter', 'RunInstancesPara entries must be JSON strings of a CVM RunInstances request.');
+          throw new TkeError(
+            'InvalidParameter',
+            'RunInstancesPara entries must be JSON strings of a CVM RunInstances request.',
+          );
         }
       }, 0);
-    const tags = (Array.isArray(basic.TagSpecification) ? basic.TagSpecification.map(obj) : []).flatMap((t) => (Array.isArray(t.Tags) ? t.Tags.map(obj) : [])).map((t) => ({ Key: String(t.Key ?? ''), Value: String(t.Value ?? '') }));
+    const tags = (Array.isArray(basic.TagSpecification) ? basic.TagSpecification.map(obj) : [])
+      .flatMap((t) => (Array.isArray(t.Tags) ? t.Tags.map(obj) : []))
+      .map((t) => ({ Key: String(t.Key ?? ''), Value: String(t.Value ?? '') }));
     const c = store.createCluster(
       {
         ClusterName: str(basic, 'ClusterName') ?? '',
@@ -317,7 +404,9 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
 
   actions.set('DescribeClusterStatus', ({ region, params }) => {
     const ids = strList(params, 'ClusterIds');
-    const all = [...store.clusters.values()].filter((c) => c.Region === region && (!ids?.length || ids.includes(c.ClusterId)));
+    const all = [...store.clusters.values()].filter(
+      (c) => c.Region === region && (!ids?.length || ids.includes(c.ClusterId)),
+    );
     return {
       TotalCount: all.length,
       ClusterStatusSet: all.map((c) => {
@@ -326,7 +415,11 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
         return {
           ClusterId: c.ClusterId,
           ClusterState: store.statusOf(c),
-          ClusterInstanceState: !failed ? 'AllNormal' : failed === ins.length ? 'AllAbnormal' : 'PartialAbnormal',
+          ClusterInstanceState: !failed
+            ? 'AllNormal'
+            : failed === ins.length
+              ? 'AllAbnormal'
+              : 'PartialAbnormal',
           ClusterBMonitor: false,
           ClusterInitNodeNum: ins.filter((i) => i.InstanceState === 'initializing').length,
           ClusterRunningNodeNum: ins.filter((i) => i.InstanceState === 'running').length,
@@ -342,17 +435,27 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
 
   actions.set('ModifyClusterAttribute', (ctx) => {
     const c = cluster(ctx);
-    if (c.Status === 'Deleting') throw new TkeError('ResourceUnavailable.ClusterState', `Cluster ${c.ClusterId} is Deleting.`);
+    if (c.Status === 'Deleting')
+      throw new TkeError('ResourceUnavailable.ClusterState', `Cluster ${c.ClusterId} is Deleting.`);
     const name = str(ctx.params, 'ClusterName');
     const desc = str(ctx.params, 'ClusterDesc');
     const project = int(ctx.params, 'ProjectId');
     if (name !== undefined) {
-      if (!name || name.length > 60) throw new TkeError('InvalidParameter', 'ClusterName must be 1 to 60 characters.');
+      if (!name || name.length > 60)
+        throw new TkeError('InvalidParameter', 'ClusterName must be 1 to 60 characters.');
       c.ClusterName = name;
     }
     if (desc !== undefined) c.ClusterDescription = desc;
     if (project !== undefined) c.ProjectId = project;
-    return { ProjectId: c.ProjectId, ClusterName: c.ClusterName, ClusterDesc: c.ClusterDescription, ClusterLevel: 'L5', AutoUpgradeClusterLevel: { IsAutoUpgrade: false }, QGPUShareEnable: false, IsHighAvailability: true };
+    return {
+      ProjectId: c.ProjectId,
+      ClusterName: c.ClusterName,
+      ClusterDesc: c.ClusterDescription,
+      ClusterLevel: 'L5',
+      AutoUpgradeClusterLevel: { IsAutoUpgrade: false },
+      QGPUShareEnable: false,
+      IsHighAvailability: true,
+    };
   });
 
   // Not in Berth's list, but the natural switch for the OperationDenied.ClusterInDeletionProtection path.
@@ -362,9 +465,15 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
   actions.set('DeleteCluster', (ctx) => {
     const c = cluster(ctx);
     const mode = str(ctx.params, 'InstanceDeleteMode', true)!;
-    if (mode !== 'terminate' && mode !== 'retain') throw new TkeError('InvalidParameter', 'InstanceDeleteMode must be terminate or retain.');
-    if (c.DeletionProtection) throw new TkeError('OperationDenied.ClusterInDeletionProtection', `Cluster ${c.ClusterId} has deletion protection enabled.`);
-    if (c.Status === 'Deleting') throw new TkeError('ResourceUnavailable.ClusterState', `Cluster ${c.ClusterId} is already Deleting.`);
+    if (mode !== 'terminate' && mode !== 'retain')
+      throw new TkeError('InvalidParameter', 'InstanceDeleteMode must be terminate or retain.');
+    if (c.DeletionProtection)
+      throw new TkeError(
+        'OperationDenied.ClusterInDeletionProtection',
+        `Cluster ${c.ClusterId} has deletion protection enabled.`,
+      );
+    if (c.Status === 'Deleting')
+      throw new TkeError('ResourceUnavailable.ClusterState', `Cluster ${c.ClusterId} is already Deleting.`);
     store.deleteCluster(c, failTask(ctx.req));
     return {};
   });
@@ -380,7 +489,9 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const f = filters(params, 'Filter'); // DescribeTasks spells it Filter, not Filters
     const ids = f.get('ClusterId');
     const types = f.get('TaskType');
-    const list = store.tasks.filter((t) => (!ids || ids.includes(t.ClusterID)) && (!types || types.includes(t.TaskType)));
+    const list = store.tasks.filter(
+      (t) => (!ids || ids.includes(t.ClusterID)) && (!types || types.includes(t.TaskType)),
+    );
     return { Tasks: bool(params, 'Latest') ? list.slice(-1) : list };
   });
 
@@ -394,14 +505,38 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const max = int(asg, 'MaxSize', true)!;
     const min = int(asg, 'MinSize', true)!;
     const desired = int(asg, 'DesiredCapacity') ?? min;
-    if (min < 0 || max < min || desired < min || desired > max) throw new TkeError('InvalidParameter', `AutoScalingGroupPara needs 0 <= MinSize <= DesiredCapacity <= MaxSize (got ${min}/${desired}/${max}).`);
+    if (min < 0 || max < min || desired < min || desired > max)
+      throw new TkeError(
+        'InvalidParameter',
+        `AutoScalingGroupPara needs 0 <= MinSize <= DesiredCapacity <= MaxSize (got ${min}/${desired}/${max}).`,
+      );
     const name = str(ctx.params, 'Name') ?? '';
-    if (name && store.poolsOf(c.ClusterId).some((p) => p.Name === name)) throw new TkeError('InvalidParameter', `Node pool name ${name} is already used in cluster ${c.ClusterId}.`);
-    const labels = (Array.isArray(ctx.params.Labels) ? ctx.params.Labels.map(obj) : []).map((l) => ({ Name: String(l.Name ?? ''), Value: String(l.Value ?? '') }));
-    const taints = (Array.isArray(ctx.params.Taints) ? ctx.params.Taints.map(obj) : []).map((t) => ({ Key: String(t.Key ?? ''), Value: String(t.Value ?? ''), Effect: String(t.Effect ?? '') }));
+    if (name && store.poolsOf(c.ClusterId).some((p) => p.Name === name))
+      throw new TkeError(
+        'InvalidParameter',
+        `Node pool name ${name} is already used in cluster ${c.ClusterId}.`,
+      );
+    const labels = (Array.isArray(ctx.params.Labels) ? ctx.params.Labels.map(obj) : []).map((l) => ({
+      Name: String(l.Name ?? ''),
+      Value: String(l.Value ?? ''),
+    }));
+    const taints = (Array.isArray(ctx.params.Taints) ? ctx.params.Taints.map(obj) : []).map((t) => ({
+      Key: String(t.Key ?? ''),
+      Value: String(t.Value ?? ''),
+      Effect: String(t.Effect ?? ''),
+    }));
     const p = store.createNodePool(
       c,
-      { Name: name, MinNodesNum: min, MaxNodesNum: max, DesiredNodesNum: desired, InstanceType: String(lc.InstanceType ?? 'S5.MEDIUM4'), EnableAutoscale: autoscale, Labels: labels, Taints: taints },
+      {
+        Name: name,
+        MinNodesNum: min,
+        MaxNodesNum: max,
+        DesiredNodesNum: desired,
+        InstanceType: String(lc.InstanceType ?? 'S5.MEDIUM4'),
+        EnableAutoscale: autoscale,
+        Labels: labels,
+        Taints: taints,
+      },
       failTask(ctx.req),
     );
     return { NodePoolId: p.NodePoolId };
@@ -410,7 +545,13 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
   actions.set('DescribeClusterNodePools', (ctx) => {
     const c = cluster(ctx);
     const f = filters(ctx.params);
-    const pools = store.poolsOf(c.ClusterId).filter((p) => (!f.get('NodePoolsName') || f.get('NodePoolsName')!.includes(p.Name)) && (!f.get('NodePoolsId') || f.get('NodePoolsId')!.includes(p.NodePoolId)));
+    const pools = store
+      .poolsOf(c.ClusterId)
+      .filter(
+        (p) =>
+          (!f.get('NodePoolsName') || f.get('NodePoolsName')!.includes(p.Name)) &&
+          (!f.get('NodePoolsId') || f.get('NodePoolsId')!.includes(p.NodePoolId)),
+      );
     return { TotalCount: pools.length, NodePoolSet: pools.map(renderPool) };
   });
 
@@ -424,8 +565,16 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
     requireRunning(c, 'ModifyNodePoolDesiredCapacityAboutAsg');
     const p = pool(c, str(ctx.params, 'NodePoolId', true)!);
     const desired = int(ctx.params, 'DesiredCapacity', true)!;
-    if (desired < p.MinNodesNum || desired > p.MaxNodesNum) throw new TkeError('InvalidParameter', `DesiredCapacity ${desired} is outside [MinNodesNum ${p.MinNodesNum}, MaxNodesNum ${p.MaxNodesNum}].`);
-    if (p.LifeState !== 'normal') throw new TkeError('ResourceUnavailable.NodePoolStateNotNormal', `Node pool ${p.NodePoolId} is ${p.LifeState}, not normal.`);
+    if (desired < p.MinNodesNum || desired > p.MaxNodesNum)
+      throw new TkeError(
+        'InvalidParameter',
+        `DesiredCapacity ${desired} is outside [MinNodesNum ${p.MinNodesNum}, MaxNodesNum ${p.MaxNodesNum}].`,
+      );
+    if (p.LifeState !== 'normal')
+      throw new TkeError(
+        'ResourceUnavailable.NodePoolStateNotNormal',
+        `Node pool ${p.NodePoolId} is ${p.LifeState}, not normal.`,
+      );
     store.setDesired(c, p, desired, failTask(ctx.req));
     return {};
   });
@@ -458,27 +607,41 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
           (!poolIds || poolIds.includes(i.NodePoolId)) &&
           (!types || types.includes(store.nodepools.get(i.NodePoolId)?.InstanceType ?? '')),
       );
-    return { TotalCount: all.length, InstanceSet: all.slice(offset, offset + limit).map((i) => renderInstance(i, store.nodepools.get(i.NodePoolId))) };
+    return {
+      TotalCount: all.length,
+      InstanceSet: all
+        .slice(offset, offset + limit)
+        .map((i) => renderInstance(i, store.nodepools.get(i.NodePoolId))),
+    };
   });
 
   actions.set('DeleteClusterInstances', (ctx) => {
     const c = cluster(ctx);
     const ids = strList(ctx.params, 'InstanceIds', true)!;
     const mode = str(ctx.params, 'InstanceDeleteMode', true)!;
-    if (mode !== 'terminate' && mode !== 'retain') throw new TkeError('InvalidParameter', 'InstanceDeleteMode must be terminate or retain.');
-    if (c.Status === 'Deleting' || c.Status === 'Creating') throw new TkeError('ResourceUnavailable.ClusterState', `Cluster ${c.ClusterId} is ${c.Status}.`);
+    if (mode !== 'terminate' && mode !== 'retain')
+      throw new TkeError('InvalidParameter', 'InstanceDeleteMode must be terminate or retain.');
+    if (c.Status === 'Deleting' || c.Status === 'Creating')
+      throw new TkeError('ResourceUnavailable.ClusterState', `Cluster ${c.ClusterId} is ${c.Status}.`);
     const found = ids.filter((id) => store.instances.get(id)?.ClusterId === c.ClusterId);
     const notFound = ids.filter((id) => !found.includes(id));
     const failure = found.length ? failTask(ctx.req) : undefined;
     if (failure === undefined) store.deleteInstances(found);
-    return { SuccInstanceIds: failure === undefined ? found : [], FailedInstanceIds: failure === undefined ? [] : found, NotFoundInstanceIds: notFound };
+    return {
+      SuccInstanceIds: failure === undefined ? found : [],
+      FailedInstanceIds: failure === undefined ? [] : found,
+      NotFoundInstanceIds: notFound,
+    };
   });
 
   const url = await server.listen(opts.port ?? 0);
   return {
     vendor: 'tke',
     url,
-    credential: { settings: { region: TKE_REGION, endpoint: url }, secrets: { secret_id: secretId, secret_key: secretKey } },
+    credential: {
+      settings: { region: TKE_REGION, endpoint: url },
+      secrets: { secret_id: secretId, secret_key: secretKey },
+    },
     server,
     addFault: (f) => server.faults.add(f),
     clearFaults: () => server.faults.clear(),

@@ -98,17 +98,29 @@ export class TkeStore {
   }
 
   instancesOf(clusterId: string, nodePoolId?: string): TkeInstance[] {
-    return [...this.instances.values()].filter((i) => i.ClusterId === clusterId && (nodePoolId === undefined || i.NodePoolId === nodePoolId));
+    return [...this.instances.values()].filter(
+      (i) => i.ClusterId === clusterId && (nodePoolId === undefined || i.NodePoolId === nodePoolId),
+    );
   }
 
   /** ClusterStatus as the API reports it: Running clusters show Scaling while a node pool resizes. */
   statusOf(c: TkeCluster): string {
-    if (c.Status === 'Running' && this.poolsOf(c.ClusterId).some((p) => p.LifeState === 'updating')) return 'Scaling';
+    if (c.Status === 'Running' && this.poolsOf(c.ClusterId).some((p) => p.LifeState === 'updating'))
+      return 'Scaling';
     return c.Status;
   }
 
   private task(c: TkeCluster, TaskType: string, TargetObj: string): TkeTask {
-    const t: TkeTask = { TaskID: `task-${alnum(10)}`, ClusterID: c.ClusterId, TaskType, TargetObj, LifeState: 'process', LastError: '', CreatedAt: tkeTime(), UpdatedAt: tkeTime() };
+    const t: TkeTask = {
+      TaskID: `task-${alnum(10)}`,
+      ClusterID: c.ClusterId,
+      TaskType,
+      TargetObj,
+      LifeState: 'process',
+      LastError: '',
+      CreatedAt: tkeTime(),
+      UpdatedAt: tkeTime(),
+    };
     this.tasks.push(t);
     return t;
   }
@@ -119,8 +131,18 @@ export class TkeStore {
     t.UpdatedAt = tkeTime();
   }
 
-  createCluster(spec: Omit<TkeCluster, 'ClusterId' | 'Status' | 'CreatedTime' | 'FailedReason' | 'target'> & { workers: number }, failure?: string): TkeCluster {
-    const c: TkeCluster = { ...spec, ClusterId: `cls-${alnum(8)}`, Status: 'Creating', CreatedTime: tkeTime() };
+  createCluster(
+    spec: Omit<TkeCluster, 'ClusterId' | 'Status' | 'CreatedTime' | 'FailedReason' | 'target'> & {
+      workers: number;
+    },
+    failure?: string,
+  ): TkeCluster {
+    const c: TkeCluster = {
+      ...spec,
+      ClusterId: `cls-${alnum(8)}`,
+      Status: 'Creating',
+      CreatedTime: tkeTime(),
+    };
     if (!c.ClusterName) c.ClusterName = c.ClusterId;
     this.clusters.set(c.ClusterId, c);
     const workers = this.addInstances(c.ClusterId, '', spec.workers);
@@ -175,7 +197,21 @@ export class TkeStore {
     return added;
   }
 
-  createNodePool(c: TkeCluster, spec: Pick<TkeNodePool, 'Name' | 'MinNodesNum' | 'MaxNodesNum' | 'DesiredNodesNum' | 'InstanceType' | 'EnableAutoscale' | 'Labels' | 'Taints'>, failure?: string): TkeNodePool {
+  createNodePool(
+    c: TkeCluster,
+    spec: Pick<
+      TkeNodePool,
+      | 'Name'
+      | 'MinNodesNum'
+      | 'MaxNodesNum'
+      | 'DesiredNodesNum'
+      | 'InstanceType'
+      | 'EnableAutoscale'
+      | 'Labels'
+      | 'Taints'
+    >,
+    failure?: string,
+  ): TkeNodePool {
     const p: TkeNodePool = {
       ...spec,
       NodePoolId: `np-${alnum(8)}`,
@@ -210,7 +246,8 @@ export class TkeStore {
     p.LifeState = 'updating';
     const task = this.task(c, 'modify_node_pool_desired_capacity', p.NodePoolId);
     let added: TkeInstance[] = [];
-    if (desired > current.length) added = this.addInstances(c.ClusterId, p.NodePoolId, desired - current.length);
+    if (desired > current.length)
+      added = this.addInstances(c.ClusterId, p.NodePoolId, desired - current.length);
     const victims = desired < current.length ? current.slice(desired) : [];
     this.timeline.after(TKE_DELAYS.nodePool, () => {
       if (failure === undefined) for (const i of victims) this.instances.delete(i.InstanceId);
@@ -248,7 +285,11 @@ export class TkeStore {
 
   snapshot(): unknown {
     return {
-      clusters: [...this.clusters.values()].map(({ target, ...c }) => ({ ...c, ClusterStatus: this.statusOf(c), target: target?.name })),
+      clusters: [...this.clusters.values()].map(({ target, ...c }) => ({
+        ...c,
+        ClusterStatus: this.statusOf(c),
+        target: target?.name,
+      })),
       nodepools: [...this.nodepools.values()],
       instances: [...this.instances.values()],
       tasks: this.tasks,

@@ -12,7 +12,11 @@ type Tke = InstanceType<typeof TkeClient>;
 const ADVANCED = {} as Parameters<Tke['CreateClusterNodePool']>[0]['InstanceAdvancedSettings'];
 const TARGET = { name: 't', server: 'https://127.0.0.1:6443', token: 'tok-x', ca_data: 'Y2E=' };
 
-function clientFor(sim: RunningSimulator, secrets: Partial<Record<'secret_id' | 'secret_key', string>> = {}, region = String(sim.credential.settings.region)): Tke {
+function clientFor(
+  sim: RunningSimulator,
+  secrets: Partial<Record<'secret_id' | 'secret_key', string>> = {},
+  region = String(sim.credential.settings.region),
+): Tke {
   const s = { ...sim.credential.secrets, ...secrets };
   const u = new URL(String(sim.credential.settings.endpoint));
   return new TkeClient({
@@ -32,7 +36,12 @@ async function caught(p: Promise<unknown>): Promise<SdkError> {
   throw new Error('expected the call to fail');
 }
 
-async function until<T>(what: string, probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -46,7 +55,12 @@ const createCluster = (t: Tke, name: string) =>
   t.CreateCluster({
     ClusterType: 'MANAGED_CLUSTER',
     ClusterCIDRSettings: { ClusterCIDR: '172.20.0.0/16', ServiceCIDR: '172.21.0.0/20', MaxNodePodNum: 64 },
-    ClusterBasicSettings: { ClusterName: name, ClusterVersion: '1.30.0', VpcId: 'vpc-sim', TagSpecification: [{ ResourceType: 'cluster', Tags: [{ Key: 'owner', Value: 'berth' }] }] },
+    ClusterBasicSettings: {
+      ClusterName: name,
+      ClusterVersion: '1.30.0',
+      VpcId: 'vpc-sim',
+      TagSpecification: [{ ResourceType: 'cluster', Tags: [{ Key: 'owner', Value: 'berth' }] }],
+    },
   });
 
 describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
@@ -66,7 +80,8 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     await sim.close();
   });
 
-  const status = async (id: string) => (await t.DescribeClusters({ ClusterIds: [id] })).Clusters?.[0]?.ClusterStatus;
+  const status = async (id: string) =>
+    (await t.DescribeClusters({ ClusterIds: [id] })).Clusters?.[0]?.ClusterStatus;
 
   it('hands out a credential in Berth shape', () => {
     expect(sim.vendor).toBe('tke');
@@ -85,18 +100,39 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     const early = await caught(t.DescribeClusterKubeconfig({ ClusterId: id }));
     expect(early.code).toBe('ResourceUnavailable.ClusterState');
 
-    await until('Running', () => status(id), (s) => s === 'Running');
+    await until(
+      'Running',
+      () => status(id),
+      (s) => s === 'Running',
+    );
     const described = (await t.DescribeClusters({ ClusterIds: [id] })).Clusters![0];
-    expect(described).toMatchObject({ ClusterName: 'life-1', ClusterVersion: '1.30.0', ClusterType: 'MANAGED_CLUSTER', ClusterNodeNum: 0 });
-    expect(described.ClusterNetworkSettings).toMatchObject({ ClusterCIDR: '172.20.0.0/16', ServiceCIDR: '172.21.0.0/20', VpcId: 'vpc-sim' });
+    expect(described).toMatchObject({
+      ClusterName: 'life-1',
+      ClusterVersion: '1.30.0',
+      ClusterType: 'MANAGED_CLUSTER',
+      ClusterNodeNum: 0,
+    });
+    expect(described.ClusterNetworkSettings).toMatchObject({
+      ClusterCIDR: '172.20.0.0/16',
+      ServiceCIDR: '172.21.0.0/20',
+      VpcId: 'vpc-sim',
+    });
     const st = await t.DescribeClusterStatus({ ClusterIds: [id] });
-    expect(st.ClusterStatusSet![0]).toMatchObject({ ClusterId: id, ClusterState: 'Running', ClusterInstanceState: 'AllNormal' });
+    expect(st.ClusterStatusSet![0]).toMatchObject({
+      ClusterId: id,
+      ClusterState: 'Running',
+      ClusterInstanceState: 'AllNormal',
+    });
 
     const kc = await t.DescribeClusterKubeconfig({ ClusterId: id, IsExtranet: false });
     expect(kc.Kubeconfig).toContain(`server: ${TARGET.server}`);
     expect(kc.Kubeconfig).toContain(`token: ${TARGET.token}`);
 
-    const mod = await t.ModifyClusterAttribute({ ClusterId: id, ClusterName: 'life-1b', ClusterDesc: 'renamed' });
+    const mod = await t.ModifyClusterAttribute({
+      ClusterId: id,
+      ClusterName: 'life-1b',
+      ClusterDesc: 'renamed',
+    });
     expect(mod.ClusterName).toBe('life-1b');
     expect((await t.DescribeClusters({ ClusterIds: [id] })).Clusters![0].ClusterDescription).toBe('renamed');
 
@@ -104,18 +140,36 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     const np = await t.CreateClusterNodePool({
       ClusterId: id,
       Name: 'workers',
-      AutoScalingGroupPara: JSON.stringify({ MinSize: 0, MaxSize: 5, DesiredCapacity: 2, VpcId: 'vpc-sim', SubnetIds: ['subnet-a'] }),
-      LaunchConfigurePara: JSON.stringify({ InstanceType: 'SA2.MEDIUM4', SystemDisk: { DiskType: 'CLOUD_PREMIUM', DiskSize: 50 } }),
+      AutoScalingGroupPara: JSON.stringify({
+        MinSize: 0,
+        MaxSize: 5,
+        DesiredCapacity: 2,
+        VpcId: 'vpc-sim',
+        SubnetIds: ['subnet-a'],
+      }),
+      LaunchConfigurePara: JSON.stringify({
+        InstanceType: 'SA2.MEDIUM4',
+        SystemDisk: { DiskType: 'CLOUD_PREMIUM', DiskSize: 50 },
+      }),
       InstanceAdvancedSettings: ADVANCED,
       EnableAutoscale: false,
       Labels: [{ Name: 'role', Value: 'worker' }],
     });
     const poolId = np.NodePoolId!;
     expect(poolId).toMatch(/^np-/);
-    const poolOf = async () => (await t.DescribeClusterNodePools({ ClusterId: id })).NodePoolSet!.find((p) => p.NodePoolId === poolId)!;
+    const poolOf = async () =>
+      (await t.DescribeClusterNodePools({ ClusterId: id })).NodePoolSet!.find(
+        (p) => p.NodePoolId === poolId,
+      )!;
     expect((await poolOf()).LifeState).toBe('creating');
     const normal = await until('pool normal', poolOf, (p) => p.LifeState === 'normal');
-    expect(normal).toMatchObject({ Name: 'workers', DesiredNodesNum: 2, MinNodesNum: 0, MaxNodesNum: 5, ClusterInstanceId: id });
+    expect(normal).toMatchObject({
+      Name: 'workers',
+      DesiredNodesNum: 2,
+      MinNodesNum: 0,
+      MaxNodesNum: 5,
+      ClusterInstanceId: id,
+    });
     expect(normal.NodeCountSummary!.AutoscalingAdded!.Normal).toBe(2);
 
     await t.ModifyNodePoolDesiredCapacityAboutAsg({ ClusterId: id, NodePoolId: poolId, DesiredCapacity: 4 });
@@ -124,7 +178,11 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     await until('pool scaled', poolOf, (p) => p.LifeState === 'normal');
     expect(await status(id)).toBe('Running');
 
-    const ins = await t.DescribeClusterInstances({ ClusterId: id, Filters: [{ Name: 'nodepool-id', Values: [poolId] }], Limit: 100 });
+    const ins = await t.DescribeClusterInstances({
+      ClusterId: id,
+      Filters: [{ Name: 'nodepool-id', Values: [poolId] }],
+      Limit: 100,
+    });
     expect(ins.TotalCount).toBe(4);
     for (const i of ins.InstanceSet!) {
       expect(i.InstanceId).toMatch(/^ins-/);
@@ -134,20 +192,36 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     expect((await t.DescribeClusters({ ClusterIds: [id] })).Clusters![0].ClusterNodeNum).toBe(4);
 
     const victim = ins.InstanceSet![0].InstanceId!;
-    const del = await t.DeleteClusterInstances({ ClusterId: id, InstanceIds: [victim, 'ins-nothere'], InstanceDeleteMode: 'terminate' });
-    expect(del).toMatchObject({ SuccInstanceIds: [victim], FailedInstanceIds: [], NotFoundInstanceIds: ['ins-nothere'] });
+    const del = await t.DeleteClusterInstances({
+      ClusterId: id,
+      InstanceIds: [victim, 'ins-nothere'],
+      InstanceDeleteMode: 'terminate',
+    });
+    expect(del).toMatchObject({
+      SuccInstanceIds: [victim],
+      FailedInstanceIds: [],
+      NotFoundInstanceIds: ['ins-nothere'],
+    });
     const after = await t.DescribeClusterInstances({ ClusterId: id, InstanceIds: [victim] });
     expect(after.TotalCount).toBe(0);
     expect((await poolOf()).DesiredNodesNum).toBe(3);
 
     await t.DeleteClusterNodePool({ ClusterId: id, NodePoolIds: [poolId], KeepInstance: false });
     expect((await poolOf()).LifeState).toBe('deleting');
-    await until('pool gone', () => t.DescribeClusterNodePools({ ClusterId: id }), (r) => r.TotalCount === 0);
+    await until(
+      'pool gone',
+      () => t.DescribeClusterNodePools({ ClusterId: id }),
+      (r) => r.TotalCount === 0,
+    );
     expect((await t.DescribeClusterInstances({ ClusterId: id })).TotalCount).toBe(0);
 
     await t.DeleteCluster({ ClusterId: id, InstanceDeleteMode: 'terminate' });
     expect(await status(id)).toBe('Deleting');
-    await until('cluster gone', () => t.DescribeClusters({ ClusterIds: [id] }), (r) => r.TotalCount === 0);
+    await until(
+      'cluster gone',
+      () => t.DescribeClusters({ ClusterIds: [id] }),
+      (r) => r.TotalCount === 0,
+    );
     const gone = await caught(t.DescribeClusterKubeconfig({ ClusterId: id }));
     expect(gone.code).toBe('ResourceNotFound.ClusterNotFound');
   });
@@ -182,19 +256,37 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     expect(missing.code).toBe('MissingParameter');
     // clusters are regional
     const other = await createCluster(t, 'regional');
-    const elsewhere = await caught(clientFor(sim, {}, 'ap-shanghai').DescribeClusterKubeconfig({ ClusterId: other.ClusterId! }));
+    const elsewhere = await caught(
+      clientFor(sim, {}, 'ap-shanghai').DescribeClusterKubeconfig({ ClusterId: other.ClusterId! }),
+    );
     expect(elsewhere.code).toBe('ResourceNotFound.ClusterNotFound');
   });
 
   it('validates JSON-string node pool parameters', async () => {
     const c = await createCluster(t, 'np-validate');
-    await until('Running', () => status(c.ClusterId!), (s) => s === 'Running');
+    await until(
+      'Running',
+      () => status(c.ClusterId!),
+      (s) => s === 'Running',
+    );
     const bad = await caught(
-      t.CreateClusterNodePool({ ClusterId: c.ClusterId!, AutoScalingGroupPara: '{not json', LaunchConfigurePara: '{}', InstanceAdvancedSettings: ADVANCED, EnableAutoscale: false }),
+      t.CreateClusterNodePool({
+        ClusterId: c.ClusterId!,
+        AutoScalingGroupPara: '{not json',
+        LaunchConfigurePara: '{}',
+        InstanceAdvancedSettings: ADVANCED,
+        EnableAutoscale: false,
+      }),
     );
     expect(bad.code).toBe('InvalidParameter');
     const range = await caught(
-      t.CreateClusterNodePool({ ClusterId: c.ClusterId!, AutoScalingGroupPara: JSON.stringify({ MinSize: 2, MaxSize: 1 }), LaunchConfigurePara: '{}', InstanceAdvancedSettings: ADVANCED, EnableAutoscale: false }),
+      t.CreateClusterNodePool({
+        ClusterId: c.ClusterId!,
+        AutoScalingGroupPara: JSON.stringify({ MinSize: 2, MaxSize: 1 }),
+        LaunchConfigurePara: '{}',
+        InstanceAdvancedSettings: ADVANCED,
+        EnableAutoscale: false,
+      }),
     );
     expect(range.code).toBe('InvalidParameter');
   });
@@ -208,39 +300,87 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
   });
 
   it('renders an error fault with status 503 as an HTTP 503 (the SDK keeps only httpCode)', async () => {
-    const res = await fetch(`${sim.url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'error', action: 'CreateCluster', status: 503, code: 'InternalError', count: 1 }) });
+    const res = await fetch(`${sim.url}/__sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kind: 'error',
+        action: 'CreateCluster',
+        status: 503,
+        code: 'InternalError',
+        count: 1,
+      }),
+    });
     expect(res.status).toBe(201);
     const e = await caught(createCluster(t, 'fault-503'));
     expect(e.httpCode).toBe(503);
     expect(e.code).toBeUndefined();
     expect(e.message).toBe('Service Unavailable');
     // without an explicit status the error keeps TKE's HTTP 200 envelope and its code
-    sim.addFault({ kind: 'error', action: 'CreateCluster', code: 'LimitExceeded', message: 'cluster quota', count: 1 });
+    sim.addFault({
+      kind: 'error',
+      action: 'CreateCluster',
+      code: 'LimitExceeded',
+      message: 'cluster quota',
+      count: 1,
+    });
     const q = await caught(createCluster(t, 'fault-quota'));
     expect(q.code).toBe('LimitExceeded');
     expect(q.message).toBe('cluster quota');
-    expect((await t.DescribeClusters({ Filters: [{ Name: 'ClusterName', Values: ['fault-503', 'fault-quota'] }] })).TotalCount).toBe(0);
+    expect(
+      (await t.DescribeClusters({ Filters: [{ Name: 'ClusterName', Values: ['fault-503', 'fault-quota'] }] }))
+        .TotalCount,
+    ).toBe(0);
   });
 
   it('makes fail-task end the cluster Abnormal with the reason in DescribeTasks', async () => {
     sim.addFault({ kind: 'fail-task', action: 'CreateCluster', message: 'subnet has no free IPs', count: 1 });
     const c = await createCluster(t, 'doomed');
-    await until('Abnormal', () => status(c.ClusterId!), (s) => s !== 'Creating');
+    await until(
+      'Abnormal',
+      () => status(c.ClusterId!),
+      (s) => s !== 'Creating',
+    );
     expect(await status(c.ClusterId!)).toBe('Abnormal');
     const tasks = await t.DescribeTasks({ Filter: [{ Name: 'ClusterId', Values: [c.ClusterId!] }] });
-    expect(tasks.Tasks![0]).toMatchObject({ TaskType: 'create_cluster', LifeState: 'aborted', LastError: 'subnet has no free IPs', ClusterID: c.ClusterId });
+    expect(tasks.Tasks![0]).toMatchObject({
+      TaskType: 'create_cluster',
+      LifeState: 'aborted',
+      LastError: 'subnet has no free IPs',
+      ClusterID: c.ClusterId,
+    });
   });
 
   it('makes fail-task on a node pool leave its instances failed with FailedReason', async () => {
     const c = await createCluster(t, 'np-fail');
-    await until('Running', () => status(c.ClusterId!), (s) => s === 'Running');
+    await until(
+      'Running',
+      () => status(c.ClusterId!),
+      (s) => s === 'Running',
+    );
     sim.addFault({ kind: 'fail-task', action: 'CreateClusterNodePool', message: 'CVM sold out', count: 1 });
-    const np = await t.CreateClusterNodePool({ ClusterId: c.ClusterId!, AutoScalingGroupPara: JSON.stringify({ MinSize: 1, MaxSize: 3 }), LaunchConfigurePara: '{}', InstanceAdvancedSettings: ADVANCED, EnableAutoscale: true });
-    await until('pool settled', () => t.DescribeClusterNodePools({ ClusterId: c.ClusterId! }), (r) => r.NodePoolSet![0].LifeState === 'normal');
-    const ins = await t.DescribeClusterInstances({ ClusterId: c.ClusterId!, Filters: [{ Name: 'nodepool-id', Values: [np.NodePoolId!] }] });
+    const np = await t.CreateClusterNodePool({
+      ClusterId: c.ClusterId!,
+      AutoScalingGroupPara: JSON.stringify({ MinSize: 1, MaxSize: 3 }),
+      LaunchConfigurePara: '{}',
+      InstanceAdvancedSettings: ADVANCED,
+      EnableAutoscale: true,
+    });
+    await until(
+      'pool settled',
+      () => t.DescribeClusterNodePools({ ClusterId: c.ClusterId! }),
+      (r) => r.NodePoolSet![0].LifeState === 'normal',
+    );
+    const ins = await t.DescribeClusterInstances({
+      ClusterId: c.ClusterId!,
+      Filters: [{ Name: 'nodepool-id', Values: [np.NodePoolId!] }],
+    });
     expect(ins.InstanceSet).toHaveLength(1);
     expect(ins.InstanceSet![0]).toMatchObject({ InstanceState: 'failed', FailedReason: 'CVM sold out' });
-    expect((await t.DescribeClusterStatus({ ClusterIds: [c.ClusterId!] })).ClusterStatusSet![0].ClusterInstanceState).toBe('AllAbnormal');
+    expect(
+      (await t.DescribeClusterStatus({ ClusterIds: [c.ClusterId!] })).ClusterStatusSet![0]
+        .ClusterInstanceState,
+    ).toBe('AllAbnormal');
   });
 
   it('delays the answer with a slow fault', async () => {
@@ -261,14 +401,23 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     expect(p1.TotalCount).toBe(3);
     expect(p1.Clusters).toHaveLength(2);
     expect(p2.Clusters).toHaveLength(1);
-    expect([...p1.Clusters!, ...p2.Clusters!].map((c) => c.ClusterName).sort()).toEqual(['pg-1', 'pg-2', 'pg-3']);
+    expect([...p1.Clusters!, ...p2.Clusters!].map((c) => c.ClusterName).sort()).toEqual([
+      'pg-1',
+      'pg-2',
+      'pg-3',
+    ]);
     expect((await caught(t.DescribeClusters({ Limit: 101 }))).code).toBe('InvalidParameterValue');
 
     const c = await t.CreateCluster({
       ClusterType: 'MANAGED_CLUSTER',
       ClusterCIDRSettings: { ClusterCIDR: '172.22.0.0/16' },
       ClusterBasicSettings: { ClusterName: 'pg-nodes' },
-      RunInstancesForNode: [{ NodeRole: 'WORKER', RunInstancesPara: [JSON.stringify({ InstanceCount: 5, InstanceType: 'S5.MEDIUM4' })] }],
+      RunInstancesForNode: [
+        {
+          NodeRole: 'WORKER',
+          RunInstancesPara: [JSON.stringify({ InstanceCount: 5, InstanceType: 'S5.MEDIUM4' })],
+        },
+      ],
     });
     const a = await t.DescribeClusterInstances({ ClusterId: c.ClusterId!, Offset: 0, Limit: 2 });
     const z = await t.DescribeClusterInstances({ ClusterId: c.ClusterId!, Offset: 4, Limit: 2 });
@@ -283,8 +432,14 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     try {
       const c = clientFor(bare);
       const id = (await createCluster(c, 'bare')).ClusterId!;
-      await until('Running', async () => (await c.DescribeClusterStatus({ ClusterIds: [id] })).ClusterStatusSet![0].ClusterState, (s) => s === 'Running');
-      expect((await c.DescribeClusterKubeconfig({ ClusterId: id })).Kubeconfig).toContain('server: https://127.0.0.1:1');
+      await until(
+        'Running',
+        async () => (await c.DescribeClusterStatus({ ClusterIds: [id] })).ClusterStatusSet![0].ClusterState,
+        (s) => s === 'Running',
+      );
+      expect((await c.DescribeClusterKubeconfig({ ClusterId: id })).Kubeconfig).toContain(
+        'server: https://127.0.0.1:1',
+      );
     } finally {
       await bare.close();
     }
@@ -293,6 +448,8 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
   it('refuses to delete a protected cluster', async () => {
     const c = await createCluster(t, 'protected');
     await t.EnableClusterDeletionProtection({ ClusterId: c.ClusterId! });
-    expect((await caught(t.DeleteCluster({ ClusterId: c.ClusterId!, InstanceDeleteMode: 'retain' }))).code).toBe('OperationDenied.ClusterInDeletionProtection');
+    expect(
+      (await caught(t.DeleteCluster({ ClusterId: c.ClusterId!, InstanceDeleteMode: 'retain' }))).code,
+    ).toBe('OperationDenied.ClusterInDeletionProtection');
   });
 });
