@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
+import { registerCors } from './common/cors.js';
 import { clientErrorHandler, frameworkErrors, registerJsonBodyParser } from './common/http-edge.js';
 import { createRootLogger, NestPinoLogger } from './common/logger.js';
 import type { AppConfig } from './config/app-config.js';
@@ -48,6 +49,7 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
   fastify.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  registerCors(fastify, config.cors.origins); // before every route: preflights answered for all of them
   registerJsonBodyParser(fastify, BODY_LIMIT);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
@@ -57,6 +59,7 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
   routes.set(app, list);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
   setupSwagger(app);
+  fastify.get('/', (_req, reply) => reply.redirect('/api/docs', 302));
   await app.init();
   return app;
 }

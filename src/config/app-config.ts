@@ -32,6 +32,29 @@ const list = z
       ctx.addIssue({ code: 'custom', message: `not a CIDR, IP address or host name: ${bad.join(', ')}` });
   });
 
+/**
+ * Browser origins given as YAML array or comma-separated string (env): each an exact origin as a browser
+ * sends it (`https://admin.example.com`, `http://127.0.0.1:8080`): scheme, host and a non-default port only.
+ */
+const origins = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((e) => e.trim()).filter(Boolean))
+  .superRefine((v, ctx) => {
+    const bad = v.filter((o) => {
+      try {
+        const u = new URL(o);
+        return !['http:', 'https:'].includes(u.protocol) || u.origin !== o;
+      } catch {
+        return true;
+      }
+    });
+    if (bad.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `not an exact origin (scheme://host[:port], no path, no wildcard): ${bad.join(', ')}`,
+      });
+  });
+
 export const configSchema = z.object({
   env: z.enum(['development', 'test', 'production']),
   port: int(0, 65535),
@@ -87,6 +110,8 @@ export const configSchema = z.object({
     allow: list,
     deny: list,
   }),
+  /** Browser origins allowed to call the API with CORS (README "Browser clients (CORS)"); none = no CORS. */
+  cors: z.object({ origins: origins.default([]) }).default({ origins: [] }),
   workers: z.object({
     enabled: bool,
     concurrency: int(1, 64),

@@ -89,4 +89,31 @@ describe('loadConfig', () => {
       /BERTH_OUTBOUND_DENY \(outbound.deny\): not a CIDR, IP address or host name: 10.0.0.0\/40/,
     );
   });
+
+  it('allows no CORS origin by default; reads exact origins and refuses anything else', () => {
+    expect(loadConfig({}, dir()).cors).toEqual({ origins: [] });
+    expect(loadConfig({}, join(process.cwd(), 'config')).cors).toEqual({ origins: [] });
+    const c = loadConfig(
+      { BERTH_CORS_ORIGINS: 'https://admin.example.com, http://127.0.0.1:5173 ,https://[::1]:8443' },
+      dir(),
+    );
+    expect(c.cors.origins).toEqual([
+      'https://admin.example.com',
+      'http://127.0.0.1:5173',
+      'https://[::1]:8443',
+    ]);
+    for (const bad of [
+      '*',
+      'https://admin.example.com/',
+      'https://a.example/ui',
+      'admin.example.com',
+      'ftp://a.example',
+      'https://A.example',
+      'https://a.example:443',
+      'null',
+    ])
+      expect(() => loadConfig({ BERTH_CORS_ORIGINS: `https://ok.example,${bad}` }, dir())).toThrow(
+        `BERTH_CORS_ORIGINS (cors.origins): not an exact origin (scheme://host[:port], no path, no wildcard): ${bad}`,
+      );
+  });
 });

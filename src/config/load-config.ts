@@ -33,6 +33,7 @@ const ENV_MAP: Record<string, string> = {
   BERTH_OUTBOUND_ALLOW_LOOPBACK: 'outbound.allow_loopback',
   BERTH_OUTBOUND_ALLOW: 'outbound.allow',
   BERTH_OUTBOUND_DENY: 'outbound.deny',
+  BERTH_CORS_ORIGINS: 'cors.origins',
   BERTH_WORKERS: 'workers.enabled',
   BERTH_WORKER_CONCURRENCY: 'workers.concurrency',
   BERTH_OPERATION_RECOVERY_INTERVAL_MS: 'workers.recovery_interval_ms',
