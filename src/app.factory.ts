@@ -56,7 +56,7 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
   });
   routes.set(app, list);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
-  setupSwagger(app);
+  setupSwagger(app, config);
   await app.init();
   return app;
 }
