@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata.js';
-import { ERROR_CODE_DESCRIPTIONS } from './common/error-codes.js';
+import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from './common/error-codes.js';
 import { ERROR_EXAMPLES, ErrorEnvelopeDto } from './common/swagger.js';
 import type { AppConfig } from './config/app-config.js';
 import type { VendorClusterSpecDoc } from './credentials/credential-schema.js';
@@ -480,6 +480,13 @@ export function finishDocument(doc: Doc, config: Pick<AppConfig, 'public_url'>):
               example: ERROR_EXAMPLES[408],
             },
           },
+        };
+      // Logging in answers 401 for a wrong password, not for a missing token.
+      if (op.operationId === 'login' && responses['401']?.content)
+        responses['401'].content['application/json'].example = {
+          ...ERROR_EXAMPLES[401],
+          code: ErrorCode.INVALID_CREDENTIALS,
+          message: 'Wrong username or password',
         };
       const json = (op.requestBody as Schema | undefined)?.content?.['application/json'];
       const ex = op.operationId ? examples[op.operationId] : undefined;

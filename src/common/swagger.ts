@@ -105,6 +105,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing, invalid, expired or revoked bearer token',
   403: 'The caller’s role does not allow this',
   404: 'Not found',
+  405: 'The resource type does not support this verb',
   408: 'The request was not received in time',
   409: 'Conflict with the current state',
   412: 'Precondition failed',
@@ -133,6 +134,10 @@ export const ERROR_EXAMPLES: Record<number, ReturnType<typeof err>> = {
   404: err(ErrorCode.NOT_FOUND, 'cluster 3f1c2a4e-9b1d-4c7e-8f2a-5d6b7c8e9f01 not found', {
     kind: 'cluster',
     id: '3f1c2a4e-9b1d-4c7e-8f2a-5d6b7c8e9f01',
+  }),
+  405: err(ErrorCode.METHOD_NOT_ALLOWED, 'tokenreviews does not support "list"', {
+    resource: 'tokenreviews',
+    verbs: ['create'],
   }),
   408: err(ErrorCode.REQUEST_TIMEOUT, 'The request was not received in time'),
   409: err(ErrorCode.CONFLICT, 'cluster prod-hz already exists'),
