@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { loadConfig } from '../../src/config/load-config.js';
+import { startAllSimulators } from '../simulators/index.js';
+import type { RunningSimulator } from '../simulators/common/types.js';
+import { simCredential } from '../helpers/providers.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+type Schema = Record<string, any>;
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** The OpenAPI document is a contract a person can read and a generator can trust (issue 15). */
+describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)', () => {
+  let t: TestApp;
+  let token: string;
+  let doc: Schema;
+  let sims: RunningSimulator[];
+  let ajv: Ajv;
+  const validate = (schema: string, value: unknown) => {
+    const v = ajv.getSchema(`doc#/components/schemas/${schema}`)!;
+    return v(value) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  };
+  const ops = () =>
+    Object.entries<Schema>(doc.paths).flatMap(([path, item]) =>
+      Object.entries<Schema>(item).map(([method, o]) => ({ path, method, o })),
+    );
+
+  beforeAll(async () => {
+    sims = await startAllSimulators();
+    t = await startTestApp({ env: { BERTH_PUBLIC_URL: 'https://berth.example.org/' } });
+    token = await t.login();
+    doc = (await t.api('GET', '/api/docs-json')).body;
+    ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ ...doc, $id: 'doc' });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await Promise.allSettled((sims ?? []).map((s) => s.close()));
+  });
+
+  it('names operations for people: unique camelCase ids, never a controller name', () => {
+    const ids = ops().map(({ o }) => o.operationId as string);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.filter((id) => !/^[a-z][a-zA-Z]+$/.test(id) || /Controller/.test(id))).toEqual([]);
+    const id = (method: string, path: string) => doc.paths[path][method].operationId;
+    expect(id('get', '/api/v1/clusters')).toBe('listClusters');
+    expect(id('get', '/api/v1/clusters/{id}')).toBe('getCluster');
+    expect(id('post', '/api/v1/clusters/import')).toBe('importCluster');
+    expect(id('get', '/api/v1/clusters/{id}/namespaces/{ns}/pods/{name}/logs')).toBe('getPodLogs');
+    expect(id('get', '/api/v1/clusters/{id}/node-pools')).toBe('listNodePools');
+    expect(id('post', '/api/v1/credentials')).toBe('createCredential');
+  });
+
+  it('orders tags along a user’s path, each described, node routes in one tag', () => {
+    const names = (doc.tags as { name: string; description: string }[]).map((x) => x.name);
+    expect(names).toEqual([
+      'auth',
+      'clusters',
+      'live resources',
+      'fleet',
+      'nodes',
+      'node pools',
+      'registries',
+      'registry contents',
+      'image pull secrets',
+      'operations',
+      'users',
+      'credentials',
+      'secrets',
+      'audit',
+      'health',
+    ]);
+    expect(doc.tags.filter((x: Schema) => !x.description)).toEqual([]);
+    const used = new Set(ops().flatMap(({ o }) => o.tags as string[]));
+    expect([...used].filter((x) => !names.includes(x))).toEqual([]);
+    const nodeRoutes = ops().filter(({ path }) => /\/clusters\/\{id\}\/nodes(\/|$)/.test(path));
+    expect(nodeRoutes.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(nodeRoutes.map(({ o }) => o.tags.join(',')))).toEqual(new Set(['nodes']));
+  });
+
+  it('takes servers from BERTH_PUBLIC_URL (default "/"), and states a licence', () => {
+    expect(doc.servers).toEqual([{ url: 'https://berth.example.org/', description: expect.any(String) }]);
+    expect(loadConfig({ ...process.env, BERTH_PUBLIC_URL: undefined }).public_url).toBe('/');
+    expect(() => loadConfig({ ...process.env, BERTH_PUBLIC_URL: 'ftp://x' })).toThrow(/public_url/);
+    expect(doc.info.license.name).toMatch(/Proprietary/);
+  });
+
+  it('marks public routes as needing no token and protected ones as bearer', () => {
+    expect(doc.paths['/api/v1/auth/login'].post.security).toEqual([]);
+    expect(doc.paths['/healthz'].get.security).toEqual([]);
+    expect(doc.paths['/api/v1/clusters'].get.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('discriminates credentials by provider: each vendor’s settings and secrets', () => {
+    const s = doc.components.schemas;
+    expect(s.CreateCredentialDto.discriminator.propertyName).toBe('provider');
+    expect(Object.keys(s.CreateCredentialDto.discriminator.mapping).sort()).toEqual([
+      'ack',
+      'harbor',
+      'rancher',
+      'tke',
+    ]);
+    expect(s.CreateTkeCredential.properties.settings.$ref).toBe('#/components/schemas/TkeSettings');
+    expect(s.CreateTkeCredential.properties.provider.enum).toEqual(['tke']);
+    // The runtime rules are in the schemas: patterns and lengths.
+    expect(s.TkeSecrets.properties.secret_id.pattern).toBe('^[A-Za-z0-9]{8,128}$');
+    expect(s.TkeSecrets.properties.secret_key).toMatchObject({ minLength: 8, maxLength: 256 });
+    expect(s.RancherSecrets.properties.token.pattern).toBeDefined();
+    expect(JSON.stringify(doc).match(/"pattern":/g)!.length).toBeGreaterThan(30);
+    // Each vendor's example validates against its own member, and not against another's.
+    for (const p of ['ack', 'tke', 'rancher', 'harbor']) {
+      const member = `Create${p[0].toUpperCase()}${p.slice(1)}Credential`;
+      expect([p, validate(member, s[member].example)]).toEqual([p, []]);
+    }
+    expect(validate('CreateTkeCredential', s.CreateAckCredential.example)).not.toEqual([]);
+  });
+
+  it('discriminates vendor cluster specs by provider, with the fields each vendor needs', () => {
+    const s = doc.components.schemas;
+    expect(s.CreateClusterDto.discriminator.propertyName).toBe('provider');
+    expect(Object.keys(s.CreateClusterDto.discriminator.mapping).sort()).toEqual(['ack', 'rancher', 'tke']);
+    expect(s.TkeClusterSpec.required).toEqual(expect.arrayContaining(['vpc_id', 'pod_cidr']));
+    expect(s.RancherClusterSpec.required).toEqual(
+      expect.arrayContaining(['kubernetes_version', 'node_pools']),
+    );
+    expect(s.RancherClusterSpec.properties.kubernetes_version.pattern).toBeDefined();
+    expect(s.RancherNodePoolSpec.required).toEqual(expect.arrayContaining(['machine_config']));
+    expect(s.AckClusterSpec.required ?? []).toEqual([]);
+    for (const p of ['Ack', 'Tke', 'Rancher'])
+      expect([p, validate(`Create${p}Cluster`, s[`Create${p}Cluster`].example)]).toEqual([p, []]);
+  });
+
+  it('agrees with the runtime: what the schema requires or patterns, the API refuses with 400 naming the field', async () => {
+    const s = doc.components.schemas;
+    for (const p of ['ack', 'tke', 'rancher']) {
+      const P = `${p[0].toUpperCase()}${p.slice(1)}`;
+      const credentialId = await simCredential(
+        t,
+        token,
+        sims.find((x) => x.vendor === p)!,
+        `agree-${p}`,
+      );
+      const example = s[`Create${P}Cluster`].example;
+      const spec = s[`${P}ClusterSpec`];
+      const broken: [string, Record<string, unknown>][] = [
+        ...((spec.required ?? []) as string[]).map((f): [string, Record<string, unknown>] => [
+          `spec.${f}`,
+          { ...example.spec, [f]: undefined },
+        ]),
+        ['spec.kubernetes_version', { ...example.spec, kubernetes_version: 'not-a-version' }],
+      ];
+      for (const [field, specValue] of broken) {
+        const body = { ...example, name: `agree-${p}`, credential_id: credentialId, spec: specValue };
+        // The document refuses it …
+        expect([
+          p,
+          field,
+          validate(`Create${P}Cluster`, JSON.parse(JSON.stringify(body))).length > 0,
+        ]).toEqual([p, field, true]);
+        // … and so does the API, naming the field.
+        const res = await t.api('POST', '/api/v1/clusters', { token, body });
+        const fields = (res.body.data?.fields ?? []).map((f: { field: string }) => f.field);
+        expect([p, field, res.status, fields.includes(field)]).toEqual([p, field, 400, true]);
+      }
+    }
+  });
+});
