@@ -5,6 +5,7 @@ import type { ValidationMetadata } from 'class-validator/types/metadata/Validati
 import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from './common/error-codes.js';
 import { ERROR_EXAMPLES, ErrorEnvelopeDto } from './common/swagger.js';
 import type { AppConfig } from './config/app-config.js';
+import { describeDocument } from './openapi-descriptions.js';
 import type { VendorClusterSpecDoc } from './credentials/credential-schema.js';
 import { VENDOR_CREDENTIAL_SCHEMAS } from './providers/vendor-registry.js';
 
@@ -453,6 +454,7 @@ export function finishDocument(doc: Doc, config: Pick<AppConfig, 'public_url'>):
   doc.tags = TAGS;
   applyValidationRules(doc);
   discriminateByProvider(doc);
+  describeDocument(doc);
   const examples = requestExamples();
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {

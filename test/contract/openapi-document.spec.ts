@@ -87,6 +87,21 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
     expect(doc.info.license.name).toMatch(/Proprietary/);
   });
 
+  it('describes every parameter and every schema property', () => {
+    const params = ops().flatMap(({ o }) =>
+      (o.parameters ?? [])
+        .filter((p: Schema) => !p.description)
+        .map((p: Schema) => `${o.operationId} ${p.name}`),
+    );
+    expect(params).toEqual([]);
+    const props = Object.entries<Schema>(doc.components.schemas).flatMap(([name, s]) =>
+      Object.entries<Schema>(s.properties ?? {})
+        .filter(([, p]) => !p.description)
+        .map(([k]) => `${name}.${k}`),
+    );
+    expect(props).toEqual([]);
+  });
+
   it('marks public routes as needing no token and protected ones as bearer', () => {
     expect(doc.paths['/api/v1/auth/login'].post.security).toEqual([]);
     expect(doc.paths['/healthz'].get.security).toEqual([]);
