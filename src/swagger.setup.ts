@@ -372,8 +372,14 @@ function discriminateByProvider(doc: Doc): void {
     const s = clone(cred);
     s.description = `A ${v.provider} credential`;
     s.properties.provider = { type: 'string', enum: [v.provider], description: 'The vendor' };
-    s.properties.settings = { ...ref(v.settings.name) };
-    s.properties.secrets = { ...ref(v.secrets.name) };
+    s.properties.settings = {
+      allOf: [ref(v.settings.name)],
+      description: `Non-secret settings of a ${v.provider} credential`,
+    };
+    s.properties.secrets = {
+      allOf: [ref(v.secrets.name)],
+      description: `Secret fields of a ${v.provider} credential; write-only, never returned`,
+    };
     s.example = { provider: v.provider, ...v.example };
     schemas[name] = s;
     credMapping[v.provider] = ref(name).$ref;
@@ -427,7 +433,7 @@ function discriminateByProvider(doc: Doc): void {
     const c = clone(create);
     c.description = `Create a ${v.provider} cluster`;
     c.properties.provider = { type: 'string', enum: [v.provider], description: 'The vendor' };
-    c.properties.spec = { ...ref(`${P}ClusterSpec`) };
+    c.properties.spec = { allOf: [ref(`${P}ClusterSpec`)], description: `What ${v.provider} creates` };
     c.example = { provider: v.provider, credential_id: UUID, ...doc2.example };
     schemas[`Create${P}Cluster`] = c;
     clusterMapping[v.provider] = ref(`Create${P}Cluster`).$ref;
@@ -454,14 +460,19 @@ export function finishDocument(doc: Doc, config: Pick<AppConfig, 'public_url'>):
   doc.tags = TAGS;
   applyValidationRules(doc);
   discriminateByProvider(doc);
-  describeDocument(doc);
+  describeDocument(doc as unknown as Parameters<typeof describeDocument>[0]);
   const examples = requestExamples();
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
-      // Public routes say so (no bearer token needed).
+      // Public routes say so (no bearer token needed); protected ones name the least role they need.
       op.security ??= [];
+      const role = (op as Schema)['x-berth-role'] as string | undefined;
+      const access = role
+        ? `Needs a bearer token of a user with the **${role}** role or higher.`
+        : 'Public: no token needed.';
+      op.description = op.description ? `${op.description}\n\n${access}` : access;
       // All node routes in one tag, whichever controller serves them.
       if (/^\/api\/v1\/clusters\/\{id\}\/nodes(\/|$)/.test(path)) op.tags = ['nodes'];
       // Filters carry no example (Swagger "Try it out" would send it and silently filter).

@@ -87,6 +87,21 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
     expect(doc.info.license.name).toMatch(/Proprietary/);
   });
 
+  it('describes every operation, with the role it needs', () => {
+    expect(
+      ops()
+        .filter(({ o }) => !o.description)
+        .map(({ o }) => o.operationId),
+    ).toEqual([]);
+    const createCluster = doc.paths['/api/v1/clusters'].post;
+    expect(createCluster['x-berth-role']).toBe('operator');
+    expect(createCluster.description).toContain('**operator** role');
+    expect(doc.paths['/api/v1/credentials'].post['x-berth-role']).toBe('admin');
+    expect(doc.paths['/api/v1/auth/login'].post.description).toContain('Public');
+    const secured = ops().filter(({ o }) => o.security.length > 0);
+    expect(secured.filter(({ o }) => !o['x-berth-role']).map(({ o }) => o.operationId)).toEqual([]);
+  });
+
   it('describes every parameter and every schema property', () => {
     const params = ops().flatMap(({ o }) =>
       (o.parameters ?? [])
@@ -117,7 +132,12 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
       'rancher',
       'tke',
     ]);
-    expect(s.CreateTkeCredential.properties.settings.$ref).toBe('#/components/schemas/TkeSettings');
+    expect(s.CreateTkeCredential.properties.settings.allOf).toEqual([
+      { $ref: '#/components/schemas/TkeSettings' },
+    ]);
+    expect(s.CreateTkeCredential.properties.secrets.allOf).toEqual([
+      { $ref: '#/components/schemas/TkeSecrets' },
+    ]);
     expect(s.CreateTkeCredential.properties.provider.enum).toEqual(['tke']);
     // The runtime rules are in the schemas: patterns and lengths.
     expect(s.TkeSecrets.properties.secret_id.pattern).toBe('^[A-Za-z0-9]{8,128}$');
