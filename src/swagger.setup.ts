@@ -177,10 +177,10 @@ const KUBECONFIG_EXAMPLE = `apiVersion: v1
 kind: Config
 clusters:
 - name: prod
-  cluster: {server: "https://10.0.0.1:6443", certificate-authority-data: "LS0tLS1CRUdJTi..."}
+  cluster: {server: "https://10.0.0.1:6443", certificate-authority-data: "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t"}
 users:
 - name: berth
-  user: {token: "eyJhbGciOiJSUzI1NiIs..."}
+  user: {token: "eyJhbGciOiJSUzI1NiIsImtpZCI6ImV4YW1wbGUifQ.e30.c2lnbmF0dXJl"}
 contexts:
 - name: prod
   context: {cluster: prod, user: berth}
