@@ -506,6 +506,20 @@ export function finishDocument(doc: Doc, config: Pick<AppConfig, 'public_url'>):
       if (json && ex) json.examples = ex;
     }
   }
+  // /metrics answers Prometheus' text format, not JSON (its controller only says "produces text/plain").
+  const metrics = doc.paths['/metrics']?.get;
+  if (metrics && !(metrics.responses['200'] as Schema | undefined)?.content)
+    metrics.responses['200'] = {
+      description: 'Prometheus text exposition format 0.0.4 (not enveloped)',
+      content: {
+        'text/plain': {
+          schema: { type: 'string' },
+          example:
+            '# HELP berth_http_requests_total HTTP requests\n# TYPE berth_http_requests_total counter\n' +
+            'berth_http_requests_total{method="GET",route="/api/v1/clusters",status="200"} 3\n',
+        },
+      },
+    };
   flattenSingleAllOf(doc.components);
   flattenSingleAllOf(doc.paths);
   return doc;

@@ -117,6 +117,12 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
     expect(props).toEqual([]);
   });
 
+  it('documents /metrics as Prometheus text, not JSON', () => {
+    const ok = doc.paths['/metrics'].get.responses['200'];
+    expect(Object.keys(ok.content)).toEqual(['text/plain']);
+    expect(ok.content['text/plain'].schema).toEqual({ type: 'string' });
+  });
+
   it('marks public routes as needing no token and protected ones as bearer', () => {
     expect(doc.paths['/api/v1/auth/login'].post.security).toEqual([]);
     expect(doc.paths['/healthz'].get.security).toEqual([]);
