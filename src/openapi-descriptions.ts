@@ -232,11 +232,98 @@ export function describeDocument(doc: {
       else s.description = text;
     }
   for (const item of Object.values(doc.paths))
-    for (const op of Object.values(item))
+    for (const op of Object.values(item)) {
+      if (!op.description && OPERATION_DESCRIPTIONS[op.operationId])
+        op.description = OPERATION_DESCRIPTIONS[op.operationId];
       for (const p of (op.parameters ?? []) as Schema[]) {
         if (p.description) continue;
         const text =
           PARAMETER_DESCRIPTIONS[`${op.operationId}.${p.name}`] ?? PARAMETER_DESCRIPTIONS[`*.${p.name}`];
         if (text) p.description = text;
       }
+    }
 }
+
+/** Longer descriptions of operations whose decorators give only a summary (keyed by operation id). */
+export const OPERATION_DESCRIPTIONS: Record<string, string> = {
+  getSecretKeys:
+    'For each kind of stored secret, how many are sealed under each key id of the ring; use it to see when an old key can be dropped after a rotation.',
+  reencryptSecrets:
+    'Starts an operation that reads every stored secret and seals it again under the first (active) key of `BERTH_ENCRYPTION_KEYS`. Poll the operation; 409 while one is already running.',
+  listOperations:
+    'Paginated, newest first; filter by type, status and the record an operation works on (`target_type`, `target_id`).',
+  getOperation:
+    'Poll this after a 202: `status` goes queued → running → succeeded or failed; `result` or `error` tell the outcome.',
+  listAuditLogs:
+    'Paginated, newest first: who did what (action, target), from where, with which HTTP status and request id. Filter by action, target and outcome.',
+  login:
+    'Answers `{access_token, token_type, expires_in, user}`. Wrong credentials are 401 (40101); too many failures for a user or address are 429 with Retry-After.',
+  logout: 'The token is refused from now on (on every instance); other tokens of the user stay valid.',
+  getCurrentUser: 'The user record (id, username, role) of the bearer token.',
+  listUsers: 'Paginated; filter by role and username substring (`q`).',
+  createUser:
+    'The username must be unused (409 otherwise); the password is stored hashed and never returned.',
+  getUser: 'One user record (never its password).',
+  updateUser:
+    'A changed password, role or disabled flag revokes the user’s existing tokens. The last admin cannot be demoted or disabled (409).',
+  deleteUser: 'You cannot delete yourself, nor the last admin (409).',
+  listCredentials: 'Paginated; filter by provider and name substring. Secrets appear only as masked hints.',
+  createCredential:
+    'The body’s shape depends on `provider` (see the per-provider schemas): settings and secrets are validated for that vendor (400 names each bad field). The credential is not tried at the vendor until a cluster or registry uses it.',
+  getCredential: 'Settings and masked secret hints; secrets are never returned.',
+  updateCredential:
+    'Settings and secrets are merged into the current ones, and the result must be valid for the credential’s provider. Secrets are write-only.',
+  deleteCredential: 'Refused with 409 while a cluster or registry still refers to the credential.',
+  listClusters:
+    'Paginated cluster records; `status` is the last probe’s result ("stale" when not probed recently). Filter by provider, status, labels (`label=k=v,k2=v2`) and name; sort by name, created_at, status or version.',
+  getCluster:
+    'The record: name, labels, location, provider, last probe (version, nodes, error). Never its credential.',
+  deleteCluster:
+    'Without `destroy`, the record is removed and the cluster itself is left alone (200). With `destroy=true` on a vendor cluster, an operation deletes it at the vendor, then removes the record (202).',
+  getClusterHealth:
+    'Asks the API server now (version, node counts, latency), stores the outcome on the record and returns it; an unreachable cluster is reported in the body, not as an error.',
+  getNodeMetrics:
+    'Usage per node as metrics-server reports it (CPU cores and memory bytes, with the sampling window).',
+  getPodMetrics:
+    'Usage per pod and per container as metrics-server reports it; filter by namespace and label selector.',
+  listNamespaces: 'The cluster’s namespaces, read live, paginated.',
+  createNamespace: 'Creates the namespace in the cluster (409 when it exists).',
+  getNamespace: 'One namespace, read live.',
+  getNode: 'One node, read live (status, capacity, conditions).',
+  updateNode:
+    'Labels are merged (a null value removes one); `taints`, when given, replaces the node’s whole list. Give labels, taints or both.',
+  removeNode:
+    'Starts an operation: the node is cordoned and drained (evictions respecting PodDisruptionBudgets), then its instance is released at the vendor. Vendor clusters only (422 otherwise).',
+  cordonNode: 'Marks the node unschedulable; running pods stay.',
+  uncordonNode: 'Marks the node schedulable again.',
+  listPods: 'Pods of the namespace, read live, paginated.',
+  getPod: 'One pod, read live.',
+  listWorkloads: 'Deployments or statefulsets (`kind`) of the namespace, read live, paginated.',
+  getWorkload: 'One deployment or statefulset, read live.',
+  scaleWorkload: 'Sets `spec.replicas` through the scale subresource and answers the resulting Scale object.',
+  restartWorkload:
+    'Sets the `kubectl.kubernetes.io/restartedAt` annotation on the pod template, so the workload rolls its pods.',
+  getFleetSummary:
+    'Every cluster is asked at once (bounded concurrency); a cluster that fails or times out has its status and error in its row instead of failing the request.',
+  listNodePools:
+    'Read from the vendor now; Berth’s pool records are brought up to date on the way. Vendor clusters only (422 for an imported one).',
+  createNodePool:
+    'Starts an operation that creates the pool at the vendor; poll it. Vendor clusters only (422 otherwise).',
+  updateNodePool: 'Starts an operation at the vendor; the pool record follows when it is done.',
+  deleteNodePool: 'Starts an operation that deletes the pool and its machines at the vendor.',
+  listRegistries: 'Paginated; filter by provider, credential and name substring (`q`).',
+  createRegistry:
+    'Stores the record; `credential_id` must name a credential of the same provider (400 otherwise). The registry is asked only by the health and contents routes.',
+  getRegistry: 'One registry record (never its credential’s secrets).',
+  updateRegistry: 'Changes the record only; the registry itself is not touched.',
+  deleteRegistry: 'Removes the record only; refused with 409 while image pull secrets use it.',
+  getRegistryHealth: 'Asks the registry now: overall status, version and each component’s health.',
+  listClusterImagePullSecrets: 'The image pull secrets Berth created in any namespace of the cluster.',
+  listImagePullSecrets: 'The image pull secrets Berth created in this namespace.',
+  deleteImagePullSecret: 'Deletes the Secret in the cluster and its robot account at the registry.',
+  getLiveness: 'Answers 200 while the process runs; checks no dependency (use it as the liveness probe).',
+  getReadiness:
+    'Answers 200 when Postgres and Redis answer in time, 503 naming the failing check otherwise (use it as the readiness probe).',
+  getMetrics:
+    'Prometheus text format (not enveloped): HTTP requests and durations by route and status, and more.',
+};
