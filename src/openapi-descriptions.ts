@@ -258,7 +258,7 @@ export const OPERATION_DESCRIPTIONS: Record<string, string> = {
     'Paginated, newest first: who did what (action, target), from where, with which HTTP status and request id. Filter by action, target and outcome.',
   login:
     'Answers `{access_token, token_type, expires_in, user}`. Wrong credentials are 401 (40101); too many failures for a user or address are 429 with Retry-After.',
-  logout: 'The token is refused from now on (on every instance); other tokens of the user stay valid.',
+  logout: 'The token is refused from now on; other tokens of the user stay valid.',
   getCurrentUser: 'The user record (id, username, role) of the bearer token.',
   listUsers: 'Paginated; filter by role and username substring (`q`).',
   createUser:
