@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Ajv } from 'ajv';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import addFormatsModule from 'ajv-formats';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startAllSimulators } from '../simulators/index.js';
@@ -8,6 +13,7 @@ import { simCredential } from '../helpers/providers.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 type Schema = Record<string, any>;
+const run = promisify(execFile);
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** The OpenAPI document is a contract a person can read and a generator can trust (issue 15). */
@@ -172,6 +178,54 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
     for (const p of ['Ack', 'Tke', 'Rancher'])
       expect([p, validate(`Create${p}Cluster`, s[`Create${p}Cluster`].example)]).toEqual([p, []]);
   });
+
+  it('gives a generated client per-provider types: a TKE create without vpc_id does not compile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-client-'));
+    try {
+      writeFileSync(join(dir, 'openapi.json'), JSON.stringify(doc));
+      await run(
+        'node_modules/.bin/openapi-typescript',
+        [join(dir, 'openapi.json'), '-o', join(dir, 'schema.d.ts'), '--default-non-nullable=false'],
+        { timeout: 120_000 },
+      );
+      writeFileSync(
+        join(dir, 'use.ts'),
+        [
+          "import type { components } from './schema.js';",
+          "type Create = components['schemas']['CreateClusterDto'];",
+          "type Credential = components['schemas']['CreateCredentialDto'];",
+          "export const tke: Create = { provider: 'tke', credential_id: 'c', name: 'a', spec: { vpc_id: 'v', pod_cidr: '10.0.0.0/8' } };",
+          "export const rancher: Create = { provider: 'rancher', credential_id: 'c', name: 'b', spec: { kubernetes_version: 'v1.31.4+rke2r1', node_pools: [{ name: 'p', desired_size: 1, roles: ['etcd', 'control-plane'], machine_config: { kind: 'K', name: 'n' } }] } };",
+          "export const ack: Credential = { provider: 'ack', name: 'c', settings: { region_id: 'cn-hangzhou' }, secrets: { access_key_id: 'LTAI5tExample', access_key_secret: 'secret-123' } };",
+          '// @ts-expect-error TKE needs spec.vpc_id',
+          "export const noVpc: Create = { provider: 'tke', credential_id: 'c', name: 'a', spec: { pod_cidr: '10.0.0.0/8' } };",
+          '// @ts-expect-error Rancher pools need machine_config',
+          "export const noMachine: Create = { provider: 'rancher', credential_id: 'c', name: 'b', spec: { kubernetes_version: 'v1', node_pools: [{ name: 'p', desired_size: 1 }] } };",
+          '// @ts-expect-error an ACK credential has ACK settings, not TKE ones',
+          "export const mixed: Credential = { provider: 'ack', name: 'c', settings: { region: 'ap-guangzhou' }, secrets: { access_key_id: 'LTAI5tExample', access_key_secret: 'secret-123' } };",
+          '',
+        ].join('\n'),
+      );
+      const tsc = await run(
+        'node_modules/.bin/tsc',
+        [
+          '--noEmit',
+          '--strict',
+          '--skipLibCheck',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--ignoreConfig',
+          join(dir, 'use.ts'),
+        ],
+        { timeout: 120_000 },
+      ).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? String(e) }));
+      expect(tsc.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('agrees with the runtime: what the schema requires or patterns, the API refuses with 400 naming the field', async () => {
     const s = doc.components.schemas;
