@@ -58,7 +58,7 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
   });
   routes.set(app, list);
   app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
-  setupSwagger(app);
+  setupSwagger(app, config);
   fastify.get('/', (_req, reply) => reply.redirect('/api/docs', 302));
   await app.init();
   return app;

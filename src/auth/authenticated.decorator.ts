@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { ApiErrors } from '../common/swagger.js';
 import type { AuthUser } from './role.js';
 import { Role } from './role.js';
@@ -16,6 +16,7 @@ export function Authenticated(opts: { role?: Role } = {}) {
   return applyDecorators(
     SetMetadata(REQUIRED_ROLE, role),
     ApiBearerAuth(),
+    ApiExtension('x-berth-role', role),
     ...(role === Role.VIEWER ? [ApiErrors(401)] : [ApiErrors(401, 403)]),
   );
 }

@@ -49,7 +49,7 @@ export class ClustersController {
   @Authenticated({ role: Role.OPERATOR })
   @ApiIdempotencyKey()
   @ApiOperation({
-    summary: 'Create a cluster at a vendor (ACK); returns the operation',
+    summary: 'Create a cluster at a vendor (ACK, TKE or Rancher; `spec` per provider); returns the operation',
     description:
       'Checks the spec for the provider and the credential at the vendor (a rejected credential is 502 code 50202), records the cluster as `provisioning`, ' +
       'then the operation creates it, waits until it runs, stores its kubeconfig (checked like any kubeconfig) and probes it: the cluster becomes `active`, or `failed` with the vendor’s reason in `last_error`.',

@@ -105,6 +105,8 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing, invalid, expired or revoked bearer token',
   403: 'The caller’s role does not allow this',
   404: 'Not found',
+  405: 'The resource type does not support this verb',
+  408: 'The request was not received in time',
   409: 'Conflict with the current state',
   412: 'Precondition failed',
   422: 'Well-formed but refused',
@@ -114,12 +116,50 @@ const ERROR_TEXT: Record<number, string> = {
   504: 'The cluster or vendor did not answer in time',
 };
 
-/** Documents error responses with the shared error envelope. */
+const REQUEST_ID = '6f1d2c3b-8a4e-4f0b-9c2d-1e5a7b9c0d3f';
+const err = (code: ErrorCode, message: string, data: Record<string, unknown> | null = null) => ({
+  code,
+  message,
+  data,
+  request_id: REQUEST_ID,
+});
+
+/** A real answer of Berth for each error status (the shapes the exception filter renders). */
+export const ERROR_EXAMPLES: Record<number, ReturnType<typeof err>> = {
+  400: err(ErrorCode.VALIDATION_FAILED, 'Validation failed: name is invalid', {
+    fields: [{ field: 'name', errors: ['name must be 1-63 lowercase letters, digits or "-"'] }],
+  }),
+  401: err(ErrorCode.UNAUTHENTICATED, 'A bearer token is required (Authorization: Bearer <token>)'),
+  403: err(ErrorCode.FORBIDDEN, 'This action needs the operator role; you are viewer'),
+  404: err(ErrorCode.NOT_FOUND, 'cluster 3f1c2a4e-9b1d-4c7e-8f2a-5d6b7c8e9f01 not found', {
+    kind: 'cluster',
+    id: '3f1c2a4e-9b1d-4c7e-8f2a-5d6b7c8e9f01',
+  }),
+  405: err(ErrorCode.METHOD_NOT_ALLOWED, 'tokenreviews does not support "list"', {
+    resource: 'tokenreviews',
+    verbs: ['create'],
+  }),
+  408: err(ErrorCode.REQUEST_TIMEOUT, 'The request was not received in time'),
+  409: err(ErrorCode.CONFLICT, 'cluster prod-hz already exists'),
+  412: err(ErrorCode.PRECONDITION_FAILED, 'project team-a still holds 3 repositories; send force=true'),
+  422: err(ErrorCode.UNPROCESSABLE, 'imported clusters have no vendor: this needs a vendor cluster'),
+  429: err(ErrorCode.RATE_LIMITED, 'Too many failed logins; retry in 60 s', { retry_after_seconds: 60 }),
+  502: err(ErrorCode.VENDOR_API_ERROR, 'ack answered DescribeClustersV1 with an error: Throttling.User'),
+  503: err(ErrorCode.CLUSTER_UNREACHABLE, 'Cluster prod-hz is unreachable'),
+  504: err(ErrorCode.UPSTREAM_TIMEOUT, 'Cluster prod-hz did not answer within 10000 ms'),
+};
+
+/** Documents error responses with the shared error envelope, each status with its own example. */
 export function ApiErrors(...statuses: number[]) {
   return applyDecorators(
     ApiExtraModels(ErrorEnvelopeDto),
     ...statuses.map((status) =>
-      ApiResponse({ status, description: ERROR_TEXT[status] ?? 'Error', type: ErrorEnvelopeDto }),
+      ApiResponse({
+        status,
+        description: ERROR_TEXT[status] ?? 'Error',
+        type: ErrorEnvelopeDto,
+        ...(ERROR_EXAMPLES[status] ? { example: ERROR_EXAMPLES[status] } : {}),
+      }),
     ),
   );
 }

@@ -60,6 +60,11 @@ export const configSchema = z.object({
   port: int(0, 65535),
   host: z.string().min(1),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** Base URL clients reach Berth at, the OpenAPI document's `servers` entry ("/" = the serving host). */
+  public_url: z
+    .string()
+    .refine((v) => v.startsWith('/') || /^https?:\/\/[^/]/.test(v), 'must be a path or an http(s) URL')
+    .default('/'),
   database: z.object({
     url: url(['postgres:', 'postgresql:']),
     run_migrations: bool,

@@ -9,6 +9,7 @@ const ENV_MAP: Record<string, string> = {
   PORT: 'port',
   HOST: 'host',
   LOG_LEVEL: 'log_level',
+  BERTH_PUBLIC_URL: 'public_url',
   DATABASE_URL: 'database.url',
   BERTH_RUN_MIGRATIONS: 'database.run_migrations',
   BERTH_DB_STATEMENT_TIMEOUT_MS: 'database.statement_timeout_ms',

@@ -12,6 +12,28 @@ export interface VendorCredentialSchema<
   kind: K;
   settings: new () => object;
   secrets: new () => object;
+  /** A credential of this vendor that passes validation (the document's example). */
+  example: { name: string; settings: Record<string, unknown>; secrets: Record<string, unknown> };
+  /** Cluster vendors: what their cluster `spec` needs (the document's per-provider create schema). */
+  cluster_spec?: VendorClusterSpecDoc;
+}
+
+/**
+ * How a cluster vendor's create `spec` narrows the vendor-neutral ClusterSpecDto in the OpenAPI document:
+ * the same rules its adapter's `validateSpec` enforces at run time (a 400 names the field), written down.
+ */
+export interface VendorClusterSpecDoc {
+  description: string;
+  /** Spec fields the vendor needs. */
+  required?: string[];
+  /** Per-field narrowing (pattern, enum, description), merged over ClusterSpecDto's. */
+  properties?: Record<string, Record<string, unknown>>;
+  /** Narrowing of each node pool (NodePoolSpecDto). */
+  node_pool?: { required?: string[]; properties?: Record<string, Record<string, unknown>> };
+  /** Narrowing of the node pool list itself (e.g. minItems). */
+  node_pools?: Record<string, unknown>;
+  /** A create request that passes validation (its credential_id aside). */
+  example: { name: string; region?: string; spec: Record<string, unknown> };
 }
 
 /** `@IsUrl` options of a vendor endpoint: http(s), host names without a TLD allowed. */

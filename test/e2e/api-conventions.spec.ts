@@ -120,7 +120,7 @@ describe('API conventions: envelope, errors, pagination, docs, ops endpoints, au
     // Protected routes declare bearer auth and a 401; public ones do not.
     expect(doc.paths['/api/v1/credentials'].post.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/credentials'].post.responses['401']).toBeDefined();
-    expect(doc.paths['/api/v1/auth/login'].post.security).toBeUndefined();
+    expect(doc.paths['/api/v1/auth/login'].post.security).toEqual([]);
     // Live lists document the page-level apiVersion and kind of their items.
     const live =
       doc.paths['/api/v1/clusters/{id}/resources/{resource}'].get.responses['200'].content['application/json']

@@ -7,6 +7,7 @@ import { ClusterProvider, ClusterStatus } from '../cluster.entity.js';
 /** Fields every cluster record has, whether imported or created at a vendor. */
 export class ClusterAttributesDto {
   @ApiPropertyOptional({
+    type: String,
     maxLength: 200,
     example: 'Production (Hangzhou)',
     nullable: true,
@@ -32,13 +33,25 @@ export class ClusterAttributesDto {
   @IsLabelMap()
   labels?: Record<string, string>;
 
-  @ApiPropertyOptional({ maxLength: 100, example: 'Hangzhou', nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 100,
+    example: 'Hangzhou',
+    nullable: true,
+    description: 'null clears it',
+  })
   @IsOptional() // null clears it
   @IsString()
   @MaxLength(100)
   city?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 100, example: 'Xihu', nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 100,
+    example: 'Xihu',
+    nullable: true,
+    description: 'null clears it',
+  })
   @IsOptional() // null clears it
   @IsString()
   @MaxLength(100)
@@ -162,7 +175,7 @@ export class ClusterQueryDto extends PageQueryDto {
   @IsIn(SHOWN_STATUSES)
   status?: ShownStatus;
 
-  @ApiPropertyOptional({ description: 'Label filter "k=v,k2=v2" (all must match)', example: 'env=prod' })
+  @ApiPropertyOptional({ description: 'Label filter "k=v,k2=v2" (all must match), e.g. `env=prod`' })
   @OptionalNotNull()
   @IsString()
   @MaxLength(1000)

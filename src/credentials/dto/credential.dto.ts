@@ -17,7 +17,7 @@ export class CreateCredentialDto {
   @IsEnum(CredentialProvider)
   provider: CredentialProvider;
 
-  @ApiPropertyOptional({ maxLength: 1000, nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, maxLength: 1000, nullable: true, description: 'null clears it' })
   @IsOptional() // null clears it
   @IsString()
   @MaxLength(1000)
@@ -40,7 +40,7 @@ export class UpdateCredentialDto {
   @ResourceName({ optional: true })
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 1000, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 1000, nullable: true })
   @IsOptional() // null clears it
   @IsString()
   @MaxLength(1000)

@@ -1,3 +1,4 @@
+import { ACK_CLUSTER_SPEC } from './ack.cluster-spec.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { OptionalNotNull } from '../../common/validators.js';
@@ -39,4 +40,10 @@ export const ACK_CREDENTIAL_SCHEMA = {
   kind: 'cluster',
   settings: AckSettings,
   secrets: AckSecrets,
+  example: {
+    name: 'ack-prod',
+    settings: { region_id: 'cn-hangzhou' },
+    secrets: { access_key_id: 'LTAI5tExampleKeyId', access_key_secret: 'example-access-key-secret' },
+  },
+  cluster_spec: ACK_CLUSTER_SPEC,
 } as const satisfies VendorCredentialSchema;

@@ -1,4 +1,5 @@
 import Cs, * as $cs from '@alicloud/cs20151215';
+import { ACK_VERSION } from './ack.cluster-spec.js';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { AppError, type FieldError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
@@ -57,7 +58,7 @@ export const ACK_CAPABILITIES: ProviderCapabilities = {
   remove_nodes: true,
 };
 
-const VERSION = /^1\.\d+\.\d+-aliyun\.\d+$/;
+const VERSION = ACK_VERSION;
 
 /** Alibaba Cloud ACK through the official SDK (@alicloud/cs20151215). Async work is tracked by task id. */
 export class AckClusterProvider implements ClusterProvider {

@@ -1,3 +1,4 @@
+import { RANCHER_CLUSTER_SPEC } from './rancher.cluster-spec.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsString, IsUrl, Matches, MaxLength } from 'class-validator';
 import { OptionalNotNull } from '../../common/validators.js';
@@ -22,7 +23,10 @@ export class RancherSettings {
 }
 
 export class RancherSecrets {
-  @ApiProperty({ example: 'token-abcde:xxxxxxxx', description: 'Rancher API token "token-xxxxx:secret"' })
+  @ApiProperty({
+    example: 'token-abcde:examplesecret0123456789',
+    description: 'Rancher API token "token-xxxxx:secret"',
+  })
   @Matches(/^token-[a-z0-9]+:[A-Za-z0-9]+$/, { message: 'token must look like "token-xxxxx:secret"' })
   @MaxLength(512)
   token: string;
@@ -33,4 +37,10 @@ export const RANCHER_CREDENTIAL_SCHEMA = {
   kind: 'cluster',
   settings: RancherSettings,
   secrets: RancherSecrets,
+  example: {
+    name: 'rancher-lab',
+    settings: { endpoint: 'https://rancher.example.com' },
+    secrets: { token: 'token-abcde:examplesecret0123456789' },
+  },
+  cluster_spec: RANCHER_CLUSTER_SPEC,
 } as const satisfies VendorCredentialSchema;

@@ -1,4 +1,5 @@
 import { AppError, type FieldError } from '../../common/app-error.js';
+import { RANCHER_VERSION } from './rancher.cluster-spec.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import type {
   ChangeState,
@@ -21,7 +22,7 @@ import { classifyRancherError, RancherHttp } from './rancher-http.js';
 const PROV = '/v1/provisioning.cattle.io.clusters';
 const NS = 'fleet-default';
 const DESCRIPTION = 'field.cattle.io/description';
-const VERSION = /^v\d+\.\d+\.\d+\+(rke2|k3s)r?\d+$/;
+const VERSION = RANCHER_VERSION;
 
 interface MachinePool {
   name: string;

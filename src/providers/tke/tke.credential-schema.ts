@@ -1,3 +1,4 @@
+import { TKE_CLUSTER_SPEC } from './tke.cluster-spec.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, IsUrl, Matches, MaxLength, MinLength } from 'class-validator';
 import { OptionalNotNull } from '../../common/validators.js';
@@ -39,4 +40,10 @@ export const TKE_CREDENTIAL_SCHEMA = {
   kind: 'cluster',
   settings: TkeSettings,
   secrets: TkeSecrets,
+  example: {
+    name: 'tke-prod',
+    settings: { region: 'ap-guangzhou' },
+    secrets: { secret_id: 'AKIDexampleSecretId', secret_key: 'example-secret-key' },
+  },
+  cluster_spec: TKE_CLUSTER_SPEC,
 } as const satisfies VendorCredentialSchema;

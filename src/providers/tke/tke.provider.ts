@@ -1,4 +1,5 @@
 import { tke } from 'tencentcloud-sdk-nodejs-tke';
+import { TKE_VERSION } from './tke.cluster-spec.js';
 import type { FieldError } from '../../common/app-error.js';
 import { GuardedHttpAgent, GuardedHttpsAgent } from '../../common/outbound/guarded-agent.js';
 import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
@@ -50,7 +51,7 @@ export const TKE_CAPABILITIES: ProviderCapabilities = {
   remove_nodes: true,
 };
 
-const VERSION = /^1\.\d+\.\d+$/;
+const VERSION = TKE_VERSION;
 
 /**
  * Tencent Cloud TKE through the official SDK (tencentcloud-sdk-nodejs-tke). TKE has no task ids:

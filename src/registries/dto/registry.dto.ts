@@ -29,7 +29,7 @@ export class CreateRegistryDto {
   @IsUUID()
   credential_id: string;
 
-  @ApiPropertyOptional({ maxLength: 1000, nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, maxLength: 1000, nullable: true, description: 'null clears it' })
   @IsOptional() // null clears it
   @IsString()
   @MaxLength(1000)
@@ -51,7 +51,7 @@ export class UpdateRegistryDto {
   @IsUUID()
   credential_id?: string;
 
-  @ApiPropertyOptional({ maxLength: 1000, nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, maxLength: 1000, nullable: true, description: 'null clears it' })
   @IsOptional() // null clears it
   @IsString()
   @MaxLength(1000)

@@ -34,4 +34,9 @@ export const HARBOR_CREDENTIAL_SCHEMA = {
   kind: 'registry',
   settings: HarborSettings,
   secrets: HarborSecrets,
+  example: {
+    name: 'harbor-prod',
+    settings: { endpoint: 'https://harbor.example.com', username: 'robot$berth' },
+    secrets: { password: 'example-harbor-password' },
+  },
 } as const satisfies VendorCredentialSchema;
