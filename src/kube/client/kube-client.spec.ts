@@ -91,11 +91,12 @@ describe('KubeClient requests', () => {
   });
 
   it('time waiting for a free connection does not count against the timeout', async () => {
-    // 200 calls, 64 connections, 150 ms each: the last wave waits ~450 ms for a connection, the timeout is 400 ms.
-    const client = await KubeClient.create(ref, access({ type: 'token', token: 'good' }), 400, policy);
+    // 384 calls, 64 connections, 150 ms each: the last waves wait 600–750 ms for a connection, the timeout
+    // is 700 ms (so each call has ~550 ms of slack on a loaded machine, and the old clock fails waves 5–6).
+    const client = await KubeClient.create(ref, access({ type: 'token', token: 'good' }), 700, policy);
     try {
       const results = await Promise.allSettled(
-        Array.from({ length: 200 }, () => client.request('GET', '/slow')),
+        Array.from({ length: 384 }, () => client.request('GET', '/slow')),
       );
       const failed = results.filter((r) => r.status === 'rejected');
       expect(failed.length).toBe(0);
