@@ -2,6 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_CODE_DESCRIPTIONS } from './common/error-codes.js';
 import { ErrorEnvelopeDto } from './common/swagger.js';
+import { addCommonResponses } from './common/swagger-contract.js';
+import { addKubeSchemas } from './kube/dto/kube-object.schemas.js';
 
 const DESCRIPTION = `One REST API for every Kubernetes cluster, whatever vendor made it.
 
@@ -30,7 +32,9 @@ export function setupSwagger(app: NestFastifyApplication): void {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelopeDto] });
+  const document = addCommonResponses(
+    addKubeSchemas(SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelopeDto] })),
+  );
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { contractFor, record } from './contract.js';
 import { cloneTemplate, databaseUrl, dropDatabase } from './db.js';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
@@ -86,6 +87,14 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp &
   sql.on('error', () => undefined);
   await sql.connect();
 
+  // The document is the contract: every answer api() receives is validated against it.
+  let contract: Promise<ReturnType<typeof contractFor>> | undefined;
+  const loadContract = () =>
+    (contract ??= fetch(`${url}/api/docs-json`).then(async (r) => {
+      if (r.status !== 200) throw new Error(`GET /api/docs-json answered ${r.status}`);
+      return contractFor(await r.text());
+    }));
+
   const api: TestApp['api'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -102,6 +111,14 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp &
     } catch {
       /* not JSON */
     }
+    const result = (await loadContract()).check(method, path, res.status, res.headers, text);
+    record(result, `${method} ${path} → ${res.status}`);
+    if (result.violations.length)
+      throw new Error(
+        `the response does not match the OpenAPI document (${result.operation}):\n  ` +
+          result.violations.join('\n  ') +
+          `\nbody: ${text.slice(0, 2000)}`,
+      );
     return { status: res.status, body: parsed as any, text, headers: res.headers };
   };
 
