@@ -60,7 +60,7 @@ export class ResourcesController {
     description: `${LIVE} Secret values are redacted unless an admin passes show_secret_values=true.`,
   })
   @ApiKubePage()
-  @ApiErrors(400, 403, 404, 422, 502, 503, 504)
+  @ApiErrors(400, 403, 404, 405, 422, 502, 503, 504)
   list(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -77,7 +77,7 @@ export class ResourcesController {
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Get one object (namespace required for namespaced types)', description: LIVE })
   @ApiOkEnvelope(kubeRef('KubeObject'))
-  @ApiErrors(400, 403, 404, 422, 502, 503, 504)
+  @ApiErrors(400, 403, 404, 405, 422, 502, 503, 504)
   get(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -98,7 +98,7 @@ export class ResourcesController {
     { anyOf: [kubeRef('KubeObject'), kubeRef('KubeStatus')] },
     { description: 'The object being deleted, or the Status Kubernetes answers for some kinds' },
   )
-  @ApiErrors(400, 403, 404, 409, 422, 502, 503, 504)
+  @ApiErrors(400, 403, 404, 405, 409, 422, 502, 503, 504)
   remove(
     @UuidParam() id: string,
     @KubeParam('resource', 'resource') resource: string,

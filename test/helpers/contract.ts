@@ -198,6 +198,8 @@ export function contractFor(docText: string): Contract {
 export const CONTRACT_DIR_ENV = 'BERTH_CONTRACT_DIR';
 
 const counters = { validated: 0, skipped: 0, violations: 0, failures: [] as string[] };
+// Jest loads this module afresh for every spec file: one counter file per module instance.
+const counterFile = `counts-${process.pid}-${createHash('sha256').update(`${Math.random()}${Date.now()}`).digest('hex').slice(0, 12)}.json`;
 
 export function record(result: ContractResult, label: string): void {
   if (!result.checked) counters.skipped++;
@@ -210,7 +212,7 @@ export function record(result: ContractResult, label: string): void {
   if (!dir) return;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `worker-${process.pid}.json`), JSON.stringify(counters));
+    writeFileSync(join(dir, counterFile), JSON.stringify(counters));
   } catch {
     /* counting must never fail a test */
   }
