@@ -156,9 +156,17 @@ export async function tour(baseUrl: string, username: string, password: string):
   const summary = await api.GET('/api/v1/fleet/summary');
   for (const s of summary.data?.data.data ?? []) out.push(`${s.cluster_name} ${s.version} ${s.nodes?.ready}`);
 
-  // registries, operations, audit
+  // registries, their contents, image pull secrets; operations, secrets, audit
   const registries = await api.GET('/api/v1/registries');
-  for (const r of registries.data?.data.data ?? []) out.push(`registry ${r.name} ${r.host}`);
+  for (const r of registries.data?.data.data ?? []) {
+    out.push(`registry ${r.name} ${r.host}`);
+    const projects = await api.GET('/api/v1/registries/{id}/projects', { params: { path: { id: r.id } } });
+    out.push(`projects: ${projects.data?.data.total}`);
+  }
+  const pullSecrets = await api.GET('/api/v1/clusters/{id}/image-pull-secrets', { params: { path: { id } } });
+  out.push(`image pull secrets: ${pullSecrets.data?.data.total}`);
+  const keys = await api.GET('/api/v1/secrets/keys');
+  out.push(`keys: ${JSON.stringify(keys.data?.data)}`);
   const ops = await api.GET('/api/v1/operations', { params: { query: { status: 'failed' } } });
   for (const o of ops.data?.data.data ?? []) {
     const op = await api.GET('/api/v1/operations/{id}', { params: { path: { id: o.id } } });
