@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { ClientSignal } from '../common/client-signal.js';
@@ -10,7 +10,7 @@ import { ApiKubePage, SelectorQueryDto } from '../kube/dto/resource.dto.js';
 import { OperationDto } from '../operations/dto/operation.dto.js';
 import { NodeListMerger } from './node-list.merger.js';
 import { ApiIdempotencyKey, IdempotencyKey } from '../operations/idempotency-key.decorator.js';
-import { CreateNodePoolDto, NodePoolDto, NodeRecordDto, UpdateNodePoolDto } from './dto/node-pool.dto.js';
+import { CreateNodePoolDto, NodePoolDto, UpdateNodePoolDto } from './dto/node-pool.dto.js';
 import { NodePoolsService } from './node-pools.service.js';
 import { Audit } from '../common/audit/audit.decorator.js';
 
@@ -30,7 +30,6 @@ export class NodePoolsController {
     description:
       'Vendor clusters: each node also carries `berth_node` (Berth’s record: instance_id, pool_id, provider, ip, state; null when Berth has none).',
   })
-  @ApiExtraModels(NodeRecordDto)
   @ApiKubePage(NODE_LIST_ITEM, 'One page of nodes', { api_version: ['v1'], kind: ['Node'] })
   @ApiErrors(400, 403, 404, 422, 503, 504)
   listNodes(

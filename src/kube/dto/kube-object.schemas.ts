@@ -377,11 +377,21 @@ export const NODE_LIST_ITEM: Schema = {
     {
       type: 'object',
       properties: {
+        // Inline (NodeRecordDto's fields): OpenAPI 3.0 cannot make a $ref nullable without a `type`.
         berth_node: {
+          type: 'object',
           nullable: true,
           description:
             'Vendor clusters only: Berth’s record of the machine (null when Berth has none); absent on imported clusters',
-          allOf: [{ $ref: '#/components/schemas/NodeRecordDto' }],
+          required: ['instance_id', 'node_name', 'pool_id', 'provider', 'ip', 'state'],
+          properties: {
+            instance_id: str('The vendor’s instance id'),
+            node_name: str('Kubernetes node name', { nullable: true }),
+            pool_id: str('Berth’s node pool id', { format: 'uuid', nullable: true }),
+            provider: str('Vendor (ack, tke, rancher)'),
+            ip: str('Private IP of the machine', { nullable: true }),
+            state: str('The vendor’s instance state'),
+          },
         },
       },
     },
