@@ -10,7 +10,7 @@ import {
   Res,
   StreamableFile,
 } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import { type AuthUser, Role } from '../auth/role.js';
@@ -162,13 +162,30 @@ export class WorkloadsController {
   @Authenticated()
   @ApiKubeParam('ns', 'label')
   @ApiKubeParam('name', 'name')
-  @ApiProduces('application/json', 'text/plain')
   @ApiOperation({
     summary: 'Pod logs',
     description:
       'Without follow: an envelope with the lines (capped by limit_bytes, default 5 MiB). With follow=true: a text/plain stream of new lines until the client disconnects.',
   })
-  @ApiOkEnvelope(LogLinesDto)
+  @ApiExtraModels(LogLinesDto)
+  @ApiResponse({
+    status: 200,
+    description: 'The lines (JSON envelope), or with follow=true a text/plain stream of lines',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['code', 'message', 'data'],
+          properties: {
+            code: { type: 'integer', example: 0 },
+            message: { type: 'string', example: 'ok' },
+            data: { $ref: getSchemaPath(LogLinesDto) },
+          },
+        },
+      },
+      'text/plain': { schema: { type: 'string', description: 'Log lines as the container writes them' } },
+    },
+  })
   @ApiErrors(400, 403, 404, 422, 503, 504)
   async podLogs(
     @UuidParam() id: string,

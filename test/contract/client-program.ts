@@ -89,7 +89,9 @@ export async function tour(baseUrl: string, username: string, password: string):
     const logs = await api.GET('/api/v1/clusters/{id}/namespaces/{ns}/pods/{name}/logs', {
       params: { path: { id, ns: 'default', name: item.metadata.name ?? '' }, query: { tail_lines: 10 } },
     });
-    out.push(...(logs.data?.data.lines ?? []));
+    // JSON lines without follow; with follow=true the answer is a text/plain stream.
+    const lines = typeof logs.data === 'string' ? logs.data.split('\n') : (logs.data?.data.lines ?? []);
+    out.push(...lines);
   }
   const pod = await api.GET('/api/v1/clusters/{id}/namespaces/{ns}/pods/{name}', {
     params: { path: { id, ns: 'default', name: 'web-0' } },

@@ -155,4 +155,15 @@ describe('the OpenAPI contract validator', () => {
       c.check('GET', '/api/v1/pets', 200, json(), JSON.stringify({ type: 'fish' })).violations.join(),
     ).toMatch(/value of tag "type" must be in oneOf/);
   });
+
+  it('checks the head of a stream without reading its body', () => {
+    const text = new Headers({ 'content-type': 'text/plain; charset=utf-8' });
+    expect(c.check('GET', '/metrics', 200, text, '', { body: false }).violations).toEqual([]);
+    expect(c.check('GET', '/metrics', 200, json(), '', { body: false }).violations[0]).toMatch(
+      /content type "application\/json" is not documented/,
+    );
+    expect(c.check('GET', '/api/v1/things/special', 204, text, '', { body: false }).violations[0]).toMatch(
+      /no content is documented, got text\/plain/,
+    );
+  });
 });

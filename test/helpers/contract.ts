@@ -120,7 +120,15 @@ class Contract {
     return v;
   }
 
-  check(method: string, rawPath: string, status: number, headers: Headers, text: string): ContractResult {
+  check(
+    method: string,
+    rawPath: string,
+    status: number,
+    headers: Headers,
+    text: string,
+    opts: { body?: boolean } = {},
+  ): ContractResult {
+    const readBody = opts.body ?? true;
     const path = rawPath.split('?')[0].split('#')[0];
     const op = this.match(method.toUpperCase(), path);
     if (!op) return { checked: false, violations: [] };
@@ -147,7 +155,8 @@ class Contract {
     const types = Object.keys(content);
     const contentType = (headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (!types.length) {
-      if (text.length) violations.push(`no content is documented, got ${contentType || 'a body'}`);
+      if (text.length || (!readBody && contentType))
+        violations.push(`no content is documented, got ${contentType || 'a body'}`);
       return { checked: true, operation: name, violations };
     }
     const documented = types.find((t) => t.toLowerCase() === contentType);
@@ -155,7 +164,7 @@ class Contract {
       violations.push(`content type "${contentType}" is not documented (documented: ${types.join(', ')})`);
       return { checked: true, operation: name, violations };
     }
-    if (/[/+]json$/.test(contentType) && content[documented].schema) {
+    if (readBody && /[/+]json$/.test(contentType) && content[documented].schema) {
       let body: unknown;
       try {
         body = JSON.parse(text);
