@@ -4,9 +4,11 @@ import { getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata.js';
 import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from './common/error-codes.js';
 import { ERROR_EXAMPLES, ErrorEnvelopeDto } from './common/swagger.js';
+import { addCommonResponses } from './common/swagger-contract.js';
 import type { AppConfig } from './config/app-config.js';
 import { describeDocument } from './openapi-descriptions.js';
 import type { VendorClusterSpecDoc } from './credentials/credential-schema.js';
+import { addKubeSchemas } from './kube/dto/kube-object.schemas.js';
 import { VENDOR_CREDENTIAL_SCHEMAS } from './providers/vendor-registry.js';
 
 const DESCRIPTION = `One REST API for every Kubernetes cluster, whatever vendor made it.
@@ -532,10 +534,16 @@ export function setupSwagger(app: NestFastifyApplication, config: Pick<AppConfig
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  const document = SwaggerModule.createDocument(app, builder, {
-    extraModels: [ErrorEnvelopeDto],
-    operationIdFactory: operationId,
-  }) as Doc;
+  // Statuses every route can answer and the live-object schemas join first, so that finishing the
+  // document (examples, descriptions, lint fixes) covers them too.
+  const document = addCommonResponses(
+    addKubeSchemas(
+      SwaggerModule.createDocument(app, builder, {
+        extraModels: [ErrorEnvelopeDto],
+        operationIdFactory: operationId,
+      }),
+    ),
+  ) as Doc;
   SwaggerModule.setup('api/docs', app, finishDocument(document, config), {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',

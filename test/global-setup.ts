@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../migrations/index.js';
+import { CONTRACT_DIR_ENV, newContractDir } from './helpers/contract.js';
 import { dropDatabase, databaseUrl, withAdmin } from './helpers/db.js';
 import startTestbed from './testbed/global-setup.js';
 
@@ -11,6 +12,8 @@ import startTestbed from './testbed/global-setup.js';
 export default async function globalSetup(): Promise<void> {
   const template = `berth_tpl_${process.pid}`;
   process.env.BERTH_TEST_TEMPLATE = template;
+  // Where each worker counts the responses it validated against the OpenAPI document.
+  process.env[CONTRACT_DIR_ENV] = newContractDir();
   await withAdmin(async (c) => {
     // Templates of earlier runs whose process is gone.
     const { rows } = await c.query<{ datname: string }>(

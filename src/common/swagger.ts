@@ -1,11 +1,5 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import {
-  ApiExtraModels,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiResponse,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ERROR_CODE_DESCRIPTIONS, ErrorCode } from './error-codes.js';
 
 export class ErrorEnvelopeDto {
@@ -22,17 +16,39 @@ export class ErrorEnvelopeDto {
   @ApiProperty({ example: 'credential 3f1c… not found' })
   message: string;
 
-  @ApiPropertyOptional({
+  @ApiProperty({
     type: 'object',
     nullable: true,
     additionalProperties: true,
-    description: 'Details; for validation errors `{fields: [{field, errors: [...]}]}`',
+    properties: {
+      fields: {
+        type: 'array',
+        description: 'Validation errors (code 40001): each bad field and what is wrong with it',
+        items: {
+          type: 'object',
+          required: ['field', 'errors'],
+          properties: {
+            field: { type: 'string', description: 'Path of the field (e.g. `spec.vpc_id`, `page_size`)' },
+            errors: { type: 'array', items: { type: 'string' }, description: 'What is wrong with it' },
+          },
+        },
+      },
+    },
+    description:
+      'Details, or null. Validation errors (40001) carry `fields: [{field, errors}]`; others may add context (e.g. `kube_status`).',
   })
   data: Record<string, unknown> | null;
 
   @ApiProperty({ description: 'Request id, also sent as the X-Request-Id header', example: 'c0a8012e-…' })
   request_id: string;
 }
+
+/** A documented model: a class, or a raw schema (e.g. a `$ref` to a live-object schema). */
+type Model = Type<unknown> | Record<string, unknown>;
+const isClass = (m: Model): m is Type<unknown> => typeof m === 'function';
+const modelSchema = (m: Model) => (isClass(m) ? { $ref: getSchemaPath(m) } : m);
+const extraModels = (...models: (Model | null | undefined)[]) =>
+  models.filter((m): m is Type<unknown> => !!m && isClass(m)).map((m) => ApiExtraModels(m));
 
 function envelopeSchema(data: Record<string, unknown>) {
   return {
@@ -47,13 +63,10 @@ function envelopeSchema(data: Record<string, unknown>) {
 }
 
 /** Documents a `{code: 0, message, data: <model>}` response (model null → data is null). */
-export function ApiOkEnvelope(
-  model: Type<unknown> | null,
-  opts: { status?: number; description?: string } = {},
-) {
-  const data = model ? { $ref: getSchemaPath(model) } : { type: 'object', nullable: true, example: null };
+export function ApiOkEnvelope(model: Model | null, opts: { status?: number; description?: string } = {}) {
+  const data = model ? modelSchema(model) : { type: 'object', nullable: true, example: null };
   return applyDecorators(
-    ...(model ? [ApiExtraModels(model)] : []),
+    ...extraModels(model),
     ApiResponse({
       status: opts.status ?? 200,
       description: opts.description ?? 'Success',
@@ -64,26 +77,34 @@ export function ApiOkEnvelope(
 
 /** Documents a paginated list response (with optional extra properties beside the page fields). */
 export function ApiPageEnvelope(
-  model: Type<unknown>,
+  model: Model,
   description = 'One page of the list',
   extra: { name: string; model: Type<unknown>; description: string } | null = null,
   props: Record<string, Record<string, unknown>> = {},
+  required: string[] = [],
 ) {
   return applyDecorators(
-    ApiExtraModels(model),
-    ...(extra ? [ApiExtraModels(extra.model)] : []),
+    ...extraModels(model, extra?.model),
     ApiResponse({
       status: 200,
       description,
       schema: envelopeSchema({
         type: 'object',
-        required: ['cur_page', 'cur_page_size', 'total', 'total_page', 'data'],
+        required: [
+          'cur_page',
+          'cur_page_size',
+          'total',
+          'total_page',
+          'data',
+          ...(extra ? [extra.name] : []),
+          ...required,
+        ],
         properties: {
           cur_page: { type: 'integer', example: 1 },
           cur_page_size: { type: 'integer', example: 20 },
           total: { type: 'integer', example: 42 },
           total_page: { type: 'integer', example: 3 },
-          data: { type: 'array', items: { $ref: getSchemaPath(model) } },
+          data: { type: 'array', items: modelSchema(model) },
           ...(extra
             ? {
                 [extra.name]: {

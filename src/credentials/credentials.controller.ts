@@ -34,7 +34,7 @@ export class CredentialsController {
   @Authenticated({ role: Role.ADMIN })
   @ApiOperation({ summary: 'Store a vendor credential; secrets are encrypted at rest (AES-256-GCM)' })
   @ApiOkEnvelope(CredentialDto, { status: 201 })
-  @ApiErrors(400, 409)
+  @ApiErrors(400, 409, 422)
   create(@CurrentUser() user: AuthUser, @Body() dto: CreateCredentialDto) {
     return this.credentials.create(dto, user.id);
   }
@@ -55,7 +55,7 @@ export class CredentialsController {
   @ApiUuidParam()
   @ApiOperation({ summary: 'Rename, change settings or replace secret fields (write-only)' })
   @ApiOkEnvelope(CredentialDto)
-  @ApiErrors(400, 404, 409)
+  @ApiErrors(400, 404, 409, 422)
   update(@UuidParam() id: string, @Body() dto: UpdateCredentialDto) {
     return this.credentials.update(id, dto);
   }

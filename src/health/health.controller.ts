@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/authenticated.decorator.js';
@@ -10,9 +10,10 @@ import { REDIS } from '../redis/redis.module.js';
 
 class HealthDto {
   @ApiProperty({ example: 'ok' }) status: string;
-  @ApiProperty({
+  @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },
+    description: 'Readiness only: each dependency and its state',
     example: { postgres: 'ok', redis: 'ok' },
   })
   checks?: Record<string, string>;

@@ -36,7 +36,7 @@ export class FleetController {
     model: FleetClusterResultDto,
     description: 'Outcome per cluster',
   })
-  @ApiErrors(400, 403, 404, 405, 502, 503, 504)
+  @ApiErrors(400, 403, 404, 405, 422, 502, 503, 504)
   resources(
     @CurrentUser() user: AuthUser,
     @KubeParam('resource', 'resource') resource: string,

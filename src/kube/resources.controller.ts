@@ -17,10 +17,10 @@ import {
   ApiKubePage,
   ApiResourceDto,
   ApiResourceQueryDto,
-  KubeObjectDto,
   ResourceGetQueryDto,
   ResourceListQueryDto,
 } from './dto/resource.dto.js';
+import { kubeRef } from './dto/kube-object.schemas.js';
 import { EventsService } from './events.service.js';
 import { ResourceMetricsService } from './resource-metrics.service.js';
 import { ResourcesService } from './resources.service.js';
@@ -47,7 +47,7 @@ export class ResourcesController {
     description: LIVE,
   })
   @ApiPageEnvelope(ApiResourceDto)
-  @ApiErrors(400, 404, 502, 503, 504)
+  @ApiErrors(400, 404, 422, 502, 503, 504)
   apiResources(@UuidParam() id: string, @Query() q: ApiResourceQueryDto) {
     return this.resources.apiResources(id, q);
   }
@@ -60,7 +60,7 @@ export class ResourcesController {
     description: `${LIVE} Secret values are redacted unless an admin passes show_secret_values=true.`,
   })
   @ApiKubePage()
-  @ApiErrors(400, 403, 404, 502, 503, 504)
+  @ApiErrors(400, 403, 404, 405, 422, 502, 503, 504)
   list(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -76,8 +76,8 @@ export class ResourcesController {
   @ApiKubeParam('resource', 'resource')
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Get one object (namespace required for namespaced types)', description: LIVE })
-  @ApiOkEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 502, 503, 504)
+  @ApiOkEnvelope(kubeRef('KubeObject'))
+  @ApiErrors(400, 403, 404, 405, 422, 502, 503, 504)
   get(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -94,8 +94,11 @@ export class ResourcesController {
   @ApiKubeParam('resource', 'resource')
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Delete one object (background propagation)', description: LIVE })
-  @ApiOkEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 409, 502, 503, 504)
+  @ApiOkEnvelope(
+    { anyOf: [kubeRef('KubeObject'), kubeRef('KubeStatus')] },
+    { description: 'The object being deleted, or the Status Kubernetes answers for some kinds' },
+  )
+  @ApiErrors(400, 403, 404, 405, 409, 422, 502, 503, 504)
   remove(
     @UuidParam() id: string,
     @KubeParam('resource', 'resource') resource: string,
@@ -111,8 +114,8 @@ export class ResourcesController {
     summary: 'Events, newest first, filtered by namespace, involved object and type',
     description: LIVE,
   })
-  @ApiPageEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 502, 503, 504)
+  @ApiPageEnvelope(kubeRef('Event'), 'One page of events, newest first')
+  @ApiErrors(400, 403, 404, 422, 502, 503, 504)
   listEvents(@UuidParam() id: string, @Query() q: EventsQueryDto) {
     return this.events.list(id, q);
   }
@@ -139,7 +142,7 @@ export class ResourcesController {
       'Node CPU and memory usage (metrics.k8s.io); 404 code 40403 when the cluster has no metrics-server',
   })
   @ApiPageEnvelope(ResourceMetricsDto)
-  @ApiErrors(400, 404, 502, 503, 504)
+  @ApiErrors(400, 404, 422, 502, 503, 504)
   nodeMetrics(@UuidParam() id: string, @Query() q: MetricsQueryDto) {
     return this.metrics.nodes(id, q);
   }
@@ -148,7 +151,7 @@ export class ResourcesController {
   @Authenticated()
   @ApiOperation({ summary: 'Pod CPU and memory usage (metrics.k8s.io), with per-container usage' })
   @ApiPageEnvelope(ResourceMetricsDto)
-  @ApiErrors(400, 404, 502, 503, 504)
+  @ApiErrors(400, 404, 422, 502, 503, 504)
   podMetrics(@UuidParam() id: string, @Query() q: MetricsQueryDto) {
     return this.metrics.pods(id, q);
   }

@@ -10,7 +10,7 @@ import {
   Res,
   StreamableFile,
 } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import { type AuthUser, Role } from '../auth/role.js';
@@ -19,13 +19,17 @@ import { ClientSignal, clientSignal } from '../common/client-signal.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope } from '../common/swagger.js';
 import { CreateNamespaceDto, LogLinesDto, LogsQueryDto, ScaleDto, UpdateNodeDto } from './dto/actions.dto.js';
-import { ApiKubePage, KubeObjectDto, ResourceGetQueryDto, SelectorQueryDto } from './dto/resource.dto.js';
+import { kubeRef } from './dto/kube-object.schemas.js';
+import { ApiKubePage, ResourceGetQueryDto, SelectorQueryDto } from './dto/resource.dto.js';
 import { LogsService } from './logs.service.js';
 import { ResourcesService } from './resources.service.js';
 import { type ScalableKind, WorkloadsService } from './workloads.service.js';
 import { Audit } from '../common/audit/audit.decorator.js';
 
 const KINDS = ['deployments', 'statefulsets'];
+/** A deployment or a stateful set, whichever the route's kind names (items carry no kind). */
+const WORKLOAD = { anyOf: [kubeRef('Deployment'), kubeRef('StatefulSet')] };
+const V1 = (kind: string) => ({ api_version: ['v1'], kind: [kind] });
 const kindParam = (kind: string): ScalableKind => {
   if (!KINDS.includes(kind))
     throw AppError.validation([{ field: 'kind', errors: [`kind must be one of ${KINDS.join(', ')}`] }]);
@@ -46,8 +50,8 @@ export class WorkloadsController {
   @Get('namespaces')
   @Authenticated()
   @ApiOperation({ summary: 'List namespaces' })
-  @ApiKubePage()
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiKubePage(kubeRef('KubeObject'), 'One page of namespaces', V1('Namespace'))
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   namespaces(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -61,8 +65,8 @@ export class WorkloadsController {
   @Audit('namespace.create', 'clusters')
   @Authenticated({ role: Role.OPERATOR })
   @ApiOperation({ summary: 'Create a namespace' })
-  @ApiOkEnvelope(KubeObjectDto, { status: 201 })
-  @ApiErrors(400, 403, 404, 409, 503, 504)
+  @ApiOkEnvelope(kubeRef('KubeObject'), { status: 201, description: 'The namespace created' })
+  @ApiErrors(400, 403, 404, 409, 422, 503, 504)
   createNamespace(@UuidParam() id: string, @Body() dto: CreateNamespaceDto) {
     return this.workloads.createNamespace(id, dto.name, dto.labels);
   }
@@ -71,8 +75,8 @@ export class WorkloadsController {
   @Authenticated()
   @ApiKubeParam('ns', 'label')
   @ApiOperation({ summary: 'Get a namespace' })
-  @ApiOkEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiOkEnvelope(kubeRef('KubeObject'))
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   namespace(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('ns', 'label') ns: string) {
     return this.resources.get(user, id, 'namespaces', ns, {});
   }
@@ -81,8 +85,8 @@ export class WorkloadsController {
   @Authenticated()
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Get a node' })
-  @ApiOkEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiOkEnvelope(kubeRef('Node'))
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   node(@CurrentUser() user: AuthUser, @UuidParam() id: string, @KubeParam('name', 'name') name: string) {
     return this.resources.get(user, id, 'nodes', name, {});
   }
@@ -93,8 +97,8 @@ export class WorkloadsController {
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Cordon a node (no new pods are scheduled on it)' })
-  @ApiOkEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiOkEnvelope(kubeRef('Node'), { description: 'The node, cordoned' })
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   cordon(@UuidParam() id: string, @KubeParam('name', 'name') name: string) {
     return this.workloads.cordon(id, name, true);
   }
@@ -105,8 +109,8 @@ export class WorkloadsController {
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Uncordon a node' })
-  @ApiOkEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiOkEnvelope(kubeRef('Node'), { description: 'The node, schedulable again' })
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   uncordon(@UuidParam() id: string, @KubeParam('name', 'name') name: string) {
     return this.workloads.cordon(id, name, false);
   }
@@ -116,7 +120,7 @@ export class WorkloadsController {
   @Authenticated({ role: Role.OPERATOR })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Set or remove node labels, and/or replace its taints' })
-  @ApiOkEnvelope(KubeObjectDto)
+  @ApiOkEnvelope(kubeRef('Node'), { description: 'The node, updated' })
   @ApiErrors(400, 403, 404, 422, 503, 504)
   updateNode(@UuidParam() id: string, @KubeParam('name', 'name') name: string, @Body() dto: UpdateNodeDto) {
     return this.workloads.updateNode(id, name, dto);
@@ -126,8 +130,8 @@ export class WorkloadsController {
   @Authenticated()
   @ApiKubeParam('ns', 'label')
   @ApiOperation({ summary: 'List pods of a namespace' })
-  @ApiKubePage()
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiKubePage(kubeRef('Pod'), 'One page of pods', V1('Pod'))
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   pods(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -143,8 +147,8 @@ export class WorkloadsController {
   @ApiKubeParam('ns', 'label')
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Get a pod' })
-  @ApiOkEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiOkEnvelope(kubeRef('Pod'))
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   pod(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -158,14 +162,31 @@ export class WorkloadsController {
   @Authenticated()
   @ApiKubeParam('ns', 'label')
   @ApiKubeParam('name', 'name')
-  @ApiProduces('application/json', 'text/plain')
   @ApiOperation({
     summary: 'Pod logs',
     description:
       'Without follow: an envelope with the lines (capped by limit_bytes, default 5 MiB). With follow=true: a text/plain stream of new lines until the client disconnects.',
   })
-  @ApiOkEnvelope(LogLinesDto)
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiExtraModels(LogLinesDto)
+  @ApiResponse({
+    status: 200,
+    description: 'The lines (JSON envelope), or with follow=true a text/plain stream of lines',
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['code', 'message', 'data'],
+          properties: {
+            code: { type: 'integer', example: 0 },
+            message: { type: 'string', example: 'ok' },
+            data: { $ref: getSchemaPath(LogLinesDto) },
+          },
+        },
+      },
+      'text/plain': { schema: { type: 'string', description: 'Log lines as the container writes them' } },
+    },
+  })
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   async podLogs(
     @UuidParam() id: string,
     @KubeParam('ns', 'label') ns: string,
@@ -186,8 +207,11 @@ export class WorkloadsController {
   @ApiKubeParam('ns', 'label')
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiOperation({ summary: 'List deployments or statefulsets of a namespace' })
-  @ApiKubePage()
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiKubePage(WORKLOAD, 'One page of deployments or stateful sets', {
+    api_version: ['apps/v1'],
+    kind: ['Deployment', 'StatefulSet'],
+  })
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   workloadList(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -205,8 +229,8 @@ export class WorkloadsController {
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Get a deployment or statefulset' })
-  @ApiOkEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiOkEnvelope(WORKLOAD)
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   workload(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -227,8 +251,8 @@ export class WorkloadsController {
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Scale a deployment or statefulset; returns the Scale object' })
-  @ApiOkEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 409, 503, 504)
+  @ApiOkEnvelope(kubeRef('Scale'), { description: 'The Scale object (autoscaling/v1)' })
+  @ApiErrors(400, 403, 404, 409, 422, 503, 504)
   scale(
     @UuidParam() id: string,
     @KubeParam('ns', 'label') ns: string,
@@ -247,8 +271,8 @@ export class WorkloadsController {
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Rolling restart (as kubectl rollout restart)' })
-  @ApiOkEnvelope(KubeObjectDto)
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiOkEnvelope(WORKLOAD, { description: 'The workload, with its restart annotation' })
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   restart(
     @UuidParam() id: string,
     @KubeParam('ns', 'label') ns: string,

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, SetMetadata } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/authenticated.decorator.js';
 import { RAW_RESPONSE } from '../common/envelope.js';
 import { MetricsService } from './metrics.service.js';
@@ -15,6 +15,10 @@ export class MetricsController {
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiProduces('text/plain')
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format, not enveloped)' })
+  @ApiOkResponse({
+    description: 'The metrics, in the Prometheus text exposition format 0.0.4',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
   }

@@ -5,6 +5,7 @@ import { type AuthUser, Role } from '../auth/role.js';
 import { ClientSignal } from '../common/client-signal.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
+import { NODE_LIST_ITEM } from '../kube/dto/kube-object.schemas.js';
 import { ApiKubePage, SelectorQueryDto } from '../kube/dto/resource.dto.js';
 import { OperationDto } from '../operations/dto/operation.dto.js';
 import { NodeListMerger } from './node-list.merger.js';
@@ -29,8 +30,8 @@ export class NodePoolsController {
     description:
       'Vendor clusters: each node also carries `berth_node` (Berth’s record: instance_id, pool_id, provider, ip, state; null when Berth has none).',
   })
-  @ApiKubePage()
-  @ApiErrors(400, 403, 404, 503, 504)
+  @ApiKubePage(NODE_LIST_ITEM, 'One page of nodes', { api_version: ['v1'], kind: ['Node'] })
+  @ApiErrors(400, 403, 404, 422, 503, 504)
   listNodes(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,

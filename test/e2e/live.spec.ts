@@ -466,6 +466,7 @@ describe('live reads and writes (e2e, real testbed clusters)', () => {
     );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
+    await t.checkContract('GET', `/api/v1/clusters/${ids[0]}/namespaces/${NS}/pods/${pod}/logs`, res);
     const reader = res.body!.getReader();
     const { value } = await reader.read();
     expect(Buffer.from(value!).toString()).toContain('log line');

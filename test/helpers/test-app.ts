@@ -7,6 +7,7 @@ import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { contractFor, record } from './contract.js';
 import { cloneTemplate, databaseUrl, dropDatabase } from './db.js';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
@@ -32,6 +33,16 @@ export interface TestApp {
     path: string,
     opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<ApiResponse<T>>;
+  /**
+   * Checks an answer against the OpenAPI document (api() does it for every answer it gets): for a
+   * stream read with raw fetch, the status, documented headers and content type (pass no text).
+   */
+  checkContract(
+    method: string,
+    path: string,
+    res: { status: number; headers: Headers },
+    text?: string,
+  ): Promise<void>;
   login(username?: string, password?: string): Promise<string>;
   close(opts?: { keepDatabase?: boolean }): Promise<void>;
 }
@@ -86,6 +97,27 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp &
   sql.on('error', () => undefined);
   await sql.connect();
 
+  // The document is the contract: every answer api() receives is validated against it.
+  let contract: Promise<ReturnType<typeof contractFor>> | undefined;
+  const loadContract = () =>
+    (contract ??= fetch(`${url}/api/docs-json`).then(async (r) => {
+      if (r.status !== 200) throw new Error(`GET /api/docs-json answered ${r.status}`);
+      return contractFor(await r.text());
+    }));
+
+  const checkContract: TestApp['checkContract'] = async (method, path, res, text) => {
+    const result = (await loadContract()).check(method, path, res.status, res.headers, text ?? '', {
+      body: text !== undefined,
+    });
+    record(result, `${method} ${path} → ${res.status}`);
+    if (result.violations.length)
+      throw new Error(
+        `the response does not match the OpenAPI document (${result.operation}):\n  ` +
+          result.violations.join('\n  ') +
+          `\nbody: ${(text ?? '(stream, not read)').slice(0, 2000)}`,
+      );
+  };
+
   const api: TestApp['api'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -102,6 +134,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp &
     } catch {
       /* not JSON */
     }
+    await checkContract(method, path, res, text);
     return { status: res.status, body: parsed as any, text, headers: res.headers };
   };
 
@@ -119,7 +152,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp &
       await deleteRedisPrefix(config.redis.url, redisPrefix);
     }
   };
-  return { app, url, config, dbName, sql, logs, api, login, close, redisPrefix };
+  return { app, url, config, dbName, sql, logs, api, checkContract, login, close, redisPrefix };
 }
 
 export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {

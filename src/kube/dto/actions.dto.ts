@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 import { IsLabelMap, OptionalNotNull } from '../../common/validators.js';
+import { kubeRef } from './kube-object.schemas.js';
 import { DNS_LABEL, SelectorQueryDto, toBool } from './resource.dto.js';
 
 export class ScaleDto {
@@ -83,15 +84,19 @@ export class ApplyDto {
   @MaxLength(4 * 1024 * 1024)
   manifest: string;
 
+  // No `default` keyword: generated clients (openapi-typescript) would make the field required.
   @ApiPropertyOptional({
-    default: false,
-    description: 'Validate and compute the result without persisting (dryRun=All)',
+    type: Boolean,
+    description: 'Validate and compute the result without persisting (dryRun=All); default false',
   })
   @OptionalNotNull()
   @IsBoolean()
   dry_run?: boolean;
 
-  @ApiPropertyOptional({ default: false, description: 'Take ownership of fields another field manager owns' })
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'Take ownership of fields another field manager owns; default false',
+  })
   @OptionalNotNull()
   @IsBoolean()
   force_conflicts?: boolean;
@@ -301,9 +306,8 @@ export class FleetItemDto {
   @ApiProperty({ example: 'v1' }) api_version: string;
   @ApiProperty({ example: 'Pod' }) kind: string;
   @ApiProperty({
-    type: 'object',
-    additionalProperties: true,
-    description: 'The Kubernetes object, as the cluster lists it',
+    allOf: [kubeRef('KubeObject')],
+    description: 'The Kubernetes object, as the cluster lists it (with its apiVersion and kind)',
   })
   object: Record<string, unknown>;
 }

@@ -7,6 +7,7 @@ import { PageQueryDto } from '../../common/pagination.dto.js';
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export { toBool } from '../../common/validators.js';
 import { toBool, OptionalNotNull } from '../../common/validators.js';
+import { kubeRef } from './kube-object.schemas.js';
 
 export class ApiResourceDto {
   @ApiProperty({ example: 'deployments' }) name: string;
@@ -83,20 +84,28 @@ export class ResourceGetQueryDto {
   show_secret_values?: boolean;
 }
 
-export class KubeObjectDto {
-  @ApiProperty({ example: 'apps/v1' }) apiVersion: string;
-  @ApiProperty({ example: 'Deployment' }) kind: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Kubernetes object metadata' })
-  metadata: Record<string, unknown>;
-}
-
 /** A page of live objects: items as Kubernetes lists them, their apiVersion and kind on the page. */
-export const ApiKubePage = (description = 'One page of live objects, as the API server lists them') =>
-  ApiPageEnvelope(KubeObjectDto, description, null, {
-    api_version: { type: 'string', example: 'apps/v1', description: 'apiVersion of the items' },
-    kind: {
-      type: 'string',
-      example: 'Deployment',
-      description: 'kind of the items (list items carry neither, as in Kubernetes)',
+export const ApiKubePage = (
+  item: Record<string, unknown> = kubeRef('KubeObject'),
+  description = 'One page of live objects, as the API server lists them',
+  kinds?: { api_version: string[]; kind: string[] },
+) =>
+  ApiPageEnvelope(
+    item,
+    description,
+    null,
+    {
+      api_version: {
+        type: 'string',
+        description:
+          'apiVersion of the items (list items carry neither apiVersion nor kind, as in Kubernetes)',
+        ...(kinds ? { enum: kinds.api_version } : { example: 'apps/v1' }),
+      },
+      kind: {
+        type: 'string',
+        description: 'kind of the items',
+        ...(kinds ? { enum: kinds.kind } : { example: 'Deployment' }),
+      },
     },
-  });
+    ['api_version', 'kind'],
+  );
