@@ -1,6 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { getSchemaPath } from '@nestjs/swagger';
-import { ErrorEnvelopeDto } from './swagger.js';
+import { ERROR_EXAMPLES, ErrorEnvelopeDto } from './swagger.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
@@ -19,16 +19,21 @@ const REQUEST_ID_HEADER = {
  * with 500 (code 50000, quoting the request id). Every answer carries its request id as `X-Request-Id`.
  */
 export function addCommonResponses(document: OpenAPIObject): OpenAPIObject {
-  const error = (description: string) => ({
+  const error = (status: string, description: string) => ({
     description,
-    content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorEnvelopeDto) } } },
+    content: {
+      'application/json': {
+        schema: { $ref: getSchemaPath(ErrorEnvelopeDto) },
+        ...(ERROR_EXAMPLES[Number(status)] ? { example: ERROR_EXAMPLES[Number(status)] } : {}),
+      },
+    },
   });
   for (const [path, item] of Object.entries(document.paths ?? {})) {
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
       const add = (status: string, description: string) => {
-        op.responses[status] ??= error(description);
+        op.responses[status] ??= error(status, description);
       };
       if (op.requestBody) add('415', 'The body is not JSON (send `Content-Type: application/json`)');
       const params = (op.parameters ?? []) as { in?: string; name?: string }[];

@@ -163,8 +163,15 @@ export const ERROR_EXAMPLES: Record<number, ReturnType<typeof err>> = {
   408: err(ErrorCode.REQUEST_TIMEOUT, 'The request was not received in time'),
   409: err(ErrorCode.CONFLICT, 'cluster prod-hz already exists'),
   412: err(ErrorCode.PRECONDITION_FAILED, 'project team-a still holds 3 repositories; send force=true'),
+  415: err(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send the body as application/json', {
+    expected: 'application/json',
+  }),
   422: err(ErrorCode.UNPROCESSABLE, 'imported clusters have no vendor: this needs a vendor cluster'),
   429: err(ErrorCode.RATE_LIMITED, 'Too many failed logins; retry in 60 s', { retry_after_seconds: 60 }),
+  500: err(
+    ErrorCode.INTERNAL,
+    'Internal error; quote request id 7c9e6679-7425-40de-944b-e07fc1f90ae7 when reporting it',
+  ),
   502: err(ErrorCode.VENDOR_API_ERROR, 'ack answered DescribeClustersV1 with an error: Throttling.User'),
   503: err(ErrorCode.CLUSTER_UNREACHABLE, 'Cluster prod-hz is unreachable'),
   504: err(ErrorCode.UPSTREAM_TIMEOUT, 'Cluster prod-hz did not answer within 10000 ms'),

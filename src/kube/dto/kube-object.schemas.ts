@@ -68,7 +68,10 @@ const condition = (description: string, extra: Record<string, Schema> = {}): Sch
 const objectFields = (kind: string, spec: Schema, status: Schema): Record<string, Schema> => ({
   apiVersion: str(`API version (e.g. "v1"); absent on list items: the page's api_version tells it`),
   kind: str(`Kind ("${kind}"); absent on list items: the page's kind tells it`),
-  metadata: kubeRef('ObjectMeta'),
+  metadata: {
+    allOf: [kubeRef('ObjectMeta')],
+    description: 'Standard object metadata (name, namespace, uid, labels, …)',
+  },
   spec,
   status,
 });
@@ -343,7 +346,10 @@ export const KUBE_SCHEMAS: Record<KubeSchemaName, Schema> = {
     {
       apiVersion: str('"v1"'),
       kind: str('"Event"'),
-      metadata: kubeRef('ObjectMeta'),
+      metadata: {
+        allOf: [kubeRef('ObjectMeta')],
+        description: 'Standard object metadata (name, namespace, uid, labels, …)',
+      },
       involvedObject: open('The object the event is about (ObjectReference)', {
         apiVersion: str('API version'),
         kind: str('Kind'),
