@@ -6,6 +6,7 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { clientErrorHandler, frameworkErrors, registerJsonBodyParser } from './common/http-edge.js';
 import { createRootLogger, NestPinoLogger } from './common/logger.js';
+import { registerRequestLog } from './common/request-log.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './swagger.setup.js';
 
@@ -30,6 +31,7 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
   const root = createRootLogger(config.log_level, opts.logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: root,
+    disableRequestLogging: true, // one line per request instead: registerRequestLog
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -49,6 +51,7 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
     reply.header('x-request-id', req.id);
   });
   registerJsonBodyParser(fastify, BODY_LIMIT);
+  registerRequestLog(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new NestPinoLogger(root),

@@ -16,6 +16,6 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOperation({ summary: 'Prometheus metrics (text exposition format, not enveloped)' })
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.metrics.scrape();
   }
 }
