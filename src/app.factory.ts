@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import { type FastifyInstance, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
@@ -31,7 +31,8 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
   const root = createRootLogger(config.log_level, opts.logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: root,
-    disableRequestLogging: true, // one line per request instead: registerRequestLog
+    // one line per request instead of Fastify's two: registerRequestLog
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
