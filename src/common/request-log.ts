@@ -51,7 +51,12 @@ function logResponse(req: FastifyRequest, reply: FastifyReply): void {
     url: req.url.split('?')[0],
     status,
     duration_ms: Math.round(reply.elapsedTime * 10) / 10,
-    user: user ? { id: user.id, username: user.username } : (req.audit?.actorName ?? null),
+    // A refused login has no user yet, only the name it tried.
+    user: user
+      ? { id: user.id, username: user.username }
+      : req.audit?.actorName
+        ? { id: null, username: req.audit.actorName }
+        : null,
   };
   if (status >= 400) {
     line.error_code = req.failure?.code ?? req.audit?.errorCode ?? null;

@@ -192,6 +192,20 @@ describe('observability (e2e: metrics and logs after real traffic)', () => {
     expect(ok[0]).toMatchObject({ status: 200, user: { username: 'obs-viewer' } });
     expect(ok[0]).not.toHaveProperty('error_code');
 
+    // A refused login: no user yet, the name it tried.
+    const loginId = `obs-login-${randomUUID()}`;
+    const refused = await t.api('POST', '/api/v1/auth/login', {
+      body: { username: 'obs-viewer', password: 'wrong-password-123' },
+      headers: { 'x-request-id': loginId },
+    });
+    expect(refused.status).toBe(401);
+    expect(await eventually(async () => parsed(t.logs).find((l) => l.reqId === loginId))).toMatchObject({
+      status: 401,
+      user: { id: null, username: 'obs-viewer' },
+      error_code: 40101,
+      error_message: refused.body.message,
+    });
+
     // The unreachable cluster's 503: the user and Berth's code and message.
     const downId = `obs-down-${randomUUID()}`;
     const forced = await t.api('POST', '/api/v1/clusters/import', {
