@@ -3,6 +3,7 @@ import { Clusters1763790000000 } from './1763790000000-Clusters.js';
 import { Registries1763800000000 } from './1763800000000-Registries.js';
 import { NodePools1763810000000 } from './1763810000000-NodePools.js';
 import { DurableRevocation1764600000000 } from './1764600000000-DurableRevocation.js';
+import { OperationRequestId1764700000000 } from './1764700000000-OperationRequestId.js';
 
 /** Every migration, in order. A landed migration is never edited: add a new file and list it here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   Registries1763800000000,
   NodePools1763810000000,
   DurableRevocation1764600000000,
+  OperationRequestId1764700000000,
 ];

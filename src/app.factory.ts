@@ -1,12 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import { type FastifyInstance, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { registerCors } from './common/cors.js';
 import { clientErrorHandler, frameworkErrors, registerJsonBodyParser } from './common/http-edge.js';
 import { createRootLogger, NestPinoLogger } from './common/logger.js';
+import { registerRequestLog } from './common/request-log.js';
 import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './swagger.setup.js';
 
@@ -31,6 +32,8 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
   const root = createRootLogger(config.log_level, opts.logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: root,
+    // one line per request instead of Fastify's two: registerRequestLog
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -51,6 +54,7 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
   });
   registerCors(fastify, config.cors.origins); // before every route: preflights answered for all of them
   registerJsonBodyParser(fastify, BODY_LIMIT);
+  registerRequestLog(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new NestPinoLogger(root),

@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { ClusterAccessModule } from './kube/access/cluster-access.module.js';
 import { KubeModule } from './kube/kube.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { NodesModule } from './nodes/nodes.module.js';
 import { OpsModule } from './ops.module.js';
 import { RedisModule } from './redis/redis.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         DatabaseModule,
         RedisModule,
         CryptoModule,

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import { MetricsService } from './metrics/metrics.service.js';
 
-@Module({ controllers: [HealthController, MetricsController], providers: [MetricsService] })
+@Module({ controllers: [HealthController, MetricsController] })
 export class OpsModule {}

@@ -1,15 +1,19 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { IS_PUBLIC, REQUIRED_ROLE } from './authenticated.decorator.js';
 import { type AuthUser, Role, roleAllows } from './role.js';
 
 /** The one global guard: a valid, unrevoked bearer token, then the role the route asks for. */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {
     super();
   }
 
@@ -20,15 +24,25 @@ export class AccessGuard extends AuthGuard('jwt') {
     const user = ctx.switchToHttp().getRequest<{ user: AuthUser }>().user;
     const required = this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ?? Role.VIEWER;
     if (!roleAllows(user.role, required)) {
+      this.metrics?.refused('forbidden');
       throw new AppError(ErrorCode.FORBIDDEN, `This action needs the ${required} role; you are ${user.role}`);
     }
     return true;
   }
 
   override handleRequest<T>(err: unknown, user: T, info: unknown): T {
-    if (err) throw err;
+    if (err) {
+      // A refused token (revoked, claims missing); a dependency outage (503) is no refusal.
+      if (err instanceof AppError && err.code === ErrorCode.TOKEN_REVOKED) this.metrics?.refused('revoked');
+      else if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED)
+        this.metrics?.refused('invalid');
+      throw err;
+    }
     if (!user) {
       const reason = info instanceof Error ? info.message : '';
+      this.metrics?.refused(
+        reason === 'jwt expired' ? 'expired' : reason === 'No auth token' ? 'missing' : 'invalid',
+      );
       const message =
         reason === 'jwt expired'
           ? 'The bearer token has expired; log in again'

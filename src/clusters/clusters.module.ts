@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ProvidersModule } from '../providers/providers.module.js';
+import { ClusterMetrics } from './cluster.metrics.js';
 import { ClusterHealthSweeper } from './cluster-health.sweeper.js';
 import { ClustersController } from './clusters.controller.js';
 import { ClustersRepository } from './clusters.repository.js';
@@ -16,6 +17,7 @@ import { ProvisioningService } from './provisioning.service.js';
     ClustersService,
     ClustersRepository,
     ClusterHealthSweeper,
+    ClusterMetrics,
     ProvisioningService,
     ClusterCreateHandler,
     ClusterUpdateHandler,

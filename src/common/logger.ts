@@ -31,12 +31,16 @@ export function createRootLogger(level: string, destination?: DestinationStream)
   );
 }
 
+/** Nest's boot chatter (every module, controller and route mapped): logged at debug, not info. */
+const FRAMEWORK_NOISE = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
+
 /** Routes Nest's own logging into the same structured JSON logger. */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly root: Logger) {}
 
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, params: unknown[]) {
     const context = typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+    if (level === 'info' && context && FRAMEWORK_NOISE.has(context)) level = 'debug';
     const log = context ? this.root.child({ context }) : this.root;
     if (message && typeof message === 'object') {
       const [msg] = params;

@@ -20,6 +20,6 @@ export class MetricsController {
     content: { 'text/plain': { schema: { type: 'string' } } },
   })
   scrape(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.metrics.scrape();
   }
 }

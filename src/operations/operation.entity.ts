@@ -58,6 +58,10 @@ export class OperationEntity {
   @Column({ name: 'created_by', type: 'uuid', nullable: true })
   createdBy: string | null;
 
+  /** The request id (X-Request-Id) of the API request that started the operation; null when none did. */
+  @Column({ name: 'request_id', type: 'text', nullable: true })
+  requestId: string | null;
+
   @Column({ type: 'int', default: 0 })
   attempts: number;
 

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { OperationQueue } from './operation-queue.js';
+import { OperationsMetrics } from './operations.metrics.js';
 import { OperationsController } from './operations.controller.js';
 import { OperationsRepository } from './operations.repository.js';
 import { OperationsService } from './operations.service.js';
@@ -10,7 +11,7 @@ import { OperationsWorker } from './operations.worker.js';
 @Module({
   imports: [DiscoveryModule],
   controllers: [OperationsController],
-  providers: [OperationsService, OperationsRepository, OperationQueue, OperationsWorker],
+  providers: [OperationsService, OperationsRepository, OperationQueue, OperationsWorker, OperationsMetrics],
   exports: [OperationsService],
 })
 export class OperationsModule {}

@@ -32,7 +32,15 @@ export class OperationsRepository {
   insert(
     op: Pick<
       Op,
-      'id' | 'type' | 'targetType' | 'targetId' | 'payload' | 'idempotencyKey' | 'requestHash' | 'createdBy'
+      | 'id'
+      | 'type'
+      | 'targetType'
+      | 'targetId'
+      | 'payload'
+      | 'idempotencyKey'
+      | 'requestHash'
+      | 'createdBy'
+      | 'requestId'
     >,
   ) {
     return this.repo.save(this.repo.create({ ...op, status: OperationStatus.QUEUED, progress: 0 }));

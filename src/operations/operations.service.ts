@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { currentRequestId } from '../common/request-context.js';
 import type { OperationDto, OperationQueryDto } from './dto/operation.dto.js';
 import { toOperationDto } from './operation.mapper.js';
 import { OperationQueue } from './operation-queue.js';
@@ -16,6 +17,8 @@ export interface StartOperation {
   payload?: Record<string, unknown>;
   actorId: string | null;
   idempotencyKey?: string;
+  /** The API request starting it (logged with each state change); by default the current request's. */
+  requestId?: string | null;
 }
 
 /** The 409 for a change refused because `subject` (e.g. "cluster alpha") has an unfinished operation. */
@@ -45,6 +48,7 @@ export class OperationsService {
       if (existing) return this.replay(existing.id, existing.requestHash, requestHash, req.idempotencyKey);
     }
     const id = randomUUID();
+    const requestId = req.requestId ?? currentRequestId() ?? null;
     try {
       await this.repo.insert({
         id,
@@ -55,6 +59,7 @@ export class OperationsService {
         idempotencyKey: req.idempotencyKey ?? null,
         requestHash,
         createdBy: req.actorId,
+        requestId,
       });
     } catch (e) {
       // Two requests with the same Idempotency-Key raced; the other one won.
@@ -63,11 +68,18 @@ export class OperationsService {
       if (winner) return this.replay(winner.id, winner.requestHash, requestHash, req.idempotencyKey!);
       throw e;
     }
+    this.logger.log(
+      { operation_id: id, type: req.type, state: 'queued', request_id: requestId },
+      `operation ${id} (${req.type}) queued`,
+    );
     try {
       await this.queue.add(req.type, id);
     } catch (e) {
       // The row is the source of truth: the worker's recovery sweep queues it once Redis is back.
-      this.logger.error(`operation ${id} recorded but not queued yet: ${(e as Error).message}`);
+      this.logger.error(
+        { operation_id: id, type: req.type, request_id: requestId },
+        `operation ${id} recorded but not queued yet: ${(e as Error).message}`,
+      );
     }
     return this.get(id);
   }

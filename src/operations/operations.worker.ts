@@ -4,6 +4,7 @@ import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import type { JsonObject } from '../common/json.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { OPERATION_HANDLER, type OperationContext, type OperationHandler } from './operation-handler.js';
 import type { OperationError } from './operation.entity.js';
 import { OperationQueue } from './operation-queue.js';
@@ -27,6 +28,7 @@ export class OperationsWorker implements OnModuleInit, OnApplicationBootstrap {
     private readonly repo: OperationsRepository,
     private readonly queue: OperationQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Every operation type has exactly one handler, or Berth does not start. */
@@ -73,12 +75,19 @@ export class OperationsWorker implements OnModuleInit, OnApplicationBootstrap {
       if (state === 'missing') {
         await this.queue.add(op.type, op.id);
         requeued++;
-        this.logger.warn(`re-queued operation ${op.id} (${op.type}): its job was lost`);
+        this.logger.warn(
+          { operation_id: op.id, type: op.type, state: 'requeued', request_id: op.requestId },
+          `re-queued operation ${op.id} (${op.type}): its job was lost`,
+        );
       } else if (state === 'completed' || state === 'failed') {
         // The job ended but the row was not updated (the process died in between): run it again, resumably.
         await this.queue.remove(op.id);
         await this.queue.add(op.type, op.id);
         requeued++;
+        this.logger.warn(
+          { operation_id: op.id, type: op.type, state: 'requeued', request_id: op.requestId },
+          `re-queued operation ${op.id} (${op.type}): its job ended (${state}) without settling it`,
+        );
       }
     }
     return requeued;
@@ -88,6 +97,18 @@ export class OperationsWorker implements OnModuleInit, OnApplicationBootstrap {
   async execute(operationId: string): Promise<void> {
     if (!(await this.repo.markRunning(operationId))) return;
     const op = (await this.repo.findById(operationId))!;
+    const started = performance.now();
+    const fields = { operation_id: op.id, type: op.type, request_id: op.requestId, attempt: op.attempts };
+    this.logger.log(
+      { ...fields, state: 'running', retry: op.attempts > 1 },
+      `operation ${op.id} (${op.type}) running${op.attempts > 1 ? ` (attempt ${op.attempts})` : ''}`,
+    );
+    const ended = (outcome: 'succeeded' | 'failed') => {
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.operations.inc({ type: op.type, outcome });
+      this.metrics.operationDuration.observe({ type: op.type, outcome }, seconds);
+      return seconds;
+    };
     const handler = this.handlers.get(op.type);
     const checkpoint: Record<string, unknown> = { ...op.checkpoint };
     const saveCheckpoint = async (patch: Record<string, unknown>) => {
@@ -112,13 +133,22 @@ export class OperationsWorker implements OnModuleInit, OnApplicationBootstrap {
       if (!handler) throw new Error(`no handler for operation type ${op.type}`);
       const result = await handler.run(ctx);
       await this.repo.succeed(op.id, result);
+      const seconds = ended('succeeded');
+      this.logger.log(
+        { ...fields, state: 'succeeded', duration_s: seconds },
+        `operation ${op.id} (${op.type}) succeeded`,
+      );
     } catch (e) {
       const error: OperationError =
         e instanceof AppError
           ? { code: e.code, message: e.message, details: e.details }
           : { code: ErrorCode.INTERNAL, message: (e as Error)?.message ?? String(e) };
-      this.logger.warn(`operation ${op.id} (${op.type}) failed: ${error.message}`);
+      this.logger.warn(
+        { ...fields, state: 'failed', error_code: error.code, error_message: error.message },
+        `operation ${op.id} (${op.type}) failed: ${error.message}`,
+      );
       await this.repo.fail(op.id, error);
+      ended('failed');
     }
   }
 }

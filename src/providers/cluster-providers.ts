@@ -3,6 +3,7 @@ import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { OutboundPolicy } from '../common/outbound/outbound-policy.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { ackProviderFactory, ACK_CAPABILITIES } from './ack/ack.provider.js';
 import { RANCHER_CAPABILITIES, rancherProviderFactory } from './rancher/rancher.provider.js';
@@ -49,11 +50,13 @@ export class ClusterProviders {
     @Inject(CLUSTER_PROVIDER_FACTORIES)
     overrides?: Partial<Record<ProviderName, ClusterProviderFactory>>,
     @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+    @Optional() metrics?: MetricsService,
   ) {
     this.factories = { ...FACTORIES, ...(overrides ?? {}) };
     this.callOptions = {
       ...DEFAULT_VENDOR_CALL_OPTIONS,
       outbound: config ? new OutboundPolicy(config.outbound) : OutboundPolicy.unconfigured(),
+      meter: metrics?.vendorMeter,
     };
   }
 

@@ -52,6 +52,6 @@ export function toAppError(vendor: ProviderName, action: string, f: VendorFailur
  */
 export class ProviderCaller extends VendorCaller {
   constructor(vendor: ProviderName, opts: VendorCallOptions, classify: (e: unknown) => VendorFailure) {
-    super(opts, { classify, toError: (f, action) => toAppError(vendor, action, f) });
+    super(opts, { classify, toError: (f, action) => toAppError(vendor, action, f) }, vendor);
   }
 }

@@ -194,4 +194,23 @@ describe('Rancher clusters (e2e, simulator)', () => {
     expect((await settled(t, admin, ok.body.data.id)).status).toBe('succeeded');
     expect(callsOf(sim, 'createCluster') - before).toBe(3);
   });
+
+  it('reports Rancher calls and the operations in /metrics (issue 15: vendor attempts by operation and outcome)', async () => {
+    const text = (await t.api('GET', '/metrics')).text;
+    const count = (labels: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(`berth_vendor_requests_total{`) && l.includes(labels))
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    // The throttled create above: two refused attempts, then the one that worked.
+    expect(count('vendor="rancher",operation="createCluster",outcome="throttled"')).toBeGreaterThanOrEqual(2);
+    expect(count('vendor="rancher",operation="createCluster",outcome="ok"')).toBeGreaterThanOrEqual(1);
+    expect(count('vendor="rancher",')).toBeGreaterThan(0);
+    expect(count('outcome="credential"')).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(
+      /^berth_vendor_request_duration_seconds_count\{vendor="rancher",operation="createCluster"\} [1-9]/m,
+    );
+    expect(text).toMatch(/^berth_operations_total\{type="clusters.create",outcome="failed"\} [1-9]/m);
+    expect(text).toMatch(/^berth_operations_total\{type="clusters.create",outcome="succeeded"\} [1-9]/m);
+  });
 });

@@ -289,4 +289,44 @@ describe('VendorCaller against a real HTTP server', () => {
     ).rejects.toBe(own);
     expect(tries).toBe(1);
   });
+
+  it('reports every attempt to the meter: vendor, operation, outcome (ok or the failure kind) and its duration', async () => {
+    const seenAttempts: { vendor: string; operation: string; outcome: string; seconds: number }[] = [];
+    const meter = {
+      attempt: (vendor: string, operation: string, outcome: string, seconds: number) =>
+        seenAttempts.push({ vendor, operation, outcome, seconds }),
+    };
+    const metered = new VendorCaller(
+      { timeoutMs: 300, attempts: 3, backoffMs: 10, maxBackoffMs: 20, meter },
+      mapping,
+      'acme',
+    );
+    script.push(fail(503), fail(429));
+    await metered.call('GET /thing/42', attempt('GET'), { idempotent: true, operation: 'GET /thing/{}' });
+    script.push(fail(401));
+    await expect(metered.call('getThing', attempt('GET'), { idempotent: true })).rejects.toBeInstanceOf(
+      AppError,
+    );
+    script.push(hang);
+    await expect(metered.call('slow', attempt('GET'), { idempotent: true })).rejects.toBeInstanceOf(AppError);
+    await expect(
+      metered.call(
+        'own',
+        async () => {
+          throw new AppError(ErrorCode.CONFLICT, 'no');
+        },
+        { idempotent: true },
+      ),
+    ).rejects.toBeInstanceOf(AppError);
+    expect(seenAttempts.map(({ vendor, operation, outcome }) => [vendor, operation, outcome])).toEqual([
+      ['acme', 'GET /thing/{}', 'server'],
+      ['acme', 'GET /thing/{}', 'throttled'],
+      ['acme', 'GET /thing/{}', 'ok'],
+      ['acme', 'getThing', 'credential'],
+      ['acme', 'slow', 'timeout'],
+      ['acme', 'own', 'error'],
+    ]);
+    expect(seenAttempts[4].seconds).toBeGreaterThanOrEqual(0.29);
+    for (const a of seenAttempts) expect(a.seconds).toBeLessThan(1);
+  });
 });

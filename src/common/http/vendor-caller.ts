@@ -26,6 +26,13 @@ export interface VendorRetryPolicy {
   backoffMs: number;
   /** Cap on one wait, Retry-After included (default 5000 ms). */
   maxBackoffMs?: number;
+  /** Where each attempt is reported (Prometheus `berth_vendor_requests_total` / `…_duration_seconds`). */
+  meter?: VendorCallMeter;
+}
+
+/** Receives every attempt: outcome `ok`, the failure kind, or `error` (Berth's own AppError). */
+export interface VendorCallMeter {
+  attempt(vendor: string, operation: string, outcome: string, seconds: number): void;
 }
 
 /** How one vendor's failures read: its classifier and its AppError mapping, plugged into the caller. */
@@ -105,20 +112,36 @@ export class VendorCaller {
   constructor(
     private readonly policy: VendorRetryPolicy,
     private readonly mapping: VendorErrorMapping,
+    /** The vendor's name in metrics (rancher, ack, tke, harbor). */
+    private readonly vendor = 'unknown',
   ) {}
 
-  /** `fn` gets a signal aborted at the deadline (HTTP requests end with it; an SDK call is abandoned). */
+  /**
+   * `fn` gets a signal aborted at the deadline (HTTP requests end with it; an SDK call is abandoned).
+   * `o.operation` names the call in metrics (default `action`); it must be of a bounded set.
+   */
   async call<T>(
     action: string,
     fn: (signal: AbortSignal) => Promise<T>,
-    o: { idempotent: boolean },
+    o: { idempotent: boolean; operation?: string },
   ): Promise<T> {
+    const meter = this.policy.meter;
+    const operation = o.operation ?? action;
     for (let attempt = 1; ; attempt++) {
+      const startedAt = performance.now();
+      const report = (outcome: string) =>
+        meter?.attempt(this.vendor, operation, outcome, (performance.now() - startedAt) / 1000);
       try {
-        return await withDeadline(fn, this.policy.timeoutMs);
+        const value = await withDeadline(fn, this.policy.timeoutMs);
+        report('ok');
+        return value;
       } catch (e) {
-        if (e instanceof AppError) throw e;
+        if (e instanceof AppError) {
+          report('error');
+          throw e;
+        }
         const f = networkFailure(e) ?? this.mapping.classify(e);
+        report(f.kind);
         if (attempt >= this.policy.attempts || !isRetryable(f, o.idempotent))
           throw this.mapping.toError(f, action, e);
         await sleep(backoffMs(this.policy, attempt, f.retry_after));

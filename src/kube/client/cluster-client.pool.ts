@@ -1,7 +1,9 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import type { ClusterAccess } from './cluster-access.js';
+import { ClusterCallMeter } from './kube-call-meter.js';
 import { type ClusterRef, KubeClient } from './kube-client.js';
 
 interface Entry {
@@ -20,7 +22,10 @@ export class ClusterClientPool implements OnApplicationShutdown {
   /** Which addresses cluster API servers may have (checked on every new connection). */
   readonly policy: OutboundPolicy;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {
     this.policy = new OutboundPolicy(config.outbound);
   }
 
@@ -33,7 +38,13 @@ export class ClusterClientPool implements OnApplicationShutdown {
         (c) => c.close(),
         () => undefined,
       );
-    const client = KubeClient.create(cluster, access(), this.config.kube.timeout_ms, this.policy);
+    const client = KubeClient.create(
+      cluster,
+      access(),
+      this.config.kube.timeout_ms,
+      this.policy,
+      this.meter(cluster.id),
+    );
     this.entries.set(cluster.id, { version, client });
     client.catch(() => this.entries.get(cluster.id)?.client === client && this.entries.delete(cluster.id));
     return client;
@@ -41,7 +52,20 @@ export class ClusterClientPool implements OnApplicationShutdown {
 
   /** A client not kept in the pool (probing a credential before it is saved). Close it after use. */
   transient(cluster: ClusterRef, access: ClusterAccess): Promise<KubeClient> {
-    return KubeClient.create(cluster, access, this.config.kube.timeout_ms, this.policy);
+    return KubeClient.create(
+      cluster,
+      access,
+      this.config.kube.timeout_ms,
+      this.policy,
+      this.meter(cluster.id),
+    );
+  }
+
+  /** The cluster's request metrics (series are dropped at scrape time once its record is gone). */
+  private meter(clusterId: string): ClusterCallMeter | undefined {
+    return (
+      this.metrics && new ClusterCallMeter(this.metrics.kubeRequests, this.metrics.kubeDuration, clusterId)
+    );
   }
 
   drop(clusterId: string): void {

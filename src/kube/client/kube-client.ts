@@ -15,6 +15,7 @@ import type { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import type { ClusterAccess } from './cluster-access.js';
 import { clientCertificateProblem, tokenProblem } from './credential-check.js';
 import { Discovery } from './discovery.js';
+import type { KubeCallMeter } from './kube-call-meter.js';
 
 export interface KubeRequest {
   query?: Record<string, string | number | boolean | undefined>;
@@ -94,6 +95,7 @@ export class KubeClient {
     private readonly agent: Agent,
     private readonly headers: Record<string, string>,
     readonly timeoutMs: number,
+    private readonly meter?: KubeCallMeter,
   ) {}
 
   /**
@@ -106,6 +108,7 @@ export class KubeClient {
     access: ClusterAccess,
     timeoutMs: number,
     policy: OutboundPolicy,
+    meter?: KubeCallMeter,
   ): Promise<KubeClient> {
     const unusable = (field: string, why: string) =>
       new AppError(
@@ -189,7 +192,7 @@ export class KubeClient {
         validateHeaderValue(k, v);
         headers[k.toLowerCase()] = v;
       }
-      return new KubeClient(cluster, base, agent, headers, timeoutMs);
+      return new KubeClient(cluster, base, agent, headers, timeoutMs, meter);
     } catch (e) {
       if (e instanceof AppError) throw e;
       throw unusable('TLS material', `cannot be used (${String((e as Error)?.message ?? e).split('\n')[0]})`);
@@ -214,8 +217,15 @@ export class KubeClient {
 
   /** Sends a request and buffers the answer. Never throws for HTTP statuses; throws AppError for network failures and timeouts. */
   async request(method: string, path: string, req: KubeRequest = {}): Promise<KubeResponse> {
-    const res = await this.open(method, path, req, req.timeoutMs ?? this.timeoutMs, true);
-    return res as KubeResponse;
+    const startedAt = performance.now();
+    try {
+      const res = (await this.open(method, path, req, req.timeoutMs ?? this.timeoutMs, true)) as KubeResponse;
+      this.meter?.answered(res.status, startedAt);
+      return res;
+    } catch (e) {
+      this.meter?.failed(e, startedAt);
+      throw e;
+    }
   }
 
   /** Sends a request and returns the parsed JSON answer; Kubernetes errors become AppErrors. */
@@ -227,7 +237,21 @@ export class KubeClient {
 
   /** Opens a streaming request (logs with follow); the timeout only bounds the wait for the response head. */
   async stream(path: string, req: KubeRequest = {}): Promise<IncomingMessage> {
-    return (await this.open('GET', path, req, req.timeoutMs ?? this.timeoutMs, false)) as IncomingMessage;
+    const startedAt = performance.now();
+    try {
+      const res = (await this.open(
+        'GET',
+        path,
+        req,
+        req.timeoutMs ?? this.timeoutMs,
+        false,
+      )) as IncomingMessage;
+      this.meter?.answered(res.statusCode ?? 200, startedAt);
+      return res;
+    } catch (e) {
+      this.meter?.failed(e, startedAt);
+      throw e;
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import { VendorCaller, type VendorRetryPolicy } from '../../common/http/vendor-c
 import { guardedAgent, header, sendHttp } from '../../common/http/vendor-transport.js';
 import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import type { RegistryConnection } from '../registry-provider.js';
 import {
   harborError,
@@ -15,7 +16,7 @@ import {
 } from './harbor-errors.js';
 
 /** Deadline and retries of every Harbor call (see common/http/vendor-caller). */
-export const DEFAULT_HARBOR_HTTP_OPTIONS: Required<VendorRetryPolicy> = {
+export const DEFAULT_HARBOR_HTTP_OPTIONS: Required<Omit<VendorRetryPolicy, 'meter'>> = {
   timeoutMs: 5000,
   attempts: 3,
   backoffMs: 200,
@@ -43,6 +44,15 @@ const ctx = (c: RegistryConnection): HarborCallContext => ({
 });
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
+/** `/projects/p/repositories/r/artifacts/x/tags` → `/projects/{}/repositories/{}/artifacts/{}/tags` (a bounded metrics label). */
+export function pathTemplate(path: string): string {
+  return path
+    .split('?')[0]
+    .split('/')
+    .map((seg, i) => (i % 2 === 0 && i > 0 ? '{}' : seg))
+    .join('/');
+}
+
 /**
  * The one way Berth talks HTTP to Harbor (v2.0 API): Basic auth from the registry's credential, sent
  * through the one vendor caller (a deadline on every attempt, retries with backoff on 429 for every
@@ -51,15 +61,16 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
  */
 @Injectable()
 export class HarborHttpClient implements OnModuleDestroy {
-  private readonly opts: Required<VendorRetryPolicy>;
+  private readonly opts: Required<Omit<VendorRetryPolicy, 'meter'>> & VendorRetryPolicy;
   private readonly agents: { http: http.Agent; https: http.Agent; httpsInsecure: http.Agent };
 
   /** `opts` is for tests (Nest injects only the configuration). */
   constructor(
     @Optional() @Inject(APP_CONFIG) config?: AppConfig,
     @Optional() opts?: Partial<VendorRetryPolicy>,
+    @Optional() metrics?: MetricsService,
   ) {
-    this.opts = { ...DEFAULT_HARBOR_HTTP_OPTIONS, ...(opts ?? {}) };
+    this.opts = { ...DEFAULT_HARBOR_HTTP_OPTIONS, meter: metrics?.vendorMeter, ...(opts ?? {}) };
     // Every connection to a Harbor endpoint is checked against the outbound policy on its resolved address.
     const policy = config ? new OutboundPolicy(config.outbound) : OutboundPolicy.unconfigured();
     this.agents = {
@@ -80,9 +91,10 @@ export class HarborHttpClient implements OnModuleDestroy {
     path: string,
     req: HarborRequest = {},
   ): Promise<HarborResponse<T>> {
-    const caller = new VendorCaller(this.opts, harborErrorMapping(ctx(conn), this.opts.timeoutMs));
+    const caller = new VendorCaller(this.opts, harborErrorMapping(ctx(conn), this.opts.timeoutMs), 'harbor');
     return caller.call(`${method} ${path}`, (signal) => this.send<T>(conn, method, path, req, signal), {
       idempotent: IDEMPOTENT.has(method),
+      operation: `${method} ${pathTemplate(path)}`,
     });
   }
 
