@@ -13,13 +13,14 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ref = { id: '00000000-0000-4000-8000-000000000001', name: 'unit' };
 
-/** A local HTTPS "API server": /slow answers after 150 ms, /stream sends a head and then holds the body. */
+/** A local HTTPS "API server": /slow answers after 150 ms, /slower after 400 ms, /stream sends a head and then holds the body. */
 let server: Server;
 let base: string;
 const open = new Set<ServerResponse>();
 
 beforeAll(async () => {
   server = createServer({ cert: CERT_A, key: KEY_A }, (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.startsWith('/slower')) return void setTimeout(() => res.end('{"ok":true}'), 400);
     if (req.url?.startsWith('/slow')) return void setTimeout(() => res.end('{"ok":true}'), 150);
     if (req.url?.startsWith('/stream')) {
       open.add(res);
@@ -91,15 +92,13 @@ describe('KubeClient requests', () => {
   });
 
   it('time waiting for a free connection does not count against the timeout', async () => {
-    // 384 calls, 64 connections, 150 ms each: the last waves wait 600–750 ms for a connection, the timeout
-    // is 700 ms (so each call has ~550 ms of slack on a loaded machine, and the old clock fails waves 5–6).
-    const client = await KubeClient.create(ref, access({ type: 'token', token: 'good' }), 700, policy);
+    // 384 calls, 64 connections, 400 ms each: waves 4–6 wait 1.2–2 s for a connection, the timeout is
+    // 1.5 s, so the old clock (started before the queue) fails them, while each call keeps 1.1 s of slack
+    // for its TLS handshake and a loaded machine's event-loop lag.
+    const client = await KubeClient.create(ref, access({ type: 'token', token: 'good' }), 1500, policy);
     try {
-      // Open the 64 connections first: 64 TLS handshakes at once (client and server in this process)
-      // cost the CPU of a loaded machine, not the time a call waits for a free connection.
-      await Promise.all(Array.from({ length: 64 }, () => client.request('GET', '/slow')));
       const results = await Promise.allSettled(
-        Array.from({ length: 384 }, () => client.request('GET', '/slow')),
+        Array.from({ length: 384 }, () => client.request('GET', '/slower')),
       );
       const failed = results.filter((r) => r.status === 'rejected');
       expect(failed.length).toBe(0);
