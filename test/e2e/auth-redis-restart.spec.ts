@@ -1,90 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { OwnRedis } from '../helpers/own-services.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/test-app.js';
-
-/** A throwaway redis-server of this test's own (never the shared one), killable at will. */
-class OwnRedis {
-  private proc: ChildProcess | null = null;
-  readonly dir = mkdtempSync(join(tmpdir(), 'berth-redis-'));
-
-  constructor(readonly port: number) {}
-
-  get url() {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.proc = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--daemonize',
-        'no',
-        '--dir',
-        this.dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    await eventually(() => this.ping(), 10_000, 50);
-  }
-
-  /** A raw PING over a socket (a failed ioredis client keeps timers alive after disconnect). */
-  private ping(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const s = net.connect(this.port, '127.0.0.1');
-      const done = (ok: boolean) => {
-        s.destroy();
-        resolve(ok);
-      };
-      s.setTimeout(1000, () => done(false));
-      s.once('error', () => done(false));
-      s.once('connect', () => s.write('PING\r\n'));
-      s.once('data', (d) => done(d.toString().startsWith('+PONG')));
-    });
-  }
-
-  async kill(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
-    await exited;
-    this.proc = null;
-  }
-
-  async client(): Promise<Redis> {
-    const c = new Redis(this.url);
-    await c.ping();
-    return c;
-  }
-
-  cleanup() {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const start = Date.now();
@@ -100,8 +17,7 @@ describe('revocation survives a Redis restart that loses every key (fault, own r
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    redis = new OwnRedis(await freePort());
-    await redis.start();
+    redis = await OwnRedis.create();
     t = await startTestApp({ env: { REDIS_URL: redis.url, BERTH_WORKERS: 'false' } });
     admin = await t.login();
     for (const [name, role] of [
@@ -121,8 +37,7 @@ describe('revocation survives a Redis restart that loses every key (fault, own r
 
   afterAll(async () => {
     await t?.close();
-    await redis?.kill();
-    redis?.cleanup();
+    await redis?.destroy();
   });
 
   it('keeps a logged-out, a disabled and a demoted user’s tokens refused after Redis comes back empty', async () => {
@@ -171,7 +86,8 @@ describe('revocation survives a Redis restart that loses every key (fault, own r
       100,
     );
     process.stdout.write(`Redis back (empty): admin served again after ${Date.now() - started} ms\n`);
-    const direct = await redis.client();
+    const direct = new Redis(redis.url);
+    await direct.ping();
     try {
       expect(await direct.keys('*denylist*')).toEqual([]);
     } finally {
