@@ -1,34 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import { raw } from '../helpers/raw-http.js';
 import { startTestApp, type TestApp, userToken } from '../helpers/test-app.js';
-
-/** One raw HTTP/1.1 exchange (for what fetch refuses to send). */
-function raw(
-  url: string,
-  bytes: string,
-): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname);
-    const chunks: Buffer[] = [];
-    socket.setTimeout(10_000, () => socket.destroy(new Error('timed out')));
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      const [head, ...rest] = text.split('\r\n\r\n');
-      const lines = head.split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const l of lines.slice(1)) {
-        const i = l.indexOf(':');
-        if (i > 0) headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
-      }
-      resolve({ status: Number(lines[0].split(' ')[1] ?? 0), headers, body: rest.join('\r\n\r\n') });
-    });
-    socket.end(bytes);
-  });
-}
 
 const fieldsOf = (body: { data?: { fields?: { field: string }[] } }) =>
   (body.data?.fields ?? []).map((f) => f.field);
