@@ -83,6 +83,17 @@ export function networkFailure(e: unknown): VendorFailure | null {
   return null;
 }
 
+/** An error the vendor's classifier does not recognise (not one of its answers): the vendor is unavailable. */
+export function unrecognisedFailure(e: unknown): VendorFailure {
+  return {
+    kind: 'unavailable',
+    vendor_code: null,
+    vendor_status: null,
+    request_id: null,
+    message: (e as Error)?.message ?? String(e),
+  };
+}
+
 /**
  * Whether a failure is worth another attempt. Throttling is refused before the vendor does anything,
  * so it is retried for every call; 5xx and broken connections only for idempotent calls (a create that

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { VendorFailure } from '../../common/http/vendor-caller.js';
+import { unrecognisedFailure, type VendorFailure } from '../../common/http/vendor-caller.js';
 import { guardedAgent, header, sendHttp } from '../../common/http/vendor-transport.js';
 import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 
@@ -82,14 +82,7 @@ export class RancherHttp {
 
 /** Rancher's answers in Berth's terms (network failures are classified before, by the caller). */
 export function classifyRancherError(e: unknown): VendorFailure {
-  if (!(e instanceof RancherHttpError))
-    return {
-      kind: 'unavailable',
-      vendor_code: null,
-      vendor_status: null,
-      request_id: null,
-      message: (e as Error)?.message ?? String(e),
-    };
+  if (!(e instanceof RancherHttpError)) return unrecognisedFailure(e);
   const base = {
     vendor_code: e.code,
     vendor_status: e.status,

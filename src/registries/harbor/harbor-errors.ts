@@ -1,6 +1,10 @@
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
-import type { VendorErrorMapping, VendorFailure } from '../../common/http/vendor-caller.js';
+import {
+  unrecognisedFailure,
+  type VendorErrorMapping,
+  type VendorFailure,
+} from '../../common/http/vendor-caller.js';
 
 /** Who made a Harbor call: named in every error so the caller knows which registry and credential. */
 export interface HarborCallContext {
@@ -117,14 +121,7 @@ function harborKind(status: number): VendorFailure['kind'] {
 export function harborErrorMapping(ctx: HarborCallContext, timeoutMs: number): VendorErrorMapping {
   return {
     classify(e) {
-      if (!(e instanceof HarborStatusError))
-        return {
-          kind: 'unavailable',
-          vendor_code: null,
-          vendor_status: null,
-          request_id: null,
-          message: (e as Error)?.message ?? String(e),
-        };
+      if (!(e instanceof HarborStatusError)) return unrecognisedFailure(e);
       return {
         kind: harborKind(e.status),
         vendor_code: null,
