@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ClusterClientPool } from '../../src/kube/client/cluster-client.pool.js';
-import { importCluster, kubeconfigOf, testbed } from '../helpers/clusters.js';
+import { importCluster, kubeconfigOf, kubeconfigWith, testbed } from '../helpers/clusters.js';
 import { eventually, startTestApp, type TestApp, userToken } from '../helpers/test-app.js';
 import type { TestbedCluster } from '../testbed/state.js';
 
@@ -20,24 +20,7 @@ const BAD_USER_FORMS: [string, string, string][] = [
   ['basic auth', '    username: admin\n    password: secret', 'user.username'],
 ];
 
-function kubeconfig(c: TestbedCluster, userBlock: string, clusterExtra = '') {
-  return `apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster:
-    server: ${c.server}
-    certificate-authority-data: ${c.ca_data}
-${clusterExtra}users:
-- name: u
-  user:
-${userBlock}
-contexts:
-- name: ctx
-  context: {cluster: c, user: u}
-current-context: ctx
-`;
-}
+const kubeconfig = kubeconfigWith;
 
 describe('clusters (e2e, real testbed clusters)', () => {
   let t: TestApp;

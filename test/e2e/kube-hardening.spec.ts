@@ -6,7 +6,7 @@ import { ClustersService } from '../../src/clusters/clusters.service.js';
 import { SecretBox } from '../../src/common/crypto/secret-box.js';
 import type { ClusterAccess } from '../../src/kube/client/cluster-access.js';
 import { ClusterClientPool } from '../../src/kube/client/cluster-client.pool.js';
-import { importCluster, kubeconfigOf, testbed } from '../helpers/clusters.js';
+import { importCluster, kubeconfigOf, kubeconfigWith, testbed } from '../helpers/clusters.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/test-app.js';
 import type { TestbedCluster } from '../testbed/state.js';
 
@@ -270,23 +270,7 @@ describe('kube client: 100 concurrent clients of one cluster (e2e, real testbed 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 function certKubeconfig(c: TestbedCluster, certData: string, keyData: string): string {
-  return `apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster:
-    server: ${c.server}
-    certificate-authority-data: ${c.ca_data}
-users:
-- name: u
-  user:
-    client-certificate-data: ${certData}
-    client-key-data: ${keyData}
-contexts:
-- name: ctx
-  context: {cluster: c, user: u}
-current-context: ctx
-`;
+  return kubeconfigWith(c, `    client-certificate-data: ${certData}\n    client-key-data: ${keyData}`);
 }
 
 function tokenKubeconfig(c: TestbedCluster, token: string): string {

@@ -8,6 +8,26 @@ export function testbed(): TestbedCluster[] {
 
 export const kubeconfigOf = (c: TestbedCluster) => readFileSync(c.kubeconfig_path, 'utf8');
 
+/** A one-context kubeconfig for a testbed cluster with the given user block (and extra cluster fields). */
+export function kubeconfigWith(c: TestbedCluster, userBlock: string, clusterExtra = ''): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster:
+    server: ${c.server}
+    certificate-authority-data: ${c.ca_data}
+${clusterExtra}users:
+- name: u
+  user:
+${userBlock}
+contexts:
+- name: ctx
+  context: {cluster: c, user: u}
+current-context: ctx
+`;
+}
+
 /** Imports a testbed cluster into Berth by its kubeconfig and returns the record id. */
 export async function importCluster(
   t: TestApp,
