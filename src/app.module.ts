@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AccessModule } from './access/access.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClustersModule } from './clusters/clusters.module.js';
 import { AuditModule } from './common/audit/audit.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         CryptoModule,
         OperationsModule,
         AuditModule,
+        AccessModule,
         AuthModule,
         CredentialsModule,
         ClusterAccessModule,

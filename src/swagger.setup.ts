@@ -471,9 +471,21 @@ export function finishDocument(doc: Doc, config: Pick<AppConfig, 'public_url'>):
       // Public routes say so (no bearer token needed); protected ones name the least role they need.
       op.security ??= [];
       const role = (op as Schema)['x-berth-role'] as string | undefined;
-      const access = role
-        ? `Needs a bearer token of a user with the **${role}** role or higher.`
-        : 'Public: no token needed.';
+      const verb = (op as Schema)['x-berth-verb'] as string | undefined;
+      const scope = (op as Schema)['x-berth-scope'] as string | undefined;
+      const where: Record<string, string> = {
+        namespace: 'in the namespace',
+        cluster: 'on the cluster (a grant limited to some of its namespaces counts)',
+        'cluster-wide': 'on the whole cluster (a grant without a namespace limit)',
+        fleet: 'somewhere; the answer covers only the clusters and namespaces the grants reach',
+        global: 'in any grant',
+        'new-cluster': 'on a scope the new cluster’s labels fall in',
+      };
+      const access = verb
+        ? `Needs a bearer token (login or API token) whose grants give **${verb}** ${where[scope ?? ''] ?? ''} — the **${role}** role or a stronger one. No grant there at all: 404, as if it did not exist.`
+        : role
+          ? 'Needs a bearer token (login or API token); any signed-in caller.'
+          : 'Public: no token needed.';
       op.description = op.description ? `${op.description}\n\n${access}` : access;
       // All node routes in one tag, whichever controller serves them.
       if (/^\/api\/v1\/clusters\/\{id\}\/nodes(\/|$)/.test(path)) op.tags = ['nodes'];

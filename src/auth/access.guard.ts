@@ -4,14 +4,31 @@ import { AuthGuard } from '@nestjs/passport';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { IS_PUBLIC, REQUIRED_ROLE } from './authenticated.decorator.js';
-import { type AuthUser, Role, roleAllows } from './role.js';
+import { ACCESS_SPEC, type AccessSpec } from '../access/access.decorator.js';
+import { AccessService, type AccessTarget } from '../access/access.service.js';
+import { Verb } from '../access/roles.js';
+import { AUTHENTICATED_ONLY, IS_PUBLIC } from './authenticated.decorator.js';
+import type { AuthUser } from './role.js';
 
-/** The one global guard: a valid, unrevoked bearer token, then the role the route asks for. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface GuardedRequest {
+  user: AuthUser;
+  params?: Record<string, string | undefined>;
+  query?: Record<string, unknown>;
+  body?: unknown;
+}
+
+/**
+ * The one global guard: a valid, unrevoked bearer token, then the route's declared verb checked by
+ * AccessService on the route's cluster and namespace (404 where the caller has no grant at all, 403 where
+ * its role lacks the verb). Routes without a declaration are refused at boot (see access-boot-check).
+ */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
+    private readonly access: AccessService,
     @Optional() private readonly metrics?: MetricsService,
   ) {
     super();
@@ -21,11 +38,21 @@ export class AccessGuard extends AuthGuard('jwt') {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     await super.canActivate(ctx);
-    const user = ctx.switchToHttp().getRequest<{ user: AuthUser }>().user;
-    const required = this.reflector.getAllAndOverride<Role>(REQUIRED_ROLE, targets) ?? Role.VIEWER;
-    if (!roleAllows(user.role, required)) {
-      this.metrics?.refused('forbidden');
-      throw new AppError(ErrorCode.FORBIDDEN, `This action needs the ${required} role; you are ${user.role}`);
+    const req = ctx.switchToHttp().getRequest<GuardedRequest>();
+    const spec = this.reflector.getAllAndOverride<AccessSpec | undefined>(ACCESS_SPEC, targets);
+    if (!spec) {
+      if (this.reflector.getAllAndOverride<boolean>(AUTHENTICATED_ONLY, targets)) return true;
+      throw new AppError(ErrorCode.INTERNAL, 'This route declares no access rule');
+    }
+    const target = targetOf(spec, req);
+    if (target === 'invalid-id') return true; // the route's id pipe answers 400
+    try {
+      await this.access.assert(req.user, spec.verb, target);
+      if (spec.reveal && truthy(req.query?.[spec.reveal.query]))
+        await this.access.assert(req.user, Verb.SECRETS_REVEAL, target);
+    } catch (e) {
+      if (e instanceof AppError && (e.status === 403 || e.status === 404)) this.metrics?.refused('forbidden');
+      throw e;
     }
     return true;
   }
@@ -53,4 +80,34 @@ export class AccessGuard extends AuthGuard('jwt') {
     }
     return user;
   }
+}
+
+function truthy(v: unknown): boolean {
+  return v === true || v === 'true' || v === '1';
+}
+
+function targetOf(spec: AccessSpec, req: GuardedRequest): AccessTarget | 'invalid-id' {
+  const t: AccessTarget = {};
+  if (spec.newCluster) {
+    const body = req.body as Record<string, unknown> | null | undefined;
+    const labels = body && typeof body === 'object' ? body[spec.newCluster.body] : undefined;
+    t.newCluster = {
+      labels:
+        labels && typeof labels === 'object' && !Array.isArray(labels)
+          ? Object.fromEntries(Object.entries(labels).filter(([, v]) => typeof v === 'string')) as Record<string, string>
+          : {},
+    };
+    return t;
+  }
+  if (!spec.cluster) return t;
+  const id = req.params?.[spec.cluster];
+  if (typeof id !== 'string' || !UUID.test(id)) return 'invalid-id';
+  t.cluster = id.toLowerCase();
+  const ns = spec.namespace;
+  if (ns === 'cluster-wide') t.namespace = null;
+  else if (ns && typeof ns === 'object') {
+    const v = 'param' in ns ? req.params?.[ns.param] : req.query?.[ns.query];
+    t.namespace = typeof v === 'string' && v !== '' ? v : null;
+  }
+  return t;
 }

@@ -5,7 +5,7 @@ import { Audit } from '../common/audit/audit.decorator.js';
 import { AuthService } from './auth.service.js';
 import { Authenticated, CurrentUser, Public } from './authenticated.decorator.js';
 import { LoginDto, LoginResponseDto } from './dto/login.dto.js';
-import { UserDto } from './dto/user.dto.js';
+import { MeDto } from './dto/user.dto.js';
 import type { AuthUser } from './role.js';
 
 @ApiTags('auth')
@@ -38,8 +38,8 @@ export class AuthController {
 
   @Get('me')
   @Authenticated()
-  @ApiOperation({ summary: 'The user behind the bearer token' })
-  @ApiOkEnvelope(UserDto)
+  @ApiOperation({ summary: 'The user behind the bearer token, with the grants it acts with' })
+  @ApiOkEnvelope(MeDto)
   me(@CurrentUser() user: AuthUser) {
     return this.auth.me(user);
   }

@@ -5,7 +5,9 @@ import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { LoginDto, LoginResponseDto } from './dto/login.dto.js';
-import type { UserDto } from './dto/user.dto.js';
+import type { MeDto } from './dto/user.dto.js';
+import { AccessService } from '../access/access.service.js';
+import { toGrantDto } from '../access/grants.service.js';
 import type { JwtClaims } from './jwt.strategy.js';
 import { authDependency } from './dependency.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -23,6 +25,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly throttle: LoginThrottle,
     private readonly denylist: TokenDenylist,
+    private readonly access: AccessService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -36,7 +39,7 @@ export class AuthService {
     const user = await authDependency('postgres', () => this.users.findByUsername(username));
     // Unknown users cost the same scrypt as known ones (verify hashes against a dummy) and are counted alike.
     const ok = await this.hasher.verify(dto.password, user?.passwordHash ?? null);
-    if (!user || !ok || user.disabled) {
+    if (!user || !ok || user.disabled || user.kind === 'service') {
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong username or password');
     }
     await this.throttle.succeeded(username, ip);
@@ -63,9 +66,15 @@ export class AuthService {
     await this.denylist.revokeToken(user.id, user.jti, user.exp);
   }
 
-  async me(user: AuthUser): Promise<UserDto> {
+  async me(user: AuthUser): Promise<MeDto> {
     const row = await this.users.findById(user.id);
     if (!row) throw new AppError(ErrorCode.TOKEN_REVOKED, 'The user of this token no longer exists');
-    return toUserDto(row);
+    const effective = await this.access.effectiveGrants(user);
+    return {
+      ...toUserDto(row),
+      grants: effective.user.map(toGrantDto),
+      token_id: user.tokenId ?? null,
+      token_grants: effective.token?.map(toGrantDto) ?? null,
+    };
   }
 }

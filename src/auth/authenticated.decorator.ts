@@ -2,22 +2,21 @@ import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetada
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
 import { ApiErrors } from '../common/swagger.js';
 import type { AuthUser } from './role.js';
-import { Role } from './role.js';
 
 export const IS_PUBLIC = 'berth:public';
-export const REQUIRED_ROLE = 'berth:role';
+export const AUTHENTICATED_ONLY = 'berth:authenticated';
 
 /**
- * Requires a bearer token and at least `role` (default viewer), and documents both in Swagger.
- * Routes without any decorator still require a token: the guard is global.
+ * Requires a bearer token and nothing more: routes about the caller itself (who am I, log out, my
+ * tokens). Every other protected route declares its verb with `@Access` (src/access/access.decorator.ts).
  */
-export function Authenticated(opts: { role?: Role } = {}) {
-  const role = opts.role ?? Role.VIEWER;
+export function Authenticated() {
   return applyDecorators(
-    SetMetadata(REQUIRED_ROLE, role),
+    SetMetadata(AUTHENTICATED_ONLY, true),
     ApiBearerAuth(),
-    ApiExtension('x-berth-role', role),
-    ...(role === Role.VIEWER ? [ApiErrors(401)] : [ApiErrors(401, 403)]),
+    ApiExtension('x-berth-role', 'any'),
+    ApiExtension('x-berth-scope', 'self'),
+    ApiErrors(401),
   );
 }
 

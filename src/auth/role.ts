@@ -2,13 +2,8 @@ export enum Role {
   ADMIN = 'admin',
   OPERATOR = 'operator',
   VIEWER = 'viewer',
-}
-
-const RANK: Record<Role, number> = { [Role.VIEWER]: 1, [Role.OPERATOR]: 2, [Role.ADMIN]: 3 };
-
-/** Roles are ordered: an admin may do what an operator may, an operator what a viewer may. */
-export function roleAllows(actual: Role, required: Role): boolean {
-  return (RANK[actual] ?? 0) >= RANK[required];
+  /** No preset: the user acts only with explicit grants (its own and its groups'). */
+  NONE = 'none',
 }
 
 export interface AuthUser {
@@ -17,4 +12,6 @@ export interface AuthUser {
   role: Role;
   jti: string;
   exp: number;
+  /** Set when the caller authenticated with an API token: its grants, bounded by the owner's, apply. */
+  tokenId?: string | null;
 }

@@ -15,6 +15,10 @@ export class UserEntity {
   @Column({ type: 'text' })
   role: Role;
 
+  /** service: a service account (API tokens only, no password login). */
+  @Column({ type: 'text', default: 'human' })
+  kind: 'human' | 'service';
+
   @Column({ type: 'boolean', default: false })
   disabled: boolean;
 

@@ -7,6 +7,7 @@ export function toUserDto(u: UserEntity): UserDto {
     id: u.id,
     username: u.username,
     role: u.role,
+    kind: u.kind ?? 'human',
     disabled: u.disabled,
     last_login_at: u.lastLoginAt?.toISOString() ?? null,
     created_at: u.createdAt.toISOString(),

@@ -2,7 +2,9 @@ import { Body, Controller, Delete, Get, Patch, Post, Query } from '@nestjs/commo
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
-import { Authenticated, CurrentUser } from './authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
+import { CurrentUser } from './authenticated.decorator.js';
 import { CreateUserDto, UpdateUserDto, UserDto, UserListQueryDto } from './dto/user.dto.js';
 import { type AuthUser, Role } from './role.js';
 import { UsersService } from './users.service.js';
@@ -10,7 +12,7 @@ import { Audit } from '../common/audit/audit.decorator.js';
 
 @ApiTags('users')
 @Controller('users')
-@Authenticated({ role: Role.ADMIN })
+@Access(Verb.PRINCIPALS_MANAGE)
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 

@@ -5,6 +5,7 @@ import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { APP_CONFIG, type AppConfig, DEV_ADMIN_PASSWORD } from '../config/app-config.js';
 import type { CreateUserDto, UpdateUserDto, UserDto, UserListQueryDto } from './dto/user.dto.js';
+import { GrantsService } from '../access/grants.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { type AuthUser, Role } from './role.js';
 import { TokenDenylist } from './token-denylist.js';
@@ -20,6 +21,7 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly denylist: TokenDenylist,
+    private readonly grants: GrantsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -34,13 +36,17 @@ export class UsersService implements OnApplicationBootstrap {
       password = DEV_ADMIN_PASSWORD;
       this.logger.warn(`created user "admin" with the development password "${DEV_ADMIN_PASSWORD}"`);
     }
+    const id = randomUUID();
     const created = await this.users.insertIfAbsent({
-      id: randomUUID(),
+      id,
       username: 'admin',
       passwordHash: await this.hasher.hash(password),
       role: Role.ADMIN,
     });
-    if (created) this.logger.log('created the first admin user "admin"');
+    if (created) {
+      await this.grants.setPreset(id, Role.ADMIN);
+      this.logger.log('created the first admin user "admin"');
+    }
   }
 
   async list(q: UserListQueryDto): Promise<Page<UserDto>> {
@@ -66,6 +72,7 @@ export class UsersService implements OnApplicationBootstrap {
       passwordHash: await this.hasher.hash(dto.password),
       role: dto.role,
     });
+    await this.grants.setPreset(user.id, dto.role);
     return toUserDto(user);
   }
 
@@ -80,6 +87,7 @@ export class UsersService implements OnApplicationBootstrap {
       // Any change of role, password or state ends the user's sessions, in the same durable write.
       patch.tokensValidAfter = new Date();
       await this.users.update(id, patch);
+      if (dto.role && dto.role !== user.role) await this.grants.setPreset(id, dto.role);
       await this.denylist.revokeUser(id);
     }
     return this.get(id);
@@ -90,6 +98,7 @@ export class UsersService implements OnApplicationBootstrap {
     if (user.id === actor.id) throw AppError.conflict('you cannot delete your own user');
     await this.assertNotLastAdmin(user, actor);
     await this.users.delete(id);
+    await this.grants.deleteForSubject('user', id);
     await this.denylist.revokeUser(id);
   }
 

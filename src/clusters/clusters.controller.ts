@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { CurrentUser } from '../auth/authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
@@ -35,18 +37,18 @@ export class ClustersController {
   ) {}
 
   @Get()
-  @Authenticated()
+  @Access(Verb.CLUSTERS_READ)
   @ApiOperation({ summary: 'List clusters (filter by provider, status, labels, name; sort)' })
   @ApiPageEnvelope(ClusterDto)
   @ApiErrors(400)
-  list(@Query() q: ClusterQueryDto) {
-    return this.clusters.list(q);
+  list(@CurrentUser() user: AuthUser, @Query() q: ClusterQueryDto) {
+    return this.clusters.list(q, user);
   }
 
   @Post()
   @Audit('cluster.create', 'clusters')
   @HttpCode(202)
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.CLUSTERS_MANAGE, { newCluster: { body: 'labels' } })
   @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Create a cluster at a vendor (ACK, TKE or Rancher; `spec` per provider); returns the operation',
@@ -62,7 +64,7 @@ export class ClustersController {
 
   @Post('import')
   @Audit('cluster.import', 'clusters')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.CLUSTERS_MANAGE, { newCluster: { body: 'labels' } })
   @ApiOperation({
     summary: 'Attach an existing cluster by kubeconfig or server + token',
     description:
@@ -73,11 +75,11 @@ export class ClustersController {
   @ApiOkEnvelope(ClusterDto, { status: 201 })
   @ApiErrors(400, 403, 409, 422, 503, 504)
   import(@CurrentUser() user: AuthUser, @Body() dto: ImportClusterDto) {
-    return this.clusters.import(dto, user.id, user.role);
+    return this.clusters.import(dto, user);
   }
 
   @Get(':id')
-  @Authenticated()
+  @Access(Verb.CLUSTERS_READ, { cluster: 'id' })
   @ApiUuidParam()
   @ApiOperation({ summary: 'Get a cluster record (never its credential)' })
   @ApiOkEnvelope(ClusterDto)
@@ -88,7 +90,7 @@ export class ClustersController {
 
   @Patch(':id')
   @Audit('cluster.update', 'clusters')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.CLUSTERS_MANAGE, { cluster: 'id' })
   @ApiUuidParam()
   @ApiIdempotencyKey()
   @ApiOperation({
@@ -107,7 +109,7 @@ export class ClustersController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @IdempotencyKey() key?: string,
   ) {
-    return answer(reply, await this.provisioning.update(id, dto, user.id, key, user.role));
+    return answer(reply, await this.provisioning.update(id, dto, user, key));
   }
 
   @Delete(':id')
@@ -121,7 +123,7 @@ export class ClustersController {
     },
     'clusters',
   )
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.CLUSTERS_MANAGE, { cluster: 'id' })
   @ApiUuidParam()
   @ApiIdempotencyKey()
   @ApiOperation({
@@ -142,7 +144,7 @@ export class ClustersController {
   }
 
   @Get(':id/health')
-  @Authenticated()
+  @Access(Verb.CLUSTERS_READ, { cluster: 'id' })
   @ApiUuidParam()
   @ApiOperation({ summary: 'Probe the cluster now (version, nodes, latency) and record the result' })
   @ApiOkEnvelope(ClusterHealthDto)

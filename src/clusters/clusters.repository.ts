@@ -1,3 +1,4 @@
+import type { Bind } from '../access/label-selector.js';
 import { Injectable } from '@nestjs/common';
 import { Brackets, DataSource, type Repository } from 'typeorm';
 import { escapeLike } from '../common/sql.js';
@@ -16,6 +17,8 @@ export interface ClusterFilter {
   provider?: ClusterProvider;
   status?: ClusterStatusFilter;
   labels?: Record<string, string>;
+  /** The caller's visibility as a SQL condition (AccessService.clusterCondition). */
+  visible?: (alias: string, bind: Bind) => Promise<string>;
   q?: string;
   sort: { field: 'name' | 'created_at' | 'status' | 'version'; desc: boolean };
   staleBefore: Date;
@@ -58,6 +61,15 @@ export class ClustersRepository {
 
   async list(f: ClusterFilter): Promise<[Cluster[], number]> {
     const q = this.repo.createQueryBuilder('c');
+    if (f.visible) {
+      let n = 0;
+      const cond = await f.visible('c', (v) => {
+        const name = `acl${n++}`;
+        q.setParameter(name, v);
+        return `:${name}`;
+      });
+      if (cond !== 'TRUE') q.andWhere(`(${cond})`);
+    }
     if (f.provider) q.andWhere('c.provider = :provider', { provider: f.provider });
     if (f.labels && Object.keys(f.labels).length)
       q.andWhere('c.labels @> :labels::jsonb', { labels: JSON.stringify(f.labels) });

@@ -4,7 +4,9 @@ import { AppError } from '../common/app-error.js';
 import { mapLimit } from '../common/concurrency.js';
 import { page, type Page } from '../common/envelope.js';
 import { parseLabelQuery } from '../common/validators.js';
-import { Role } from '../auth/role.js';
+import type { AuthUser } from '../auth/role.js';
+import { AccessService } from '../access/access.service.js';
+import { Verb } from '../access/roles.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ClusterAccessStore } from '../kube/access/cluster-access.store.js';
 import { ClusterAccessVerifier } from '../kube/access/cluster-access.verifier.js';
@@ -36,6 +38,7 @@ export class ClustersService {
     private readonly verifier: ClusterAccessVerifier,
     private readonly store: ClusterAccessStore,
     private readonly prober: ClusterProber,
+    private readonly access: AccessService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -43,7 +46,8 @@ export class ClustersService {
     return toClusterDto(c, this.config.kube.stale_after_seconds);
   }
 
-  async list(q: ClusterQueryDto): Promise<Page<ClusterDto>> {
+  /** The clusters the caller has a grant on (others are never counted or named). */
+  async list(q: ClusterQueryDto, actor: AuthUser): Promise<Page<ClusterDto>> {
     const labels = q.label ? parseLabelQuery(q.label) : undefined;
     if (q.label && !labels)
       throw AppError.validation([{ field: 'label', errors: ['label must look like "k=v,k2=v2"'] }]);
@@ -52,6 +56,7 @@ export class ClustersService {
       provider: q.provider,
       status: q.status as ClusterStatusFilter | undefined,
       labels,
+      visible: (alias, bind) => this.access.clusterCondition(actor, alias, bind),
       q: q.q,
       sort: { field: sort.replace(/^-/, '') as 'name', desc: sort.startsWith('-') },
       staleBefore: new Date(Date.now() - this.config.kube.stale_after_seconds * 1000),
@@ -71,7 +76,8 @@ export class ClustersService {
   }
 
   /** Attaches an existing cluster: probe first, store the credential sealed, answer with the record. */
-  async import(dto: ImportClusterDto, actorId: string, actorRole: Role = Role.VIEWER): Promise<ClusterDto> {
+  async import(dto: ImportClusterDto, actor: AuthUser): Promise<ClusterDto> {
+    const actorId = actor.id;
     const access = this.verifier.fromInput(dto);
     if (!access) {
       throw AppError.validation([
@@ -81,7 +87,7 @@ export class ClustersService {
     if (await this.repo.findByName(dto.name)) throw AppError.conflict(`cluster ${dto.name} already exists`);
     const id = randomUUID();
     const probe = await this.verifier.verify({ id, name: dto.name }, access, dto, {
-      role: actorRole,
+      may_skip_tls: await this.maySkipTls(actor),
       force: dto.force ?? false,
     });
     const row = await this.repo.insert({
@@ -101,7 +107,11 @@ export class ClustersService {
     return this.dto(row);
   }
 
-  async update(id: string, dto: UpdateClusterDto, actorRole: Role = Role.VIEWER): Promise<ClusterDto> {
+  private async maySkipTls(actor: AuthUser): Promise<boolean> {
+    return (await this.access.decide(actor, Verb.SETTINGS_MANAGE)) === 'allow';
+  }
+
+  async update(id: string, dto: UpdateClusterDto, actor: AuthUser): Promise<ClusterDto> {
     const current = await this.record(id);
     if (dto.name && dto.name !== current.name) {
       if (await this.repo.findByName(dto.name)) throw AppError.conflict(`cluster ${dto.name} already exists`);
@@ -117,7 +127,7 @@ export class ClustersService {
     if (access) {
       // A new credential is verified before it replaces the old one.
       const probe = await this.verifier.verify({ id, name: dto.name ?? current.name }, access, dto, {
-        role: actorRole,
+        may_skip_tls: await this.maySkipTls(actor),
         force: dto.force ?? false,
       });
       await this.store.replace(id, access, probe);

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { Role } from '../auth/role.js';
+import type { AuthUser } from '../auth/role.js';
+import { AccessService } from '../access/access.service.js';
+import { Verb } from '../access/roles.js';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import type { JsonObject } from '../common/json.js';
@@ -47,6 +49,7 @@ export class ProvisioningService {
     private readonly operations: OperationsService,
     private readonly verifier: ClusterAccessVerifier,
     private readonly store: ClusterAccessStore,
+    private readonly access: AccessService,
   ) {}
 
   async create(dto: CreateClusterDto, actorId: string, idempotencyKey?: string): Promise<OperationDto> {
@@ -103,11 +106,14 @@ export class ProvisioningService {
   async update(
     id: string,
     dto: UpdateClusterDto,
-    actorId: string,
+    actor: AuthUser,
     idempotencyKey?: string,
-    actorRole: Role = Role.VIEWER,
   ): Promise<MaybeOperation<ClusterDto>> {
+    const actorId = actor.id;
     const c = await this.clusters.record(id);
+    // Relabelling may not move a cluster out of (or into) the scope the caller manages.
+    if (dto.labels !== undefined)
+      await this.access.assert(actor, Verb.CLUSTERS_MANAGE, { newCluster: { labels: dto.labels } });
     if (c.provider === ClusterProvider.IMPORTED) {
       if (dto.deletion_protection !== undefined) {
         throw AppError.validation([
@@ -117,7 +123,7 @@ export class ProvisioningService {
           },
         ]);
       }
-      return { status: 200, body: await this.clusters.update(id, dto, actorRole) };
+      return { status: 200, body: await this.clusters.update(id, dto, actor) };
     }
     const access = ACCESS_FIELDS.filter((f) => dto[f] !== undefined);
     if (access.length) {
@@ -146,7 +152,7 @@ export class ProvisioningService {
     // Berth-only fields are written now.
     const local: UpdateClusterDto = { ...dto, name: undefined, deletion_protection: undefined };
     if (change.description !== undefined) local.description = undefined;
-    if (!Object.keys(change).length) return { status: 200, body: await this.clusters.update(id, local) };
+    if (!Object.keys(change).length) return { status: 200, body: await this.clusters.update(id, local, actor) };
     if (c.status !== ClusterStatus.ACTIVE && c.status !== ClusterStatus.UNAVAILABLE) {
       throw AppError.conflict(`cluster ${c.name} is ${c.status}; vendor-side changes need it active`, {
         status: c.status,
@@ -157,7 +163,7 @@ export class ProvisioningService {
     const busy = await this.operations.findActive('clusters', id);
     if (busy && idempotencyKey && busy.idempotency_key === idempotencyKey) return { status: 202, body: busy };
     if (busy) throw operationInProgress(`cluster ${c.name}`, busy);
-    if (Object.values(local).some((v) => v !== undefined)) await this.clusters.update(id, local);
+    if (Object.values(local).some((v) => v !== undefined)) await this.clusters.update(id, local, actor);
     const op = await this.operations.start({
       type: OperationType.CLUSTER_UPDATE,
       targetType: 'clusters',

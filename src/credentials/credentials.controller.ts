@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, Patch, Post, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { CurrentUser } from '../auth/authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
@@ -21,7 +23,7 @@ export class CredentialsController {
   constructor(private readonly credentials: CredentialsService) {}
 
   @Get()
-  @Authenticated()
+  @Access(Verb.CREDENTIALS_READ)
   @ApiOperation({ summary: 'List vendor credentials (secrets are never returned, only masked hints)' })
   @ApiPageEnvelope(CredentialDto)
   @ApiErrors(400)
@@ -31,7 +33,7 @@ export class CredentialsController {
 
   @Post()
   @Audit('credential.create', 'credentials')
-  @Authenticated({ role: Role.ADMIN })
+  @Access(Verb.SETTINGS_MANAGE)
   @ApiOperation({ summary: 'Store a vendor credential; secrets are encrypted at rest (AES-256-GCM)' })
   @ApiOkEnvelope(CredentialDto, { status: 201 })
   @ApiErrors(400, 409, 422)
@@ -40,7 +42,7 @@ export class CredentialsController {
   }
 
   @Get(':id')
-  @Authenticated()
+  @Access(Verb.CREDENTIALS_READ)
   @ApiUuidParam()
   @ApiOperation({ summary: 'Get a credential (without its secrets)' })
   @ApiOkEnvelope(CredentialDto)
@@ -51,7 +53,7 @@ export class CredentialsController {
 
   @Patch(':id')
   @Audit('credential.update', 'credentials')
-  @Authenticated({ role: Role.ADMIN })
+  @Access(Verb.SETTINGS_MANAGE)
   @ApiUuidParam()
   @ApiOperation({ summary: 'Rename, change settings or replace secret fields (write-only)' })
   @ApiOkEnvelope(CredentialDto)
@@ -62,7 +64,7 @@ export class CredentialsController {
 
   @Delete(':id')
   @Audit('credential.delete', 'credentials')
-  @Authenticated({ role: Role.ADMIN })
+  @Access(Verb.SETTINGS_MANAGE)
   @ApiUuidParam()
   @ApiOperation({ summary: 'Delete a credential' })
   @ApiOkEnvelope(null)

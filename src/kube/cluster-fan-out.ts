@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ClusterRecord } from './access/cluster-record.js';
+import type { ClusterRecord, ClusterTarget } from './access/cluster-record.js';
 import { ClusterClients } from './access/cluster-clients.js';
 import { AppError } from '../common/app-error.js';
 import { mapLimit } from '../common/concurrency.js';
@@ -47,6 +47,13 @@ export function assertSomeAnswered(summary: { status: FleetStatus }[]): void {
 }
 
 /**
+ * Decides, per cluster, before anything is asked of it: 'ok' (query it), 'hidden' (the caller has no grant
+ * there: never queried, never named; a cluster asked for by id is then a 404 like an unknown one), or an
+ * AppError (visible but refused: reported as that cluster's failure, e.g. `forbidden`).
+ */
+export type ClusterGate = (cluster: ClusterRecord) => Promise<'ok' | 'hidden' | AppError>;
+
+/**
  * Runs work on many clusters at once: at most `fanout_concurrency` at a time, each within its own
  * deadline, each outcome kept as data. One dead or slow cluster costs its timeout and never fails the rest.
  */
@@ -62,8 +69,24 @@ export class ClusterFanOut {
     ids: string[] | undefined,
     timeoutMs: number,
     fn: (client: KubeClient, cluster: ClusterRecord, position: number, signal: AbortSignal) => Promise<T>,
+    gate?: ClusterGate,
   ): Promise<FanOutResult<T>[]> {
-    const targets = await this.clients.targets(ids);
+    const records = await this.clients.records(ids);
+    const decisions = gate ? await Promise.all(records.map((c) => gate(c))) : records.map(() => 'ok' as const);
+    const visible = records.filter((_, i) => decisions[i] !== 'hidden');
+    if (ids?.length && visible.length < records.length) {
+      const missing = records.filter((_, i) => decisions[i] === 'hidden').map((c) => c.id);
+      throw new AppError(ErrorCode.NOT_FOUND, `clusters not found or not reachable: ${missing.join(', ')}`, {
+        missing,
+      });
+    }
+    const refusal = new Map(records.map((c, i) => [c.id, decisions[i]]));
+    const targets: ClusterTarget[] = await Promise.all(
+      visible.map((c) => {
+        const d = refusal.get(c.id);
+        return d instanceof AppError ? { cluster: c, error: d } : this.clients.target(c);
+      }),
+    );
     return mapLimit(
       targets,
       this.config.kube.fanout_concurrency,

@@ -1,6 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { CurrentUser } from '../auth/authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
 import type { AuthUser } from '../auth/role.js';
 import { ApiKubeParam, KubeParam } from '../common/params.js';
 import { ApiErrors, ApiPageEnvelope } from '../common/swagger.js';
@@ -21,7 +23,7 @@ export class FleetController {
   constructor(private readonly fleet: FleetService) {}
 
   @Get('resources/:resource')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ)
   @ApiKubeParam('resource', 'resource')
   @ApiOperation({
     summary: 'List a resource type across clusters at once',
@@ -46,11 +48,11 @@ export class FleetController {
   }
 
   @Get('summary')
-  @Authenticated()
+  @Access(Verb.CLUSTERS_READ)
   @ApiOperation({ summary: 'Per-cluster version, health, node and pod counts, read live and concurrently' })
   @ApiPageEnvelope(FleetSummaryItemDto)
   @ApiErrors(400, 404)
-  summary(@Query() q: FleetSummaryQueryDto) {
-    return this.fleet.summary({ ...q, clusters: ids(q.clusters) });
+  summary(@CurrentUser() user: AuthUser, @Query() q: FleetSummaryQueryDto) {
+    return this.fleet.summary(user, { ...q, clusters: ids(q.clusters) });
   }
 }

@@ -1,5 +1,7 @@
 import { Inject, Injectable, StreamableFile } from '@nestjs/common';
-import { type AuthUser, Role, roleAllows } from '../auth/role.js';
+import { AccessService } from '../access/access.service.js';
+import { Verb } from '../access/roles.js';
+import type { AuthUser } from '../auth/role.js';
 import { AppError } from '../common/app-error.js';
 import { mapLimit } from '../common/concurrency.js';
 import { page, type Page } from '../common/envelope.js';
@@ -8,7 +10,8 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { apiVersionOf, resourcePath } from './client/discovery.js';
 import type { KubeClient } from './client/kube-client.js';
 import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
-import { classifyClusterError, ClusterFanOut, type FleetStatus } from './cluster-fan-out.js';
+import type { ClusterRecord } from './access/cluster-record.js';
+import { classifyClusterError, ClusterFanOut, type ClusterGate, type FleetStatus } from './cluster-fan-out.js';
 import { FleetResourceCheck, type FleetResourceStatus } from './fleet-validation.js';
 import { openList, readItems } from './list-stream.js';
 
@@ -66,17 +69,44 @@ export interface FleetSummaryItem {
 export class FleetService {
   constructor(
     private readonly fanOut: ClusterFanOut,
+    private readonly access: AccessService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * The caller's grants applied to a fan-out: clusters it has no grant on are never queried nor named;
+   * a cluster it sees where its grants do not give `verb` for the query (another namespace, or every
+   * namespace while it holds only some) is reported `forbidden` with the namespaces it may ask for.
+   */
+  private gate(user: AuthUser, verb: Verb, namespace: string | null): ClusterGate {
+    return async (c: ClusterRecord) => {
+      const cluster = { id: c.id, labels: c.labels ?? {} };
+      if ((await this.access.decide(user, Verb.CLUSTERS_READ, { cluster })) === 'hidden') return 'hidden';
+      if ((await this.access.decide(user, verb, { cluster, namespace })) === 'allow') return 'ok';
+      if (namespace !== null)
+        return new AppError(
+          ErrorCode.FORBIDDEN,
+          `Your grants on cluster ${c.name} do not give ${verb} in namespace ${namespace}`,
+          { verb },
+        );
+      const ns = await this.access.permittedNamespaces(user, verb, c.id);
+      return new AppError(
+        ErrorCode.FORBIDDEN,
+        Array.isArray(ns) && ns.length
+          ? `Your grants on cluster ${c.name} give ${verb} only in the namespaces ${ns.join(', ')}: ask for one of them (namespace=)`
+          : `Your grants on cluster ${c.name} do not give ${verb}`,
+        { verb, namespaces: Array.isArray(ns) ? ns : [] },
+      );
+    };
+  }
 
   async resources(
     user: AuthUser,
     name: string,
     q: FleetQuery & { show_secret_values?: boolean },
   ): Promise<StreamableFile> {
-    if (q.show_secret_values && !roleAllows(user.role, Role.ADMIN)) {
-      throw new AppError(ErrorCode.FORBIDDEN, 'Only admins may see Secret values (show_secret_values)');
-    }
+    // Secret values: only clusters and namespaces where the caller may reveal them are queried.
+    const verb = q.show_secret_values ? Verb.SECRETS_REVEAL : Verb.OBJECTS_READ;
     const timeout = q.timeout_ms ?? this.config.kube.timeout_ms;
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
     // Item boundaries are found while the bytes stream in, so slicing costs no extra pass afterwards.
@@ -147,6 +177,7 @@ export class FleetService {
         const read = await readPrefix(client, path, q.max_per_cluster, signal);
         return { client, path, ...kind, count: read.count, truncated: read.more, items: read.items };
       },
+      this.gate(user, verb, q.namespace ?? null),
     );
     const summary: FleetClusterResult[] = [];
     const answered: (FleetClusterResult & { prefix: Buffer; value: ClusterShare })[] = [];
@@ -238,7 +269,7 @@ export class FleetService {
     return new StreamableFile(Buffer.concat(parts), { type: 'application/json; charset=utf-8' });
   }
 
-  async summary(q: {
+  async summary(user: AuthUser, q: {
     clusters?: string[];
     page: number;
     page_size: number;
@@ -264,6 +295,7 @@ export class FleetService {
           pods: { total: itemsOf(pods).length + (pods.metadata.remainingItemCount ?? 0) },
         };
       },
+      this.gate(user, Verb.OBJECTS_READ, null),
     );
     const items: FleetSummaryItem[] = outcomes.map((o) =>
       'value' in o

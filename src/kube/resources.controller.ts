@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { CurrentUser } from '../auth/authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { ClientSignal } from '../common/client-signal.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
@@ -41,7 +43,7 @@ export class ResourcesController {
   ) {}
 
   @Get('api-resources')
-  @Authenticated()
+  @Access(Verb.CLUSTERS_READ, { cluster: 'id' })
   @ApiOperation({
     summary: 'Resource types the cluster serves (discovery, CRDs included)',
     description: LIVE,
@@ -53,7 +55,7 @@ export class ResourcesController {
   }
 
   @Get('resources/:resource')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { query: 'namespace' }, reveal: { query: 'show_secret_values' } })
   @ApiKubeParam('resource', 'resource')
   @ApiOperation({
     summary: 'List objects of any resource type (paginated through Kubernetes continue tokens)',
@@ -72,7 +74,7 @@ export class ResourcesController {
   }
 
   @Get('resources/:resource/:name')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { query: 'namespace' }, reveal: { query: 'show_secret_values' } })
   @ApiKubeParam('resource', 'resource')
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Get one object (namespace required for namespaced types)', description: LIVE })
@@ -90,7 +92,7 @@ export class ResourcesController {
 
   @Delete('resources/:resource/:name')
   @Audit('resource.delete', 'clusters')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.OBJECTS_WRITE, { cluster: 'id', namespace: { query: 'namespace' } })
   @ApiKubeParam('resource', 'resource')
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Delete one object (background propagation)', description: LIVE })
@@ -109,7 +111,7 @@ export class ResourcesController {
   }
 
   @Get('events')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { query: 'namespace' } })
   @ApiOperation({
     summary: 'Events, newest first, filtered by namespace, involved object and type',
     description: LIVE,
@@ -123,7 +125,7 @@ export class ResourcesController {
   @Post('apply')
   @Audit('manifest.apply', 'clusters')
   @HttpCode(200)
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.OBJECTS_WRITE, { cluster: 'id', namespace: 'per-object' })
   @ApiOperation({
     summary: 'Server-side apply (field manager "berth") of multi-document YAML or JSON, with dry run',
     description:
@@ -136,7 +138,7 @@ export class ResourcesController {
   }
 
   @Get('metrics/nodes')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiOperation({
     summary:
       'Node CPU and memory usage (metrics.k8s.io); 404 code 40403 when the cluster has no metrics-server',
@@ -148,7 +150,7 @@ export class ResourcesController {
   }
 
   @Get('metrics/pods')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { query: 'namespace' } })
   @ApiOperation({ summary: 'Pod CPU and memory usage (metrics.k8s.io), with per-container usage' })
   @ApiPageEnvelope(ResourceMetricsDto)
   @ApiErrors(400, 404, 422, 502, 503, 504)

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { type AuthUser, Role, roleAllows } from '../auth/role.js';
+import type { AuthUser } from '../auth/role.js';
 import { ClusterClients } from './access/cluster-clients.js';
 import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
@@ -81,14 +81,12 @@ export class ResourcesService {
     q: ListOptions,
     signal?: AbortSignal,
   ): Promise<KubePage | StreamableFile> {
-    this.assertMayReveal(user, q.show_secret_values);
     const { client, resource } = await this.target(clusterId, name, 'list', q.namespace);
     return this.listPage(client, resource, q, { signal });
   }
 
   /** One page of a list as objects (for callers that change them before answering). */
   async listObjects(user: AuthUser, clusterId: string, name: string, q: ListOptions): Promise<KubePage> {
-    this.assertMayReveal(user, q.show_secret_values);
     const { client, resource } = await this.target(clusterId, name, 'list', q.namespace);
     return (await this.listPage(client, resource, q, { parse: true })) as KubePage;
   }
@@ -181,7 +179,6 @@ export class ResourcesService {
     objectName: string,
     q: { namespace?: string; show_secret_values?: boolean },
   ): Promise<KubeObject> {
-    this.assertMayReveal(user, q.show_secret_values);
     const { client, resource } = await this.target(clusterId, name, 'get', q.namespace);
     this.assertNamespace(resource, q.namespace);
     const obj = await client.json<KubeObject>('GET', resourcePath(resource, q.namespace, objectName));
@@ -205,11 +202,6 @@ export class ResourcesService {
     }
   }
 
-  private assertMayReveal(user: AuthUser, reveal?: boolean): void {
-    if (reveal && !roleAllows(user.role, Role.ADMIN)) {
-      throw new AppError(ErrorCode.FORBIDDEN, 'Only admins may see Secret values (show_secret_values)');
-    }
-  }
 
   private continueKey(client: KubeClient, path: string, q: ListOptions): string {
     const digest = createHash('sha1')

@@ -12,7 +12,9 @@ import {
 } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { CurrentUser } from '../auth/authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { AppError } from '../common/app-error.js';
 import { ClientSignal, clientSignal } from '../common/client-signal.js';
@@ -48,7 +50,7 @@ export class WorkloadsController {
   ) {}
 
   @Get('namespaces')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: 'filtered' })
   @ApiOperation({ summary: 'List namespaces' })
   @ApiKubePage(kubeRef('KubeObject'), 'One page of namespaces', V1('Namespace'))
   @ApiErrors(400, 403, 404, 422, 503, 504)
@@ -63,7 +65,7 @@ export class WorkloadsController {
 
   @Post('namespaces')
   @Audit('namespace.create', 'clusters')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.OBJECTS_WRITE, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiOperation({ summary: 'Create a namespace' })
   @ApiOkEnvelope(kubeRef('KubeObject'), { status: 201, description: 'The namespace created' })
   @ApiErrors(400, 403, 404, 409, 422, 503, 504)
@@ -72,7 +74,7 @@ export class WorkloadsController {
   }
 
   @Get('namespaces/:ns')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiOperation({ summary: 'Get a namespace' })
   @ApiOkEnvelope(kubeRef('KubeObject'))
@@ -82,7 +84,7 @@ export class WorkloadsController {
   }
 
   @Get('nodes/:name')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Get a node' })
   @ApiOkEnvelope(kubeRef('Node'))
@@ -94,7 +96,7 @@ export class WorkloadsController {
   @Post('nodes/:name/cordon')
   @Audit('node.cordon', 'clusters')
   @HttpCode(200)
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.OBJECTS_WRITE, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Cordon a node (no new pods are scheduled on it)' })
   @ApiOkEnvelope(kubeRef('Node'), { description: 'The node, cordoned' })
@@ -106,7 +108,7 @@ export class WorkloadsController {
   @Post('nodes/:name/uncordon')
   @Audit('node.uncordon', 'clusters')
   @HttpCode(200)
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.OBJECTS_WRITE, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Uncordon a node' })
   @ApiOkEnvelope(kubeRef('Node'), { description: 'The node, schedulable again' })
@@ -117,7 +119,7 @@ export class WorkloadsController {
 
   @Patch('nodes/:name')
   @Audit('node.update', 'clusters')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.NODES_MANAGE, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Set or remove node labels, and/or replace its taints' })
   @ApiOkEnvelope(kubeRef('Node'), { description: 'The node, updated' })
@@ -127,7 +129,7 @@ export class WorkloadsController {
   }
 
   @Get('namespaces/:ns/pods')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiOperation({ summary: 'List pods of a namespace' })
   @ApiKubePage(kubeRef('Pod'), 'One page of pods', V1('Pod'))
@@ -143,7 +145,7 @@ export class WorkloadsController {
   }
 
   @Get('namespaces/:ns/pods/:name')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Get a pod' })
@@ -159,7 +161,7 @@ export class WorkloadsController {
   }
 
   @Get('namespaces/:ns/pods/:name/logs')
-  @Authenticated()
+  @Access(Verb.LOGS_READ, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiKubeParam('name', 'name')
   @ApiOperation({
@@ -203,7 +205,7 @@ export class WorkloadsController {
   }
 
   @Get('namespaces/:ns/:kind')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiOperation({ summary: 'List deployments or statefulsets of a namespace' })
@@ -224,7 +226,7 @@ export class WorkloadsController {
   }
 
   @Get('namespaces/:ns/:kind/:name')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiKubeParam('name', 'name')
@@ -246,7 +248,7 @@ export class WorkloadsController {
   @Post('namespaces/:ns/:kind/:name/scale')
   @Audit('workload.scale', 'clusters')
   @HttpCode(200)
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.OBJECTS_WRITE, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiKubeParam('name', 'name')
@@ -266,7 +268,7 @@ export class WorkloadsController {
   @Post('namespaces/:ns/:kind/:name/restart')
   @Audit('workload.restart', 'clusters')
   @HttpCode(200)
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.OBJECTS_WRITE, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiParam({ name: 'kind', enum: KINDS })
   @ApiKubeParam('name', 'name')

@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { CurrentUser } from '../auth/authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { ClientSignal } from '../common/client-signal.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
@@ -24,7 +26,7 @@ export class NodePoolsController {
   ) {}
 
   @Get('nodes')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiOperation({
     summary: 'List nodes',
     description:
@@ -42,7 +44,7 @@ export class NodePoolsController {
   }
 
   @Get('node-pools')
-  @Authenticated()
+  @Access(Verb.CLUSTERS_READ, { cluster: 'id' })
   @ApiOperation({
     summary:
       'Node pools of a vendor cluster, as the vendor reports them now (the records are updated on the way)',
@@ -56,7 +58,7 @@ export class NodePoolsController {
   @Post('node-pools')
   @Audit('node-pool.create', 'clusters')
   @HttpCode(202)
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.NODES_MANAGE, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Create a node pool at the vendor; returns the operation' })
   @ApiOkEnvelope(OperationDto, { status: 202 })
@@ -73,7 +75,7 @@ export class NodePoolsController {
   @Patch('node-pools/:pool_id')
   @Audit('node-pool.resize', 'clusters')
   @HttpCode(202)
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.NODES_MANAGE, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiUuidParam('pool_id', 'Node pool id')
   @ApiIdempotencyKey()
   @ApiOperation({
@@ -95,7 +97,7 @@ export class NodePoolsController {
   @Delete('node-pools/:pool_id')
   @Audit('node-pool.delete', 'clusters')
   @HttpCode(202)
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.NODES_MANAGE, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiUuidParam('pool_id', 'Node pool id')
   @ApiIdempotencyKey()
   @ApiOperation({ summary: 'Delete a node pool and its nodes at the vendor; returns the operation' })
@@ -113,7 +115,7 @@ export class NodePoolsController {
   @Delete('nodes/:name')
   @Audit('node.remove', 'clusters')
   @HttpCode(202)
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.NODES_MANAGE, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiKubeParam('name', 'name')
   @ApiIdempotencyKey()
   @ApiOperation({

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
 import { OperationDto, OperationQueryDto } from './dto/operation.dto.js';
@@ -8,7 +9,7 @@ import { OperationsService } from './operations.service.js';
 
 @ApiTags('operations')
 @Controller('operations')
-@Authenticated()
+@Access(Verb.OPERATIONS_READ)
 export class OperationsController {
   constructor(private readonly operations: OperationsService) {}
 

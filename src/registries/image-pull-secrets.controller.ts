@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { CurrentUser } from '../auth/authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
@@ -19,7 +21,7 @@ export class ImagePullSecretsController {
   constructor(private readonly secrets: ImagePullSecretsService) {}
 
   @Get('image-pull-secrets')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiOperation({ summary: 'Image pull secrets Berth installed in this cluster (all namespaces)' })
   @ApiPageEnvelope(ImagePullSecretDto)
   @ApiErrors(400, 404)
@@ -28,7 +30,7 @@ export class ImagePullSecretsController {
   }
 
   @Get('namespaces/:ns/image-pull-secrets')
-  @Authenticated()
+  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiOperation({ summary: 'Image pull secrets Berth installed in this namespace' })
   @ApiPageEnvelope(ImagePullSecretDto)
@@ -39,7 +41,7 @@ export class ImagePullSecretsController {
 
   @Post('namespaces/:ns/image-pull-secrets')
   @Audit('image-pull-secret.create', 'clusters')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.OBJECTS_WRITE, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiOperation({
     summary: 'Give the namespace pull access to a registry project',
@@ -60,7 +62,7 @@ export class ImagePullSecretsController {
 
   @Delete('namespaces/:ns/image-pull-secrets/:name')
   @Audit('image-pull-secret.delete', 'clusters')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.OBJECTS_WRITE, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiKubeParam('ns', 'label')
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Remove the Secret from the cluster and its robot account from the registry' })

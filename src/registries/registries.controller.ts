@@ -1,6 +1,8 @@
 import { Body, Controller, Delete, Get, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
+import { CurrentUser } from '../auth/authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
 import { type AuthUser, Role } from '../auth/role.js';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
@@ -20,7 +22,7 @@ export class RegistriesController {
   constructor(private readonly registries: RegistriesService) {}
 
   @Get()
-  @Authenticated()
+  @Access(Verb.REGISTRIES_READ)
   @ApiOperation({ summary: 'List image registries' })
   @ApiPageEnvelope(RegistryDto)
   @ApiErrors(400)
@@ -30,7 +32,7 @@ export class RegistriesController {
 
   @Post()
   @Audit('registry.create', 'registries')
-  @Authenticated({ role: Role.ADMIN })
+  @Access(Verb.SETTINGS_MANAGE)
   @ApiOperation({
     summary: 'Add an image registry (credential_id must be a credential of the same provider)',
   })
@@ -41,7 +43,7 @@ export class RegistriesController {
   }
 
   @Get(':id')
-  @Authenticated()
+  @Access(Verb.REGISTRIES_READ)
   @ApiUuidParam()
   @ApiOperation({ summary: 'Get a registry record' })
   @ApiOkEnvelope(RegistryDto)
@@ -52,7 +54,7 @@ export class RegistriesController {
 
   @Patch(':id')
   @Audit('registry.update', 'registries')
-  @Authenticated({ role: Role.ADMIN })
+  @Access(Verb.SETTINGS_MANAGE)
   @ApiUuidParam()
   @ApiOperation({ summary: 'Rename, move or re-credential a registry record' })
   @ApiOkEnvelope(RegistryDto)
@@ -63,7 +65,7 @@ export class RegistriesController {
 
   @Delete(':id')
   @Audit('registry.delete', 'registries')
-  @Authenticated({ role: Role.ADMIN })
+  @Access(Verb.SETTINGS_MANAGE)
   @ApiUuidParam()
   @ApiOperation({
     summary:
@@ -76,7 +78,7 @@ export class RegistriesController {
   }
 
   @Get(':id/health')
-  @Authenticated()
+  @Access(Verb.REGISTRIES_READ)
   @ApiUuidParam()
   @ApiOperation({ summary: 'Ask the registry now: component health and version' })
   @ApiOkEnvelope(RegistryHealthDto)

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/authenticated.decorator.js';
+import { Access } from '../access/access.decorator.js';
+import { Verb } from '../access/roles.js';
 import { Role } from '../auth/role.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
@@ -35,7 +36,7 @@ export class RegistryContentsController {
   ) {}
 
   @Get('projects')
-  @Authenticated()
+  @Access(Verb.REGISTRIES_READ)
   @ApiOperation({ summary: 'List projects (paginated by the registry)', description: LIVE })
   @ApiPageEnvelope(ProjectDto)
   @ApiErrors(400, 404, 502, 503, 504)
@@ -45,7 +46,7 @@ export class RegistryContentsController {
 
   @Post('projects')
   @Audit('project.create', 'registries')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.REGISTRIES_WRITE)
   @ApiOperation({ summary: 'Create a project', description: LIVE })
   @ApiOkEnvelope(ProjectDto, { status: 201 })
   @ApiErrors(400, 404, 409, 502, 503, 504)
@@ -54,7 +55,7 @@ export class RegistryContentsController {
   }
 
   @Get('projects/:project')
-  @Authenticated()
+  @Access(Verb.REGISTRIES_READ)
   @ApiRegistryParam('project', 'project')
   @ApiOperation({ summary: 'Get a project', description: LIVE })
   @ApiOkEnvelope(ProjectDto)
@@ -65,7 +66,7 @@ export class RegistryContentsController {
 
   @Patch('projects/:project')
   @Audit('project.update', 'registries')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.REGISTRIES_WRITE)
   @ApiRegistryParam('project', 'project')
   @ApiOperation({ summary: 'Make a project public or private', description: LIVE })
   @ApiOkEnvelope(ProjectDto)
@@ -80,7 +81,7 @@ export class RegistryContentsController {
 
   @Delete('projects/:project')
   @Audit('project.delete', 'registries')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.REGISTRIES_WRITE)
   @ApiRegistryParam('project', 'project')
   @ApiOperation({
     summary:
@@ -98,7 +99,7 @@ export class RegistryContentsController {
   }
 
   @Get('projects/:project/repositories')
-  @Authenticated()
+  @Access(Verb.REGISTRIES_READ)
   @ApiRegistryParam('project', 'project')
   @ApiOperation({ summary: 'List a project’s repositories (newest first)', description: LIVE })
   @ApiPageEnvelope(RepositoryDto)
@@ -113,7 +114,7 @@ export class RegistryContentsController {
 
   @Delete('projects/:project/repositories/:repository')
   @Audit('repository.delete', 'registries')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.REGISTRIES_WRITE)
   @ApiRegistryParam('project', 'project')
   @ApiRegistryParam('repository', 'repository')
   @ApiOperation({ summary: 'Delete a repository with all its artifacts', description: LIVE })
@@ -128,7 +129,7 @@ export class RegistryContentsController {
   }
 
   @Get('projects/:project/repositories/:repository/artifacts')
-  @Authenticated()
+  @Access(Verb.REGISTRIES_READ)
   @ApiRegistryParam('project', 'project')
   @ApiRegistryParam('repository', 'repository')
   @ApiOperation({
@@ -148,7 +149,7 @@ export class RegistryContentsController {
 
   @Delete('projects/:project/repositories/:repository/artifacts/:reference')
   @Audit('artifact.delete', 'registries')
-  @Authenticated({ role: Role.OPERATOR })
+  @Access(Verb.REGISTRIES_WRITE)
   @ApiRegistryParam('project', 'project')
   @ApiRegistryParam('repository', 'repository')
   @ApiRegistryParam('reference', 'reference')
@@ -168,7 +169,7 @@ export class RegistryContentsController {
   }
 
   @Get('artifacts/:digest/usage')
-  @Authenticated()
+  @Access(Verb.REGISTRIES_READ)
   @ApiRegistryParam('digest', 'digest')
   @ApiOperation({
     summary: 'Which clusters, namespaces and pods run this artifact now',

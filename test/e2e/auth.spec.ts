@@ -71,10 +71,15 @@ describe('auth and users (e2e)', () => {
     expect((await t.api('GET', '/api/v1/auth/me', { token: b })).status).toBe(200);
   });
 
-  it('enforces roles: viewer reads, cannot write; operator cannot manage users', async () => {
+  it('enforces role presets: viewer reads clusters, cannot write; operator cannot manage users', async () => {
     const viewer = await userToken(t, admin, 'vera', 'viewer');
     const operator = await userToken(t, admin, 'otto', 'operator');
-    expect((await t.api('GET', '/api/v1/credentials', { token: viewer })).status).toBe(200);
+    expect((await t.api('GET', '/api/v1/clusters', { token: viewer })).status).toBe(200);
+    // Cloud credential records (never their secrets) are for cluster admins (operators), not viewers.
+    expect((await t.api('GET', '/api/v1/credentials', { token: operator })).status).toBe(200);
+    const read = await t.api('GET', '/api/v1/credentials', { token: viewer });
+    expect(read.status).toBe(403);
+    expect(read.body).toMatchObject({ code: 40300, data: { verb: 'credentials.read' } });
     const write = await t.api('POST', '/api/v1/credentials', {
       token: viewer,
       body: {
@@ -85,7 +90,7 @@ describe('auth and users (e2e)', () => {
       },
     });
     expect(write.status).toBe(403);
-    expect(write.body).toMatchObject({ code: 40300, data: null });
+    expect(write.body).toMatchObject({ code: 40300, data: { verb: 'settings.manage' } });
     expect(write.body.message).toContain('admin');
     const users = await t.api('GET', '/api/v1/users', { token: operator });
     expect(users.status).toBe(403);

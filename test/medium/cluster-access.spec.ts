@@ -3,7 +3,6 @@ import { Global, type INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { Role } from '../../src/auth/role.js';
 import { ClusterProvider, ClusterStatus } from '../../src/clusters/cluster.entity.js';
 import { ClustersRepository } from '../../src/clusters/clusters.repository.js';
 import { AppError } from '../../src/common/app-error.js';
@@ -220,11 +219,11 @@ describe('cluster access (medium: real Postgres, no HTTP)', () => {
           ref,
           insecure,
           { server: insecure.server, token: 't' },
-          { role: Role.OPERATOR, force: true },
+          { may_skip_tls: false, force: true },
         ),
       ).rejects.toMatchObject({
         code: ErrorCode.FORBIDDEN,
-        details: { field: 'insecure_skip_tls_verify', required_role: Role.ADMIN },
+        details: { field: 'insecure_skip_tls_verify', required_role: 'admin' },
       });
     });
 
@@ -238,7 +237,7 @@ describe('cluster access (medium: real Postgres, no HTTP)', () => {
           ref,
           metadata,
           { server: metadata.server, token: 't' },
-          { role: Role.ADMIN, force: true },
+          { may_skip_tls: true, force: true },
         ),
       ).rejects.toMatchObject({
         code: ErrorCode.OUTBOUND_ADDRESS_REFUSED,
@@ -252,7 +251,7 @@ describe('cluster access (medium: real Postgres, no HTTP)', () => {
           ref,
           access(),
           { server: 'https://127.0.0.1:1', token: 't' },
-          { role: Role.ADMIN, force: false },
+          { may_skip_tls: true, force: false },
         ),
       ).rejects.toMatchObject({
         code: ErrorCode.CLUSTER_UNREACHABLE,
@@ -262,7 +261,7 @@ describe('cluster access (medium: real Postgres, no HTTP)', () => {
         ref,
         access(),
         { server: 'https://127.0.0.1:1', token: 't' },
-        { role: Role.ADMIN, force: true },
+        { may_skip_tls: true, force: true },
       );
       expect(forced.ok).toBe(false);
     });

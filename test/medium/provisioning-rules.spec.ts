@@ -1,3 +1,4 @@
+import { Role } from '../../src/auth/role.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -61,7 +62,7 @@ describe('provisioning rules (medium: real Postgres + Redis, no HTTP, no workers
   }
 
   const update = (id: string, dto: UpdateClusterDto, key?: string) =>
-    provisioning.update(id, dto, actor, key);
+    provisioning.update(id, dto, { id: actor, username: 'admin', role: Role.ADMIN, jti: 'j', exp: 0 }, key);
 
   beforeAll(async () => {
     db = await mediumDb();

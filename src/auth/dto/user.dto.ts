@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsEnum, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 import { Role } from '../role.js';
+import { GrantDto } from '../../access/dto/grant.dto.js';
 import { OptionalNotNull } from '../../common/validators.js';
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}$/;
@@ -12,7 +13,15 @@ const USERNAME_MSG =
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ example: 'alice' }) username: string;
-  @ApiProperty({ enum: Role, enumName: 'Role' }) role: Role;
+  @ApiProperty({
+    enum: Role,
+    enumName: 'Role',
+    description:
+      'Role preset: kept as one grant on every cluster (viewer → view, operator → cluster-admin, admin → admin; none → no preset, explicit grants only)',
+  })
+  role: Role;
+  @ApiProperty({ enum: ['human', 'service'], description: 'service: a service account (API tokens only, no password login)' })
+  kind: 'human' | 'service';
   @ApiProperty() disabled: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_login_at: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
@@ -67,4 +76,24 @@ export class UserListQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(63)
   q?: string;
+}
+
+export class MeDto extends UserDto {
+  @ApiProperty({ type: [GrantDto], description: 'Every grant the user acts with: its own and its groups’ (via_group)' })
+  grants: GrantDto[];
+
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The API token used for this call (null for a login token)',
+  })
+  token_id: string | null;
+
+  @ApiProperty({
+    type: [GrantDto],
+    nullable: true,
+    description: 'With an API token: its own grants (it acts only where both these and the user’s grants allow)',
+  })
+  token_grants: GrantDto[] | null;
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../../auth/authenticated.decorator.js';
+import { Access } from '../../access/access.decorator.js';
+import { Verb } from '../../access/roles.js';
 import { Role } from '../../auth/role.js';
 import { ApiErrors, ApiPageEnvelope } from '../swagger.js';
 import { AuditLogDto, AuditQueryDto } from './audit.dto.js';
@@ -12,7 +13,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @Authenticated({ role: Role.ADMIN })
+  @Access(Verb.AUDIT_READ)
   @ApiOperation({ summary: 'Audit log of every mutating request, newest first' })
   @ApiPageEnvelope(AuditLogDto)
   @ApiErrors(400)

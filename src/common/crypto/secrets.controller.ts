@@ -1,6 +1,8 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../../auth/authenticated.decorator.js';
+import { Access } from '../../access/access.decorator.js';
+import { Verb } from '../../access/roles.js';
+import { CurrentUser } from '../../auth/authenticated.decorator.js';
 import { type AuthUser, Role } from '../../auth/role.js';
 import { OperationDto } from '../../operations/dto/operation.dto.js';
 import { ApiIdempotencyKey, IdempotencyKey } from '../../operations/idempotency-key.decorator.js';
@@ -30,7 +32,7 @@ class KeyUsageDto {
 
 @ApiTags('secrets')
 @Controller('secrets')
-@Authenticated({ role: Role.ADMIN })
+@Access(Verb.SETTINGS_MANAGE)
 export class SecretsController {
   constructor(
     private readonly rotation: KeyRotationService,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ClusterRecord, ProbeColumns } from './cluster-record.js';
 
-const COLUMNS = 'id, name, provider, status, version, access_sealed, access_version';
+const COLUMNS = 'id, name, provider, status, version, labels, access_sealed, access_version';
 
 interface Row {
   id: string;
@@ -10,6 +10,7 @@ interface Row {
   provider: string;
   status: string;
   version: string | null;
+  labels: Record<string, string> | null;
   access_sealed: string | null;
   access_version: number;
 }
@@ -17,6 +18,7 @@ interface Row {
 const toRecord = (r: Row): ClusterRecord => ({
   id: r.id,
   name: r.name,
+  labels: r.labels ?? {},
   provider: r.provider,
   status: r.status,
   version: r.version,

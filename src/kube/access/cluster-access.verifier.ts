@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Role, roleAllows } from '../../auth/role.js';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
@@ -21,8 +20,8 @@ export interface AccessInput {
 }
 
 export interface VerifyOptions {
-  /** The caller's role: only an admin may turn off TLS verification. */
-  role: Role;
+  /** Whether the caller may turn off TLS verification (admins: settings.manage). */
+  may_skip_tls: boolean;
   /** Save a cluster that cannot be reached now (as unavailable); never one that is not Kubernetes. */
   force: boolean;
 }
@@ -82,7 +81,7 @@ export class ClusterAccessVerifier {
     input: AccessInput,
     o: VerifyOptions,
   ): Promise<ProbeResult> {
-    await this.vet(access, input.kubeconfig !== undefined ? 'kubeconfig' : 'server', o.role);
+    await this.vet(access, input.kubeconfig !== undefined ? 'kubeconfig' : 'server', o.may_skip_tls);
     const probe = await this.probe(ref, access);
     if (probe.ok) return probe;
     if (probe.notKubernetes) throw probe.error;
@@ -122,13 +121,13 @@ export class ClusterAccessVerifier {
    * What a caller may ask Berth to connect to: skipping TLS verification is an admin's choice, and the
    * server must resolve to an address the outbound policy allows (checked again on every connection).
    */
-  private async vet(access: ClusterAccess, field: 'kubeconfig' | 'server', role: Role): Promise<void> {
-    if (access.insecure_skip_tls_verify && !roleAllows(role, Role.ADMIN)) {
+  private async vet(access: ClusterAccess, field: 'kubeconfig' | 'server', maySkipTls: boolean): Promise<void> {
+    if (access.insecure_skip_tls_verify && !maySkipTls) {
       throw new AppError(
         ErrorCode.FORBIDDEN,
         'Only an admin may turn off TLS verification (insecure_skip_tls_verify, or insecure-skip-tls-verify in a kubeconfig): ' +
           "give the API server's CA (ca_data or certificate-authority-data) instead",
-        { field: field === 'server' ? 'insecure_skip_tls_verify' : 'kubeconfig', required_role: Role.ADMIN },
+        { field: field === 'server' ? 'insecure_skip_tls_verify' : 'kubeconfig', required_role: 'admin' },
       );
     }
     const refused = await this.pool.policy.checkUrl(access.server);

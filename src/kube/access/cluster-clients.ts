@@ -34,6 +34,11 @@ export class ClusterClients {
 
   /** Clients for fan-out: every reachable cluster, or the given ids (unknown ids are a 404). */
   async targets(ids?: string[]): Promise<ClusterTarget[]> {
+    return Promise.all((await this.records(ids)).map((c) => this.target(c)));
+  }
+
+  /** The records of the given clusters (unknown ids are a 404), or of every reachable one. */
+  async records(ids?: string[]): Promise<ClusterRecord[]> {
     const all = await this.store.reachableRecords();
     const clusters = ids?.length ? all.filter((c) => ids.includes(c.id)) : all;
     if (ids?.length) {
@@ -45,7 +50,7 @@ export class ClusterClients {
           { missing },
         );
     }
-    return Promise.all(clusters.map((c) => this.target(c)));
+    return clusters;
   }
 
   /** The client of one record, or why it has none (no access yet, an unreadable or unusable credential). */

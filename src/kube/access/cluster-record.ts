@@ -14,6 +14,8 @@ export interface ClusterRecord {
   status: string;
   /** Kubernetes version from the last probe. */
   version: string | null;
+  /** The record's labels (grants with a cluster selector match on them). */
+  labels?: Record<string, string>;
   /** How Berth reaches the API server (ClusterAccess), sealed; null while provisioning. */
   accessSealed: string | null;
   /** Bumped whenever the access changes: pooled clients of older versions are rebuilt. */
