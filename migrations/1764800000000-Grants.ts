@@ -70,6 +70,8 @@ export class Grants1764800000000 implements MigrationInterface {
     await q.query('ALTER TABLE users DROP COLUMN kind');
     await q.query(`UPDATE users SET role = 'viewer' WHERE role = 'none'`);
     await q.query('ALTER TABLE users DROP CONSTRAINT users_role_check');
-    await q.query(`ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'operator', 'viewer'))`);
+    await q.query(
+      `ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'operator', 'viewer'))`,
+    );
   }
 }

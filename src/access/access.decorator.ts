@@ -23,7 +23,9 @@ export interface AccessSpec {
   reveal?: { query: string };
 }
 
-export function scopeOf(spec: AccessSpec): 'global' | 'cluster' | 'namespace' | 'cluster-wide' | 'fleet' | 'new-cluster' {
+export function scopeOf(
+  spec: AccessSpec,
+): 'global' | 'cluster' | 'namespace' | 'cluster-wide' | 'fleet' | 'new-cluster' {
   if (GLOBAL_VERBS.has(spec.verb)) return 'global';
   if (spec.newCluster) return 'new-cluster';
   if (!spec.cluster) return 'fleet';
@@ -40,7 +42,8 @@ export function scopeOf(spec: AccessSpec): 'global' | 'cluster' | 'namespace' | 
 export function Access(verb: Verb, where: Omit<AccessSpec, 'verb'> = {}) {
   const spec: AccessSpec = { verb, ...where };
   const scope = scopeOf(spec);
-  const errors: (401 | 403 | 404)[] = scope === 'global' || scope === 'fleet' || scope === 'new-cluster' ? [401, 403] : [401, 403, 404];
+  const errors: (401 | 403 | 404)[] =
+    scope === 'global' || scope === 'fleet' || scope === 'new-cluster' ? [401, 403] : [401, 403, 404];
   return applyDecorators(
     SetMetadata(ACCESS_SPEC, spec),
     ApiBearerAuth(),

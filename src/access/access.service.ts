@@ -100,7 +100,10 @@ const unlimitedNs = (g: CompiledGrant) => !g.nsNames && !g.nsSel;
 export class AccessService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly clusterCache = new Map<string, { at: number; ref: Promise<ClusterRef | null> }>();
-  private readonly nsCache = new Map<string, { at: number; labels: Promise<Record<string, string> | null> }>();
+  private readonly nsCache = new Map<
+    string,
+    { at: number; labels: Promise<Record<string, string> | null> }
+  >();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -230,7 +233,8 @@ export class AccessService {
       const ors: string[] = [];
       const ids = gs.flatMap((g) => (g.clusterIds ? [...g.clusterIds] : []));
       if (ids.length) ors.push(`${alias}.id = ANY(${bind(ids)}::uuid[])`);
-      for (const g of gs) if (g.clusterSel) ors.push(`(${selectorSql(g.clusterSel, `${alias}.labels`, bind)})`);
+      for (const g of gs)
+        if (g.clusterSel) ors.push(`(${selectorSql(g.clusterSel, `${alias}.labels`, bind)})`);
       parts.push(ors.length ? `(${ors.join(' OR ')})` : 'FALSE');
     }
     return parts.length ? parts.join(' AND ') : 'TRUE';
@@ -239,7 +243,9 @@ export class AccessService {
   /** Whether the caller may use `verb` on every cluster (no cluster filter needed). */
   async everyCluster(p: AuthUser, verb: Verb): Promise<boolean> {
     const layers = await this.layersOf(p);
-    return layers.every((l) => l.some((g) => g.verbs.has(verb) && !g.clusterIds && !g.clusterSel && unlimitedNs(g)));
+    return layers.every((l) =>
+      l.some((g) => g.verbs.has(verb) && !g.clusterIds && !g.clusterSel && unlimitedNs(g)),
+    );
   }
 
   /**

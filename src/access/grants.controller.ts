@@ -6,7 +6,13 @@ import { Audit } from '../common/audit/audit.decorator.js';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
 import { Access } from './access.decorator.js';
-import { AccessReviewDto, AccessReviewResultDto, CreateGrantDto, GrantDto, GrantListQueryDto } from './dto/grant.dto.js';
+import {
+  AccessReviewDto,
+  AccessReviewResultDto,
+  CreateGrantDto,
+  GrantDto,
+  GrantListQueryDto,
+} from './dto/grant.dto.js';
 import { GrantsService } from './grants.service.js';
 import { Verb } from './roles.js';
 

@@ -15,7 +15,13 @@ import type {
   GrantListQueryDto,
   GrantScopeDto,
 } from './dto/grant.dto.js';
-import { formatSelector, matches, parseSelector, SelectorSyntaxError, selectorWithin } from './label-selector.js';
+import {
+  formatSelector,
+  matches,
+  parseSelector,
+  SelectorSyntaxError,
+  selectorWithin,
+} from './label-selector.js';
 import { GrantRole, ROLE_VERBS, type Verb } from './roles.js';
 
 /** The grants a role preset stands for (a user's `role`, kept as `managed_by = 'role'` grants). */
@@ -46,7 +52,10 @@ export function toGrantDto(r: GrantRow): GrantDto {
 }
 
 /** A scope as it is stored: validated, selectors in canonical form. */
-type Scope = Pick<GrantRow, 'role' | 'cluster_ids' | 'cluster_selector' | 'namespaces' | 'namespace_selector'>;
+type Scope = Pick<
+  GrantRow,
+  'role' | 'cluster_ids' | 'cluster_selector' | 'namespaces' | 'namespace_selector'
+>;
 
 function canonicalSelector(field: string, s: string | undefined): string | null {
   if (s === undefined) return null;
@@ -62,14 +71,26 @@ function canonicalSelector(field: string, s: string | undefined): string | null 
 export function validScope(dto: GrantScopeDto, prefix = ''): Scope {
   const problems: { field: string; errors: string[] }[] = [];
   if (dto.cluster_ids && dto.cluster_selector !== undefined)
-    problems.push({ field: `${prefix}cluster_selector`, errors: ['give cluster_ids or cluster_selector, not both'] });
+    problems.push({
+      field: `${prefix}cluster_selector`,
+      errors: ['give cluster_ids or cluster_selector, not both'],
+    });
   if (dto.namespaces && dto.namespace_selector !== undefined)
-    problems.push({ field: `${prefix}namespace_selector`, errors: ['give namespaces or namespace_selector, not both'] });
+    problems.push({
+      field: `${prefix}namespace_selector`,
+      errors: ['give namespaces or namespace_selector, not both'],
+    });
   if (
     dto.role === GrantRole.ADMIN &&
-    (dto.cluster_ids || dto.cluster_selector !== undefined || dto.namespaces || dto.namespace_selector !== undefined)
+    (dto.cluster_ids ||
+      dto.cluster_selector !== undefined ||
+      dto.namespaces ||
+      dto.namespace_selector !== undefined)
   )
-    problems.push({ field: `${prefix}role`, errors: ['admin is given on everything: leave out the scope fields'] });
+    problems.push({
+      field: `${prefix}role`,
+      errors: ['admin is given on everything: leave out the scope fields'],
+    });
   if (problems.length) throw AppError.validation(problems);
   return {
     role: dto.role,
@@ -91,7 +112,8 @@ function covers(g: CompiledGrant, s: Scope, labelsOf: Map<string, Record<string,
     if (s.cluster_selector) {
       if (!selectorWithin(parseSelector(s.cluster_selector), g.clusterSel)) return false;
     } else if (s.cluster_ids) {
-      if (!s.cluster_ids.every((id) => labelsOf.has(id) && matches(g.clusterSel!, labelsOf.get(id)))) return false;
+      if (!s.cluster_ids.every((id) => labelsOf.has(id) && matches(g.clusterSel!, labelsOf.get(id))))
+        return false;
     } else return false;
   }
   // namespaces
@@ -117,7 +139,9 @@ export class GrantsService {
     if (q.subject_id) where.push(`subject_id = $${params.push(q.subject_id)}`);
     if (q.role) where.push(`role = $${params.push(q.role)}`);
     const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ n }] = (await this.ds.query(`SELECT count(*)::int AS n FROM grants ${cond}`, params)) as { n: number }[];
+    const [{ n }] = (await this.ds.query(`SELECT count(*)::int AS n FROM grants ${cond}`, params)) as {
+      n: number;
+    }[];
     const rows = (await this.ds.query(
       `SELECT *, NULL AS group_name FROM grants ${cond} ORDER BY created_at, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, q.page_size, (q.page - 1) * q.page_size],
@@ -130,7 +154,9 @@ export class GrantsService {
   }
 
   private async row(id: string): Promise<GrantRow> {
-    const rows = (await this.ds.query(`SELECT *, NULL AS group_name FROM grants WHERE id = $1`, [id])) as GrantRow[];
+    const rows = (await this.ds.query(`SELECT *, NULL AS group_name FROM grants WHERE id = $1`, [
+      id,
+    ])) as GrantRow[];
     if (!rows[0]) throw AppError.notFound('grant', id);
     return rows[0];
   }
@@ -138,7 +164,9 @@ export class GrantsService {
   async create(dto: CreateGrantDto, actor: AuthUser): Promise<GrantDto> {
     const scope = validScope(dto);
     const table = dto.subject_type === 'user' ? 'users' : 'groups';
-    const found = (await this.ds.query(`SELECT 1 FROM ${table} WHERE id = $1`, [dto.subject_id])) as unknown[];
+    const found = (await this.ds.query(`SELECT 1 FROM ${table} WHERE id = $1`, [
+      dto.subject_id,
+    ])) as unknown[];
     if (!found.length)
       throw AppError.validation([{ field: 'subject_id', errors: [`no ${dto.subject_type} has this id`] }]);
     const row = await this.insert(dto.subject_type, dto.subject_id, scope, {
@@ -162,9 +190,10 @@ export class GrantsService {
   /** Keeps a user's preset grant in step with its `role`. */
   async setPreset(userId: string, role: Role): Promise<void> {
     await this.ds.transaction(async (m) => {
-      await m.query(`DELETE FROM grants WHERE subject_type = 'user' AND subject_id = $1 AND managed_by = 'role'`, [
-        userId,
-      ]);
+      await m.query(
+        `DELETE FROM grants WHERE subject_type = 'user' AND subject_id = $1 AND managed_by = 'role'`,
+        [userId],
+      );
       const g = PRESET_GRANT[role];
       if (g)
         await m.query(
@@ -191,7 +220,9 @@ export class GrantsService {
     const ids = [...new Set(valid.flatMap((s) => s.cluster_ids ?? []))];
     const labelsOf = new Map<string, Record<string, string>>();
     if (ids.length) {
-      const rows = (await this.ds.query('SELECT id, labels FROM clusters WHERE id = ANY($1::uuid[])', [ids])) as {
+      const rows = (await this.ds.query('SELECT id, labels FROM clusters WHERE id = ANY($1::uuid[])', [
+        ids,
+      ])) as {
         id: string;
         labels: Record<string, string>;
       }[];
@@ -200,7 +231,12 @@ export class GrantsService {
     const problems = valid.flatMap((s, i) =>
       layers.every((l) => l.some((g) => covers(g, s, labelsOf)))
         ? []
-        : [{ field: `${field}[${i}]`, errors: [`exceeds your own grants: none of them gives ${s.role} on this scope`] }],
+        : [
+            {
+              field: `${field}[${i}]`,
+              errors: [`exceeds your own grants: none of them gives ${s.role} on this scope`],
+            },
+          ],
     );
     if (problems.length)
       throw new AppError(ErrorCode.FORBIDDEN, 'A token cannot have more access than its creator', {
@@ -210,7 +246,12 @@ export class GrantsService {
   }
 
   /** Stores the grants of a token (already checked with assertWithin), in the caller's transaction if given. */
-  async insertForToken(tokenId: string, scopes: Scope[], createdBy: string, q?: { query: DataSource['query'] }) {
+  async insertForToken(
+    tokenId: string,
+    scopes: Scope[],
+    createdBy: string,
+    q?: { query: DataSource['query'] },
+  ) {
     for (const s of scopes) await this.insert('token', tokenId, s, { description: null, createdBy }, q);
     this.access.invalidate();
   }
@@ -247,18 +288,30 @@ export class GrantsService {
     let subject: AuthUser = caller;
     if (dto.subject_id) {
       if (dto.subject_type === 'token') {
-        const rows = (await this.ds.query('SELECT user_id FROM api_tokens WHERE id = $1', [dto.subject_id]).catch(
-          () => [],
-        )) as { user_id: string }[];
+        const rows = (await this.ds
+          .query('SELECT user_id FROM api_tokens WHERE id = $1', [dto.subject_id])
+          .catch(() => [])) as { user_id: string }[];
         if (!rows[0]) throw AppError.notFound('token', dto.subject_id);
-        subject = { id: rows[0].user_id, username: '', role: Role.NONE, jti: '', exp: 0, tokenId: dto.subject_id };
+        subject = {
+          id: rows[0].user_id,
+          username: '',
+          role: Role.NONE,
+          jti: '',
+          exp: 0,
+          tokenId: dto.subject_id,
+        };
       } else {
-        const rows = (await this.ds.query('SELECT id FROM users WHERE id = $1', [dto.subject_id])) as unknown[];
+        const rows = (await this.ds.query('SELECT id FROM users WHERE id = $1', [
+          dto.subject_id,
+        ])) as unknown[];
         if (!rows.length) throw AppError.notFound('user', dto.subject_id);
         subject = { id: dto.subject_id, username: '', role: Role.NONE, jti: '', exp: 0, tokenId: null };
       }
     }
-    const target = { cluster: dto.cluster_id, namespace: dto.cluster_id ? (dto.namespace ?? null) : undefined };
+    const target = {
+      cluster: dto.cluster_id,
+      namespace: dto.cluster_id ? (dto.namespace ?? null) : undefined,
+    };
     const decision = await this.access.decide(subject, dto.verb, target);
     const layers = await this.access.layersOf(subject);
     const matched = layers[0].filter((g) => g.verbs.has(dto.verb as Verb)).map((g) => g.row);

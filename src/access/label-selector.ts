@@ -4,12 +4,12 @@
  * `clusters.labels` (jsonb) so a filtered, paginated cluster list is one query.
  */
 export type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | '!exists' };
+  { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | '!exists' };
 
 export class SelectorSyntaxError extends Error {}
 
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const MAX_LENGTH = 1024;
 
@@ -63,12 +63,18 @@ export function parseSelector(s: string): Requirement[] {
       reqs.push({ key: key(m[1]), op: '!exists' });
     } else if (KEY.test(t)) {
       reqs.push({ key: t, op: 'exists' });
-    } else throw new SelectorSyntaxError(`"${t}" is not a selector term (k=v, k!=v, k in (a,b), k notin (a,b), k, !k)`);
+    } else
+      throw new SelectorSyntaxError(
+        `"${t}" is not a selector term (k=v, k!=v, k in (a,b), k notin (a,b), k, !k)`,
+      );
   }
   return reqs;
 }
 
-export function matches(reqs: readonly Requirement[], labels: Record<string, string> | null | undefined): boolean {
+export function matches(
+  reqs: readonly Requirement[],
+  labels: Record<string, string> | null | undefined,
+): boolean {
   const l = labels ?? {};
   return reqs.every((r) => {
     const has = Object.prototype.hasOwnProperty.call(l, r.key);

@@ -45,7 +45,13 @@ export enum GrantRole {
   ADMIN = 'admin',
 }
 
-const VIEW = [Verb.CLUSTERS_READ, Verb.OBJECTS_READ, Verb.LOGS_READ, Verb.OPERATIONS_READ, Verb.REGISTRIES_READ];
+const VIEW = [
+  Verb.CLUSTERS_READ,
+  Verb.OBJECTS_READ,
+  Verb.LOGS_READ,
+  Verb.OPERATIONS_READ,
+  Verb.REGISTRIES_READ,
+];
 const EDIT = [...VIEW, Verb.OBJECTS_WRITE];
 const CLUSTER_ADMIN = [
   ...EDIT,

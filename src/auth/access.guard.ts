@@ -8,12 +8,14 @@ import { ACCESS_SPEC, type AccessSpec } from '../access/access.decorator.js';
 import { AccessService, type AccessTarget } from '../access/access.service.js';
 import { Verb } from '../access/roles.js';
 import { AUTHENTICATED_ONLY, IS_PUBLIC } from './authenticated.decorator.js';
+import { BearerAuthenticators } from './bearer-authenticators.js';
 import type { AuthUser } from './role.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface GuardedRequest {
   user: AuthUser;
+  headers?: Record<string, unknown>;
   params?: Record<string, string | undefined>;
   query?: Record<string, unknown>;
   body?: unknown;
@@ -29,6 +31,7 @@ export class AccessGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
     private readonly access: AccessService,
+    private readonly authenticators: BearerAuthenticators,
     @Optional() private readonly metrics?: MetricsService,
   ) {
     super();
@@ -37,8 +40,19 @@ export class AccessGuard extends AuthGuard('jwt') {
   override async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    await super.canActivate(ctx);
     const req = ctx.switchToHttp().getRequest<GuardedRequest>();
+    const bearer = bearerOf(req);
+    const other = bearer ? this.authenticators.find(bearer) : undefined;
+    if (other) {
+      try {
+        req.user = await other.authenticate(
+          bearer!,
+          req as unknown as { ip?: string; headers: Record<string, unknown> },
+        );
+      } catch (e) {
+        this.handleRequest(e, null, null);
+      }
+    } else await super.canActivate(ctx);
     const spec = this.reflector.getAllAndOverride<AccessSpec | undefined>(ACCESS_SPEC, targets);
     if (!spec) {
       if (this.reflector.getAllAndOverride<boolean>(AUTHENTICATED_ONLY, targets)) return true;
@@ -94,7 +108,10 @@ function targetOf(spec: AccessSpec, req: GuardedRequest): AccessTarget | 'invali
     t.newCluster = {
       labels:
         labels && typeof labels === 'object' && !Array.isArray(labels)
-          ? Object.fromEntries(Object.entries(labels).filter(([, v]) => typeof v === 'string')) as Record<string, string>
+          ? (Object.fromEntries(Object.entries(labels).filter(([, v]) => typeof v === 'string')) as Record<
+              string,
+              string
+            >)
           : {},
     };
     return t;
@@ -110,4 +127,11 @@ function targetOf(spec: AccessSpec, req: GuardedRequest): AccessTarget | 'invali
     t.namespace = typeof v === 'string' && v !== '' ? v : null;
   }
   return t;
+}
+
+function bearerOf(req: GuardedRequest): string | undefined {
+  const h = req.headers?.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1];
 }

@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AccessGuard } from './access.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthState } from './auth-state.js';
+import { BearerAuthenticators } from './bearer-authenticators.js';
 import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -33,8 +34,9 @@ import { UsersService } from './users.service.js';
     TokenDenylist,
     LoginThrottle,
     JwtStrategy,
+    BearerAuthenticators,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [UsersService],
+  exports: [UsersService, AuthService, BearerAuthenticators, UsersRepository, TokenDenylist, AuthState],
 })
 export class AuthModule {}

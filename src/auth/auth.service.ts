@@ -15,6 +15,7 @@ import { PasswordHasher } from './password-hasher.js';
 import type { AuthUser } from './role.js';
 import { TokenDenylist } from './token-denylist.js';
 import { toUserDto } from './user.mapper.js';
+import type { UserEntity } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
 @Injectable()
@@ -43,6 +44,14 @@ export class AuthService {
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong username or password');
     }
     await this.throttle.succeeded(username, ip);
+    return this.issueSession(user, authTime);
+  }
+
+  /**
+   * A login session for a user that proved who it is (password, SSO): the JWT Berth issues, with
+   * `last_login_at` recorded. `authTime` is taken before the user was read (see login).
+   */
+  async issueSession(user: UserEntity, authTime: number): Promise<LoginResponseDto> {
     const now = new Date();
     await authDependency('postgres', () => this.users.update(user.id, { lastLoginAt: now }));
     const claims: Omit<JwtClaims, 'iat' | 'exp'> = {

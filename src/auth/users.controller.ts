@@ -6,7 +6,7 @@ import { Access } from '../access/access.decorator.js';
 import { Verb } from '../access/roles.js';
 import { CurrentUser } from './authenticated.decorator.js';
 import { CreateUserDto, UpdateUserDto, UserDto, UserListQueryDto } from './dto/user.dto.js';
-import { type AuthUser, Role } from './role.js';
+import type { AuthUser } from './role.js';
 import { UsersService } from './users.service.js';
 import { Audit } from '../common/audit/audit.decorator.js';
 

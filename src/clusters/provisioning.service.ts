@@ -152,7 +152,8 @@ export class ProvisioningService {
     // Berth-only fields are written now.
     const local: UpdateClusterDto = { ...dto, name: undefined, deletion_protection: undefined };
     if (change.description !== undefined) local.description = undefined;
-    if (!Object.keys(change).length) return { status: 200, body: await this.clusters.update(id, local, actor) };
+    if (!Object.keys(change).length)
+      return { status: 200, body: await this.clusters.update(id, local, actor) };
     if (c.status !== ClusterStatus.ACTIVE && c.status !== ClusterStatus.UNAVAILABLE) {
       throw AppError.conflict(`cluster ${c.name} is ${c.status}; vendor-side changes need it active`, {
         status: c.status,

@@ -72,7 +72,9 @@ export class ClusterFanOut {
     gate?: ClusterGate,
   ): Promise<FanOutResult<T>[]> {
     const records = await this.clients.records(ids);
-    const decisions = gate ? await Promise.all(records.map((c) => gate(c))) : records.map(() => 'ok' as const);
+    const decisions = gate
+      ? await Promise.all(records.map((c) => gate(c)))
+      : records.map(() => 'ok' as const);
     const visible = records.filter((_, i) => decisions[i] !== 'hidden');
     if (ids?.length && visible.length < records.length) {
       const missing = records.filter((_, i) => decisions[i] === 'hidden').map((c) => c.id);

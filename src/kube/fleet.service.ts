@@ -11,7 +11,12 @@ import { apiVersionOf, resourcePath } from './client/discovery.js';
 import type { KubeClient } from './client/kube-client.js';
 import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
 import type { ClusterRecord } from './access/cluster-record.js';
-import { classifyClusterError, ClusterFanOut, type ClusterGate, type FleetStatus } from './cluster-fan-out.js';
+import {
+  classifyClusterError,
+  ClusterFanOut,
+  type ClusterGate,
+  type FleetStatus,
+} from './cluster-fan-out.js';
 import { FleetResourceCheck, type FleetResourceStatus } from './fleet-validation.js';
 import { openList, readItems } from './list-stream.js';
 
@@ -269,12 +274,15 @@ export class FleetService {
     return new StreamableFile(Buffer.concat(parts), { type: 'application/json; charset=utf-8' });
   }
 
-  async summary(user: AuthUser, q: {
-    clusters?: string[];
-    page: number;
-    page_size: number;
-    timeout_ms?: number;
-  }): Promise<Page<FleetSummaryItem>> {
+  async summary(
+    user: AuthUser,
+    q: {
+      clusters?: string[];
+      page: number;
+      page_size: number;
+      timeout_ms?: number;
+    },
+  ): Promise<Page<FleetSummaryItem>> {
     const outcomes = await this.fanOut.run(
       q.clusters,
       q.timeout_ms ?? this.config.kube.timeout_ms,

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/authenticated.decorator.js';
 import { Access } from '../access/access.decorator.js';
 import { Verb } from '../access/roles.js';
-import { type AuthUser, Role } from '../auth/role.js';
+import type { AuthUser } from '../auth/role.js';
 import { ClientSignal } from '../common/client-signal.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
@@ -55,7 +55,11 @@ export class ResourcesController {
   }
 
   @Get('resources/:resource')
-  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { query: 'namespace' }, reveal: { query: 'show_secret_values' } })
+  @Access(Verb.OBJECTS_READ, {
+    cluster: 'id',
+    namespace: { query: 'namespace' },
+    reveal: { query: 'show_secret_values' },
+  })
   @ApiKubeParam('resource', 'resource')
   @ApiOperation({
     summary: 'List objects of any resource type (paginated through Kubernetes continue tokens)',
@@ -74,7 +78,11 @@ export class ResourcesController {
   }
 
   @Get('resources/:resource/:name')
-  @Access(Verb.OBJECTS_READ, { cluster: 'id', namespace: { query: 'namespace' }, reveal: { query: 'show_secret_values' } })
+  @Access(Verb.OBJECTS_READ, {
+    cluster: 'id',
+    namespace: { query: 'namespace' },
+    reveal: { query: 'show_secret_values' },
+  })
   @ApiKubeParam('resource', 'resource')
   @ApiKubeParam('name', 'name')
   @ApiOperation({ summary: 'Get one object (namespace required for namespaced types)', description: LIVE })

@@ -7,7 +7,6 @@ import type { AuthUser } from '../auth/role.js';
 import { ClusterClients } from './access/cluster-clients.js';
 import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
-import { ErrorCode } from '../common/error-codes.js';
 import { REDIS } from '../redis/redis.module.js';
 import { type ApiResource, apiVersionOf, resourcePath } from './client/discovery.js';
 import type { KubeClient } from './client/kube-client.js';
@@ -201,7 +200,6 @@ export class ResourcesService {
       ]);
     }
   }
-
 
   private continueKey(client: KubeClient, path: string, q: ListOptions): string {
     const digest = createHash('sha1')

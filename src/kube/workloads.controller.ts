@@ -15,7 +15,7 @@ import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../auth/authenticated.decorator.js';
 import { Access } from '../access/access.decorator.js';
 import { Verb } from '../access/roles.js';
-import { type AuthUser, Role } from '../auth/role.js';
+import type { AuthUser } from '../auth/role.js';
 import { AppError } from '../common/app-error.js';
 import { ClientSignal, clientSignal } from '../common/client-signal.js';
 import { ApiKubeParam, ApiUuidParam, KubeParam, UuidParam } from '../common/params.js';

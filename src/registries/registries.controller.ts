@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/authenticated.decorator.js';
 import { Access } from '../access/access.decorator.js';
 import { Verb } from '../access/roles.js';
-import { type AuthUser, Role } from '../auth/role.js';
+import type { AuthUser } from '../auth/role.js';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
 import {

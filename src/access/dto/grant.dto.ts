@@ -63,7 +63,8 @@ export class GrantScopeDto {
 
   @ApiPropertyOptional({
     maxLength: 1024,
-    description: 'Only inside namespaces whose labels match this selector (read live from the cluster). Not with namespaces.',
+    description:
+      'Only inside namespaces whose labels match this selector (read live from the cluster). Not with namespaces.',
   })
   @OptionalNotNull()
   @IsString()
@@ -111,7 +112,11 @@ export class GrantDto {
   })
   managed_by: 'role' | null;
   @ApiProperty({ type: String, nullable: true }) description: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'The group that gives it (effective grants only)' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The group that gives it (effective grants only)',
+  })
   via_group: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) created_by: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
@@ -169,7 +174,8 @@ export class AccessReviewResultDto {
   @ApiProperty() allowed: boolean;
   @ApiProperty({
     enum: ['allow', 'forbidden', 'hidden'],
-    description: 'hidden: no grant at all where asked (the API answers 404); forbidden: visible, but no role with the verb (403)',
+    description:
+      'hidden: no grant at all where asked (the API answers 404); forbidden: visible, but no role with the verb (403)',
   })
   decision: 'allow' | 'forbidden' | 'hidden';
   @ApiProperty({ enum: Verb, enumName: 'Verb' }) verb: Verb;

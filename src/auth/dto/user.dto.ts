@@ -20,7 +20,10 @@ export class UserDto {
       'Role preset: kept as one grant on every cluster (viewer → view, operator → cluster-admin, admin → admin; none → no preset, explicit grants only)',
   })
   role: Role;
-  @ApiProperty({ enum: ['human', 'service'], description: 'service: a service account (API tokens only, no password login)' })
+  @ApiProperty({
+    enum: ['human', 'service'],
+    description: 'service: a service account (API tokens only, no password login)',
+  })
   kind: 'human' | 'service';
   @ApiProperty() disabled: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_login_at: string | null;
@@ -79,7 +82,10 @@ export class UserListQueryDto extends PageQueryDto {
 }
 
 export class MeDto extends UserDto {
-  @ApiProperty({ type: [GrantDto], description: 'Every grant the user acts with: its own and its groups’ (via_group)' })
+  @ApiProperty({
+    type: [GrantDto],
+    description: 'Every grant the user acts with: its own and its groups’ (via_group)',
+  })
   grants: GrantDto[];
 
   @ApiProperty({
@@ -93,7 +99,8 @@ export class MeDto extends UserDto {
   @ApiProperty({
     type: [GrantDto],
     nullable: true,
-    description: 'With an API token: its own grants (it acts only where both these and the user’s grants allow)',
+    description:
+      'With an API token: its own grants (it acts only where both these and the user’s grants allow)',
   })
   token_grants: GrantDto[] | null;
 }

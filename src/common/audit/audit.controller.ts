@@ -2,7 +2,6 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../../access/access.decorator.js';
 import { Verb } from '../../access/roles.js';
-import { Role } from '../../auth/role.js';
 import { ApiErrors, ApiPageEnvelope } from '../swagger.js';
 import { AuditLogDto, AuditQueryDto } from './audit.dto.js';
 import { AuditService } from './audit.service.js';

@@ -3,7 +3,7 @@ import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Access } from '../../access/access.decorator.js';
 import { Verb } from '../../access/roles.js';
 import { CurrentUser } from '../../auth/authenticated.decorator.js';
-import { type AuthUser, Role } from '../../auth/role.js';
+import type { AuthUser } from '../../auth/role.js';
 import { OperationDto } from '../../operations/dto/operation.dto.js';
 import { ApiIdempotencyKey, IdempotencyKey } from '../../operations/idempotency-key.decorator.js';
 import { OperationType } from '../../operations/operation-types.js';

@@ -121,7 +121,11 @@ export class ClusterAccessVerifier {
    * What a caller may ask Berth to connect to: skipping TLS verification is an admin's choice, and the
    * server must resolve to an address the outbound policy allows (checked again on every connection).
    */
-  private async vet(access: ClusterAccess, field: 'kubeconfig' | 'server', maySkipTls: boolean): Promise<void> {
+  private async vet(
+    access: ClusterAccess,
+    field: 'kubeconfig' | 'server',
+    maySkipTls: boolean,
+  ): Promise<void> {
     if (access.insecure_skip_tls_verify && !maySkipTls) {
       throw new AppError(
         ErrorCode.FORBIDDEN,
