@@ -76,6 +76,18 @@ export const PROPERTY_DESCRIPTIONS: Record<string, string> = {
   'UserDto.username': 'Login name',
   'UserDto.disabled': 'A disabled user cannot log in',
   'UserDto.last_login_at': 'When the user last logged in; null if never',
+  'MeDto.username': 'Login name',
+  'MeDto.disabled': 'A disabled user cannot log in',
+  'MeDto.last_login_at': 'When the user last logged in; null if never',
+  '*.subject_type': 'Kind of subject: user, group or API token',
+  '*.subject_id': 'Id of the user, group or API token',
+  '*.cluster_selector':
+    'Kubernetes label selector over cluster labels; null when the scope is not a selector',
+  '*.namespace_selector':
+    'Kubernetes label selector over namespace labels; null when the scope is not a selector',
+  'AccessReviewResultDto.allowed': 'Whether the subject may use the verb there',
+  'AccessReviewResultDto.verb': 'The verb asked about',
+  'AccessReviewDto.verb': 'The verb to ask about (see the role table)',
   'LoginResponseDto.token_type': 'Always "Bearer": send `Authorization: Bearer <access_token>`',
   'LoginResponseDto.user': 'The user who logged in',
   'LoginDto.username': 'Login name',

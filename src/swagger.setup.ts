@@ -73,7 +73,12 @@ export const TAGS: { name: string; description: string }[] = [
     description:
       'Long-running work (create, destroy, node pools, drains, key rotation): poll its status here.',
   },
-  { name: 'users', description: 'Admin: Berth users and their roles.' },
+  { name: 'users', description: 'Admin: Berth users and their role presets.' },
+  {
+    name: 'access',
+    description:
+      'Admin: grants (a role on a scope of clusters and namespaces, for a user, group or API token) and access reviews; everyone: “may I?” (auth/me/access-review).',
+  },
   {
     name: 'credentials',
     description:
@@ -89,6 +94,12 @@ export const OPERATION_IDS: Record<string, string> = {
   'AuthController.login': 'login',
   'AuthController.logout': 'logout',
   'AuthController.me': 'getCurrentUser',
+  'GrantsController.list': 'listGrants',
+  'GrantsController.create': 'createGrant',
+  'GrantsController.get': 'getGrant',
+  'GrantsController.remove': 'deleteGrant',
+  'GrantsController.review': 'reviewAccess',
+  'GrantsController.reviewSelf': 'reviewMyAccess',
   'UsersController.list': 'listUsers',
   'UsersController.create': 'createUser',
   'UsersController.get': 'getUser',
@@ -199,6 +210,26 @@ function requestExamples(): Record<string, Record<string, Example>> {
     login: one('Log in', { username: 'admin', password: 'change-me-please' }),
     createUser: one('A viewer', { username: 'alice', password: 'a-long-password', role: 'viewer' }),
     updateUser: one('Promote and keep enabled', { role: 'operator', disabled: false }),
+    createGrant: one('A team edits its namespace on staging clusters', {
+      subject_type: 'group',
+      subject_id: '7d1f3c2e-5a4b-4c6d-8e9f-0a1b2c3d4e5f',
+      role: 'edit',
+      cluster_selector: 'env=staging',
+      namespaces: ['payments'],
+      description: 'Payments team on staging',
+    }),
+    reviewAccess: one('May this user apply in payments?', {
+      subject_type: 'user',
+      subject_id: '0b5e2a7c-3d1f-4e6a-9b8c-7d6e5f4a3b2c',
+      verb: 'objects.write',
+      cluster_id: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c',
+      namespace: 'payments',
+    }),
+    reviewMyAccess: one('May I restart workloads in payments?', {
+      verb: 'objects.write',
+      cluster_id: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c',
+      namespace: 'payments',
+    }),
     createCredential: Object.fromEntries(
       vendors.map((v) => [
         v.provider,

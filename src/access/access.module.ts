@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { AccessDeclarationsCheck } from './access-declarations.check.js';
 import { AccessService } from './access.service.js';
 import { GrantsController } from './grants.controller.js';
 import { GrantsService } from './grants.service.js';
@@ -6,8 +8,9 @@ import { GrantsService } from './grants.service.js';
 /** Grants and the one authorization decision (AccessService), available to every module. */
 @Global()
 @Module({
+  imports: [DiscoveryModule],
   controllers: [GrantsController],
-  providers: [AccessService, GrantsService],
+  providers: [AccessService, GrantsService, AccessDeclarationsCheck],
   exports: [AccessService, GrantsService],
 })
 export class AccessModule {}

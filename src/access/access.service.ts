@@ -130,8 +130,13 @@ export class AccessService {
     let cluster: ClusterRef | null = null;
     let labels: Record<string, string>;
     if (target.cluster) {
-      cluster = typeof target.cluster === 'string' ? await this.cluster(target.cluster) : target.cluster;
-      if (!cluster) return 'hidden';
+      // A cluster that does not exist is judged like one without labels: callers whose grants cover it
+      // anyway get the route's own answer (validation, then its 404); for the others it is hidden (404),
+      // the same answer as for a cluster they may not see.
+      cluster =
+        typeof target.cluster === 'string'
+          ? ((await this.cluster(target.cluster)) ?? { id: target.cluster, labels: {} })
+          : target.cluster;
       labels = cluster.labels;
     } else labels = target.newCluster?.labels ?? {};
     let worst: Decision = 'allow';

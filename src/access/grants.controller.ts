@@ -39,7 +39,7 @@ export class GrantsController {
       'Scope: every cluster, `cluster_ids`, or `cluster_selector` (clusters labelled later match at once); optionally `namespaces` or `namespace_selector` inside them. Takes effect on every Berth instance within a second.',
   })
   @ApiOkEnvelope(GrantDto, { status: 201 })
-  @ApiErrors(400)
+  @ApiErrors(400, 404)
   create(@CurrentUser() actor: AuthUser, @Body() dto: CreateGrantDto) {
     return this.grants.create(dto, actor);
   }

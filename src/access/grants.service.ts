@@ -167,8 +167,7 @@ export class GrantsService {
     const found = (await this.ds.query(`SELECT 1 FROM ${table} WHERE id = $1`, [
       dto.subject_id,
     ])) as unknown[];
-    if (!found.length)
-      throw AppError.validation([{ field: 'subject_id', errors: [`no ${dto.subject_type} has this id`] }]);
+    if (!found.length) throw AppError.notFound(dto.subject_type, dto.subject_id);
     const row = await this.insert(dto.subject_type, dto.subject_id, scope, {
       description: dto.description ?? null,
       createdBy: actor.id,

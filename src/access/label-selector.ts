@@ -50,6 +50,7 @@ export function parseSelector(s: string): Requirement[] {
     if (!t) throw new SelectorSyntaxError('Empty term in selector');
     let m: RegExpMatchArray | null;
     if ((m = t.match(/^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/))) {
+      if (!m[3].trim()) throw new SelectorSyntaxError(`"${t}" lists no values`);
       const values = m[3]
         .split(',')
         .map((v) => v.trim())

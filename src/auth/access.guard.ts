@@ -62,8 +62,12 @@ export class AccessGuard extends AuthGuard('jwt') {
     if (target === 'invalid-id') return true; // the route's id pipe answers 400
     try {
       await this.access.assert(req.user, spec.verb, target);
-      if (spec.reveal && truthy(req.query?.[spec.reveal.query]))
+      if (spec.reveal && truthy(req.query?.[spec.reveal.query])) {
+        // Secret values are audited like a change, allowed or refused.
+        const r = req as unknown as { audit?: Record<string, unknown> };
+        r.audit = { ...r.audit, sensitive: true, action: 'secret.reveal', targetType: 'clusters' };
         await this.access.assert(req.user, Verb.SECRETS_REVEAL, target);
+      }
     } catch (e) {
       if (e instanceof AppError && (e.status === 403 || e.status === 404)) this.metrics?.refused('forbidden');
       throw e;

@@ -90,7 +90,7 @@ export class ClustersController {
 
   @Patch(':id')
   @Audit('cluster.update', 'clusters')
-  @Access(Verb.CLUSTERS_MANAGE, { cluster: 'id' })
+  @Access(Verb.CLUSTERS_MANAGE, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiUuidParam()
   @ApiIdempotencyKey()
   @ApiOperation({
@@ -123,7 +123,7 @@ export class ClustersController {
     },
     'clusters',
   )
-  @Access(Verb.CLUSTERS_MANAGE, { cluster: 'id' })
+  @Access(Verb.CLUSTERS_MANAGE, { cluster: 'id', namespace: 'cluster-wide' })
   @ApiUuidParam()
   @ApiIdempotencyKey()
   @ApiOperation({

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { parseAllDocuments } from 'yaml';
 import { ClusterClients } from './access/cluster-clients.js';
+import { AccessService } from '../access/access.service.js';
+import { Verb } from '../access/roles.js';
+import type { AuthUser } from '../auth/role.js';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { resourcePath } from './client/discovery.js';
@@ -96,15 +99,62 @@ function isList(d: unknown): d is { items: unknown[] } {
  */
 @Injectable()
 export class ApplyService {
-  constructor(private readonly clients: ClusterClients) {}
+  constructor(
+    private readonly clients: ClusterClients,
+    private readonly access: AccessService,
+  ) {}
+
+  /**
+   * Every object is checked against the caller's grants in its own namespace (cluster-scoped objects:
+   * cluster-wide) before anything is applied: one object outside the grants refuses the whole manifest
+   * (403 listing them), so a manifest is never half-applied for want of rights.
+   */
+  private async authorize(
+    actor: AuthUser,
+    clusterId: string,
+    client: Awaited<ReturnType<ClusterClients['client']>>,
+    objects: unknown[],
+    defaultNs: string | undefined,
+  ): Promise<void> {
+    const refused: { index: number; kind: string; name: string; namespace: string | null }[] = [];
+    for (const [index, raw] of objects.entries()) {
+      const o = raw as Partial<KubeObject>;
+      if (typeof o?.apiVersion !== 'string' || typeof o?.kind !== 'string') continue; // reported per object later
+      let namespaced: boolean;
+      try {
+        namespaced = (await client.discovery.forKind(o.apiVersion, o.kind)).namespaced;
+      } catch (e) {
+        if (e instanceof AppError && e.status < 500) continue; // an unknown kind fails on its own below
+        throw e;
+      }
+      const namespace = namespaced ? (o.metadata?.namespace ?? defaultNs ?? 'default') : null;
+      if (
+        (await this.access.decide(actor, Verb.OBJECTS_WRITE, { cluster: clusterId, namespace })) !== 'allow'
+      )
+        refused.push({ index, kind: o.kind, name: String(o.metadata?.name ?? ''), namespace });
+    }
+    if (refused.length)
+      throw new AppError(
+        ErrorCode.FORBIDDEN,
+        `Your grants do not allow ${Verb.OBJECTS_WRITE} for ${refused.length} object(s) of the manifest (${refused
+          .slice(0, 5)
+          .map(
+            (r) => `#${r.index} ${r.kind} ${r.name}${r.namespace ? ` in ${r.namespace}` : ' (cluster-wide)'}`,
+          )
+          .join(', ')}); nothing was applied`,
+        { verb: Verb.OBJECTS_WRITE, objects: refused },
+      );
+  }
 
   async apply(
+    actor: AuthUser,
     clusterId: string,
     manifest: string,
     opts: { dry_run?: boolean; force_conflicts?: boolean; namespace?: string },
   ): Promise<ApplySummary> {
     const objects = parseManifest(manifest);
     const client = await this.clients.client(clusterId);
+    await this.authorize(actor, clusterId, client, objects, opts.namespace);
     const results: ApplyResult[] = [];
     for (const [index, raw] of objects.entries()) {
       const o = raw as Partial<KubeObject>;

@@ -5,6 +5,7 @@ import { EventsService } from './events.service.js';
 import { FleetController } from './fleet.controller.js';
 import { FleetService } from './fleet.service.js';
 import { LogsService } from './logs.service.js';
+import { NamespaceLabels } from './namespace-labels.js';
 import { ResourceMetricsService } from './resource-metrics.service.js';
 import { ResourcesController } from './resources.controller.js';
 import { ResourcesService } from './resources.service.js';
@@ -23,6 +24,7 @@ import { WorkloadsService } from './workloads.service.js';
     ApplyService,
     ResourceMetricsService,
     FleetService,
+    NamespaceLabels,
   ],
   exports: [ResourcesService, WorkloadsService, FleetService, ClusterFanOut],
 })

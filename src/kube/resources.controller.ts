@@ -137,12 +137,13 @@ export class ResourcesController {
   @ApiOperation({
     summary: 'Server-side apply (field manager "berth") of multi-document YAML or JSON, with dry run',
     description:
-      'Each object gets a result: created, configured, unchanged or failed (with the API server’s reason). Partial success is 200; 422 (code 42203) only when every object failed.',
+      'Each object gets a result: created, configured, unchanged or failed (with the API server’s reason). Partial success is 200; 422 (code 42203) only when every object failed. ' +
+      'Each object is checked against the caller’s grants in its namespace first (cluster-scoped objects: cluster-wide); one object outside them refuses the whole manifest with 403 (data.objects lists them) and nothing is applied.',
   })
   @ApiOkEnvelope(ApplySummaryDto)
   @ApiErrors(400, 404, 422, 503, 504)
-  applyManifest(@UuidParam() id: string, @Body() dto: ApplyDto) {
-    return this.apply.apply(id, dto.manifest, dto);
+  applyManifest(@CurrentUser() user: AuthUser, @UuidParam() id: string, @Body() dto: ApplyDto) {
+    return this.apply.apply(user, id, dto.manifest, dto);
   }
 
   @Get('metrics/nodes')

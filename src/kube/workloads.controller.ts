@@ -60,7 +60,7 @@ export class WorkloadsController {
     @Query() q: SelectorQueryDto,
     @ClientSignal() signal: AbortSignal,
   ) {
-    return this.resources.list(user, id, 'namespaces', q, signal);
+    return this.workloads.namespaces(user, id, q, signal);
   }
 
   @Post('namespaces')

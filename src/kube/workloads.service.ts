@@ -1,8 +1,13 @@
+import type { StreamableFile } from '@nestjs/common';
+import { AccessService } from '../access/access.service.js';
+import { Verb } from '../access/roles.js';
+import type { AuthUser } from '../auth/role.js';
+import { page } from '../common/envelope.js';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { resourcePath } from './client/discovery.js';
-import type { KubeObject } from './kube-list.js';
-import { ResourcesService } from './resources.service.js';
+import { itemsOf, type KubeList, type KubeObject } from './kube-list.js';
+import { type KubePage, type ListOptions, ResourcesService } from './resources.service.js';
 
 export type ScalableKind = 'deployments' | 'statefulsets';
 
@@ -18,7 +23,37 @@ const STRATEGIC_PATCH = 'application/strategic-merge-patch+json';
 /** Everyday changes to live objects: scale, restart, cordon, node labels and taints. */
 @Injectable()
 export class WorkloadsService {
-  constructor(private readonly resources: ResourcesService) {}
+  constructor(
+    private readonly resources: ResourcesService,
+    private readonly access: AccessService,
+  ) {}
+
+  /**
+   * The namespaces the caller may read: all of them with a grant without a namespace limit; else only
+   * those its grants name (or select), read from the cluster so that only existing ones are listed.
+   */
+  async namespaces(
+    user: AuthUser,
+    clusterId: string,
+    q: ListOptions,
+    signal?: AbortSignal,
+  ): Promise<KubePage | StreamableFile> {
+    const allowed = await this.access.permittedNamespaces(user, Verb.OBJECTS_READ, clusterId);
+    if (allowed === 'all') return this.resources.list(user, clusterId, 'namespaces', q, signal);
+    const { client, resource } = await this.resources.target(clusterId, 'namespaces', 'list');
+    const names = new Set(allowed);
+    const list = await client.json<KubeList>('GET', resourcePath(resource), {
+      query: { labelSelector: q.label_selector, fieldSelector: q.field_selector },
+      signal,
+    });
+    const items = itemsOf(list).filter((n) => names.has(n.metadata.name));
+    const offset = (q.page - 1) * q.page_size;
+    return {
+      ...page(items.slice(offset, offset + q.page_size), items.length, q.page, q.page_size),
+      api_version: 'v1',
+      kind: 'Namespace',
+    };
+  }
 
   async createNamespace(
     clusterId: string,

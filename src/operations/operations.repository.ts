@@ -1,5 +1,6 @@
+import type { Bind } from '../access/label-selector.js';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type FindOptionsWhere, In, IsNull, LessThan, type Repository } from 'typeorm';
+import { DataSource, In, IsNull, LessThan, type Repository } from 'typeorm';
 import { type OperationEntity as Op, OperationEntity, type OperationError } from './operation.entity.js';
 import type { JsonObject } from '../common/json.js';
 import { ACTIVE_STATUSES, OperationStatus, type OperationType } from './operation-types.js';
@@ -11,6 +12,8 @@ export interface OperationFilter {
   targetId?: string;
   offset: number;
   limit: number;
+  /** What the caller may see: its own operations, those on clusters matching `clusters`, others with `others`. */
+  visible?: { me: string; clusters: (alias: string, bind: Bind) => Promise<string>; others: boolean };
 }
 
 @Injectable()
@@ -46,18 +49,34 @@ export class OperationsRepository {
     return this.repo.save(this.repo.create({ ...op, status: OperationStatus.QUEUED, progress: 0 }));
   }
 
-  list(f: OperationFilter): Promise<[Op[], number]> {
-    const where: FindOptionsWhere<Op> = {};
-    if (f.type) where.type = f.type;
-    if (f.status) where.status = f.status;
-    if (f.targetType) where.targetType = f.targetType;
-    if (f.targetId) where.targetId = f.targetId;
-    return this.repo.findAndCount({
-      where,
-      order: { createdAt: 'DESC', id: 'ASC' },
-      skip: f.offset,
-      take: f.limit,
-    });
+  async list(f: OperationFilter): Promise<[Op[], number]> {
+    const q = this.repo.createQueryBuilder('o');
+    if (f.type) q.andWhere('o.type = :type', { type: f.type });
+    if (f.status) q.andWhere('o.status = :status', { status: f.status });
+    if (f.targetType) q.andWhere('o.target_type = :targetType', { targetType: f.targetType });
+    if (f.targetId) q.andWhere('o.target_id = :targetId', { targetId: f.targetId });
+    if (f.visible) {
+      let n = 0;
+      const cond = await f.visible.clusters('c', (v) => {
+        const name = `acl${n++}`;
+        q.setParameter(name, v);
+        return `:${name}`;
+      });
+      const onClusters =
+        cond === 'TRUE'
+          ? 'TRUE'
+          : `EXISTS (SELECT 1 FROM clusters c WHERE c.id::text = o.target_id AND (${cond}))`;
+      q.andWhere(
+        `(o.created_by = :me OR (o.target_type = 'clusters' AND ${onClusters}) OR (o.target_type <> 'clusters' AND ${f.visible.others ? 'TRUE' : 'FALSE'}))`,
+        { me: f.visible.me },
+      );
+    }
+    return q
+      .orderBy('o.created_at', 'DESC')
+      .addOrderBy('o.id', 'ASC')
+      .skip(f.offset)
+      .take(f.limit)
+      .getManyAndCount();
   }
 
   /** The newest unfinished operation on a target: a running one before a queued one. */

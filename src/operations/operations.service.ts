@@ -9,6 +9,10 @@ import { toOperationDto } from './operation.mapper.js';
 import { OperationQueue } from './operation-queue.js';
 import type { OperationType } from './operation-types.js';
 import { OperationsRepository } from './operations.repository.js';
+import type { OperationEntity } from './operation.entity.js';
+import { AccessService } from '../access/access.service.js';
+import { Verb } from '../access/roles.js';
+import type { AuthUser } from '../auth/role.js';
 
 export interface StartOperation {
   type: OperationType;
@@ -36,6 +40,7 @@ export class OperationsService {
   constructor(
     private readonly repo: OperationsRepository,
     private readonly queue: OperationQueue,
+    private readonly access: AccessService,
   ) {}
 
   async start(req: StartOperation): Promise<OperationDto> {
@@ -97,10 +102,27 @@ export class OperationsService {
     return this.get(id);
   }
 
-  async get(id: string): Promise<OperationDto> {
+  /** `actor` given: an operation the caller may not see is a 404 like a missing one. */
+  async get(id: string, actor?: AuthUser): Promise<OperationDto> {
     const op = await this.repo.findById(id);
-    if (!op) throw AppError.notFound('operation', id);
+    if (!op || (actor && !(await this.maySee(actor, op)))) throw AppError.notFound('operation', id);
     return toOperationDto(op);
+  }
+
+  /**
+   * A caller sees its own operations, operations on clusters it has `operations.read` on (on a deleted
+   * cluster: with that verb on every cluster), and others (key ring) with `settings.manage`.
+   */
+  private async maySee(actor: AuthUser, op: OperationEntity): Promise<boolean> {
+    if (op.createdBy === actor.id) return true;
+    if (op.targetType === 'clusters') {
+      if (await this.access.everyCluster(actor, Verb.OPERATIONS_READ)) return true;
+      return (
+        !!op.targetId &&
+        (await this.access.decide(actor, Verb.OPERATIONS_READ, { cluster: op.targetId })) === 'allow'
+      );
+    }
+    return (await this.access.decide(actor, Verb.SETTINGS_MANAGE)) === 'allow';
   }
 
   /** The unfinished operation on a target (a running one before a queued one), or null. */
@@ -109,8 +131,17 @@ export class OperationsService {
     return op ? toOperationDto(op) : null;
   }
 
-  async list(q: OperationQueryDto): Promise<Page<OperationDto>> {
+  async list(q: OperationQueryDto, actor?: AuthUser): Promise<Page<OperationDto>> {
+    const everyCluster = actor ? await this.access.everyCluster(actor, Verb.OPERATIONS_READ) : true;
     const [rows, total] = await this.repo.list({
+      visible: actor && {
+        me: actor.id,
+        clusters: (alias, bind) =>
+          everyCluster
+            ? Promise.resolve('TRUE')
+            : this.access.clusterCondition(actor, alias, bind, Verb.OPERATIONS_READ),
+        others: (await this.access.decide(actor, Verb.SETTINGS_MANAGE)) === 'allow',
+      },
       type: q.type,
       status: q.status,
       targetType: q.target_type,

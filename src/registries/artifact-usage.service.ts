@@ -1,3 +1,7 @@
+import { AccessService } from '../access/access.service.js';
+import { Verb } from '../access/roles.js';
+import type { AuthUser } from '../auth/role.js';
+import type { ClusterRecord } from '../kube/access/cluster-record.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { mapLimit } from '../common/concurrency.js';
@@ -74,10 +78,20 @@ export class ArtifactUsageService {
   constructor(
     private readonly registries: RegistriesService,
     private readonly fanOut: ClusterFanOut,
+    private readonly access: AccessService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async usage(id: string, digest: string, q: ArtifactUsageQueryDto): Promise<ArtifactUsageDto> {
+  /**
+   * Only clusters and namespaces the caller may read are searched: clusters outside its grants are never
+   * queried nor named; where it reads only some namespaces, only those are searched (`namespaces` says which).
+   */
+  async usage(
+    user: AuthUser,
+    id: string,
+    digest: string,
+    q: ArtifactUsageQueryDto,
+  ): Promise<ArtifactUsageDto> {
     const open = await this.registries.open(id);
     const found = await this.findArtifact(open, digest, q.repository);
     const host = registryHost(open.registry.endpoint);
@@ -88,34 +102,64 @@ export class ArtifactUsageService {
     ];
     const refSet = new Set(references);
     const timeoutMs = q.timeout_ms ?? this.config.kube.timeout_ms;
-    const outcomes = await this.fanOut.run(undefined, timeoutMs, async (client, cluster) => {
-      const kube = new KubeApi(client);
-      const pods: UsagePodDto[] = [];
-      let cont: string | undefined;
-      do {
-        const list: PodList = await kube.podsPage<Pod>({ limit: POD_PAGE, continue: cont, timeoutMs });
-        for (const pod of list.items ?? []) {
-          const containers = matchingContainers(pod, digest, refSet);
-          if (containers.length) {
-            pods.push({
-              cluster_id: cluster.id,
-              cluster_name: cluster.name,
-              namespace: pod.metadata.namespace,
-              pod: pod.metadata.name,
-              node: pod.spec?.nodeName ?? null,
-              phase: pod.status?.phase ?? null,
-              containers,
+    const scopes = new Map<string, 'all' | string[]>();
+    const gate = async (c: ClusterRecord) => {
+      const cluster = { id: c.id, labels: c.labels ?? {} };
+      if ((await this.access.decide(user, Verb.CLUSTERS_READ, { cluster })) === 'hidden')
+        return 'hidden' as const;
+      const ns = await this.access.permittedNamespaces(user, Verb.OBJECTS_READ, c.id);
+      scopes.set(c.id, ns);
+      if (ns === 'all' || ns.length) return 'ok' as const;
+      return new AppError(
+        ErrorCode.FORBIDDEN,
+        `Your grants on cluster ${c.name} do not give ${Verb.OBJECTS_READ}`,
+        {
+          verb: Verb.OBJECTS_READ,
+        },
+      );
+    };
+    const outcomes = await this.fanOut.run(
+      undefined,
+      timeoutMs,
+      async (client, cluster) => {
+        const kube = new KubeApi(client);
+        const pods: UsagePodDto[] = [];
+        const scope = scopes.get(cluster.id) ?? 'all';
+        for (const namespace of scope === 'all' ? [undefined] : scope) {
+          let cont: string | undefined;
+          do {
+            const list: PodList = await kube.podsPage<Pod>({
+              limit: POD_PAGE,
+              continue: cont,
+              timeoutMs,
+              namespace,
             });
-          }
+            for (const pod of list.items ?? []) {
+              const containers = matchingContainers(pod, digest, refSet);
+              if (containers.length) {
+                pods.push({
+                  cluster_id: cluster.id,
+                  cluster_name: cluster.name,
+                  namespace: pod.metadata.namespace,
+                  pod: pod.metadata.name,
+                  node: pod.spec?.nodeName ?? null,
+                  phase: pod.status?.phase ?? null,
+                  containers,
+                });
+              }
+            }
+            cont = list.metadata?.continue || undefined;
+          } while (cont);
         }
-        cont = list.metadata?.continue || undefined;
-      } while (cont);
-      return pods;
-    });
+        return pods;
+      },
+      gate,
+    );
     const clusters: UsageClusterDto[] = outcomes.map((o) => ({
       cluster_id: o.cluster.id,
       cluster_name: o.cluster.name,
       latency_ms: o.latency_ms,
+      namespaces: Array.isArray(scopes.get(o.cluster.id)) ? (scopes.get(o.cluster.id) as string[]) : null,
       ...('value' in o
         ? { status: 'ok' as const, pods: o.value.length, error: null }
         : { status: o.status, pods: 0, error: o.error }),

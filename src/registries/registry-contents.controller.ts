@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, Patch, Post, Query } from '@nestjs/commo
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../access/access.decorator.js';
 import { Verb } from '../access/roles.js';
+import { CurrentUser } from '../auth/authenticated.decorator.js';
+import type { AuthUser } from '../auth/role.js';
 import { PageQueryDto } from '../common/pagination.dto.js';
 import { ApiUuidParam, UuidParam } from '../common/params.js';
 import { ApiErrors, ApiOkEnvelope, ApiPageEnvelope } from '../common/swagger.js';
@@ -175,15 +177,17 @@ export class RegistryContentsController {
     description:
       'The artifact (repository, tags) comes from the registry; pods are read live from every reachable cluster at once, each within its deadline. ' +
       'A pod counts when a container’s imageID holds the digest or its image is <host>/<repository>@<digest> or <host>/<repository>:<tag> of one of the artifact’s tags. ' +
-      '`clusters` reports each cluster’s outcome; only "every cluster failed" is an error.',
+      '`clusters` reports each cluster’s outcome; only "every cluster failed" is an error. ' +
+      'Only clusters and namespaces the caller may read are searched: others are never queried nor named; where it reads some namespaces only, `namespaces` lists the ones searched.',
   })
   @ApiOkEnvelope(ArtifactUsageDto)
   @ApiErrors(400, 404, 502, 503, 504)
   usage(
+    @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
     @RegistryParam('digest', 'digest') digest: string,
     @Query() q: ArtifactUsageQueryDto,
   ) {
-    return this.usageService.usage(id, digest, q);
+    return this.usageService.usage(user, id, digest, q);
   }
 }

@@ -73,6 +73,7 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
       'image pull secrets',
       'operations',
       'users',
+      'access',
       'credentials',
       'secrets',
       'audit',
@@ -100,9 +101,12 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
         .map(({ o }) => o.operationId),
     ).toEqual([]);
     const createCluster = doc.paths['/api/v1/clusters'].post;
-    expect(createCluster['x-berth-role']).toBe('operator');
-    expect(createCluster.description).toContain('**operator** role');
+    expect(createCluster['x-berth-role']).toBe('cluster-admin');
+    expect(createCluster['x-berth-verb']).toBe('clusters.manage');
+    expect(createCluster.description).toContain('**cluster-admin** role');
+    expect(createCluster.description).toContain('**clusters.manage**');
     expect(doc.paths['/api/v1/credentials'].post['x-berth-role']).toBe('admin');
+    expect(doc.paths['/api/v1/clusters/{id}/namespaces/{ns}/pods'].get['x-berth-scope']).toBe('namespace');
     expect(doc.paths['/api/v1/auth/login'].post.description).toContain('Public');
     const secured = ops().filter(({ o }) => o.security.length > 0);
     expect(secured.filter(({ o }) => !o['x-berth-role']).map(({ o }) => o.operationId)).toEqual([]);

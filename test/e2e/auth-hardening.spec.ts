@@ -193,18 +193,21 @@ describe('auth hardening: parallel brute force, per-account limit, token claims,
     }
   });
 
-  it('acts with the role stored in Postgres, not the one in the token', async () => {
+  it('acts with the grants stored in Postgres, not with anything in the token', async () => {
     const otto = await userToken(t, admin, 'otto', 'operator');
     const asOperator = await t.api('POST', '/api/v1/clusters/import', { token: otto, body: {} });
-    expect(asOperator.status).toBe(400); // past the role check, refused by validation
+    expect(asOperator.status).toBe(400); // past the access check, refused by validation
     // Changed behind Berth's back (no revocation at all): within the cache TTL the token acts as a viewer.
-    await t.sql.query(`UPDATE users SET role = 'viewer' WHERE username = 'otto'`);
+    await t.sql.query(
+      `UPDATE grants SET role = 'view' WHERE managed_by = 'role' AND subject_id = (SELECT id FROM users WHERE username = 'otto')`,
+    );
     const refused = await eventually(async () => {
       const res = await t.api('POST', '/api/v1/clusters/import', { token: otto, body: {} });
       return res.status === 403 ? res : null;
     }, 5000);
     expect(refused.body.code).toBe(40300);
-    expect((await t.api('GET', '/api/v1/auth/me', { token: otto })).body.data.role).toBe('viewer');
+    const me = await t.api('GET', '/api/v1/auth/me', { token: otto });
+    expect(me.body.data.grants.map((g: { role: string }) => g.role)).toEqual(['view']);
   });
 
   it('refuses the token of a user disabled directly in Postgres (no Redis revocation at all)', async () => {

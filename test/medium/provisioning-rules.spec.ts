@@ -68,6 +68,15 @@ describe('provisioning rules (medium: real Postgres + Redis, no HTTP, no workers
     db = await mediumDb();
     ctx = await NestFactory.createApplicationContext(AppModule.forRoot(db.config), { logger: false });
     ds = ctx.get(DataSource);
+    // The actor holds the admin grant (as the first admin does).
+    await ds.query(
+      `INSERT INTO users (id, username, password_hash, role) VALUES ($1, 'medium-admin', 'x', 'admin')`,
+      [actor],
+    );
+    await ds.query(
+      `INSERT INTO grants (id, subject_type, subject_id, role) VALUES (gen_random_uuid(), 'user', $1, 'admin')`,
+      [actor],
+    );
     provisioning = ctx.get(ProvisioningService);
     operations = ctx.get(OperationsService);
     pools = ctx.get(NodePoolsService);

@@ -123,17 +123,23 @@ export class GrantDto {
 }
 
 export class GrantListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ['user', 'group', 'token'] })
+  @ApiPropertyOptional({
+    enum: ['user', 'group', 'token'],
+    description: 'Only grants of this kind of subject',
+  })
   @OptionalNotNull()
   @IsIn(['user', 'group', 'token'])
   subject_type?: 'user' | 'group' | 'token';
 
-  @ApiPropertyOptional({ format: 'uuid' })
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'Only grants of this subject (user, group or token id)',
+  })
   @OptionalNotNull()
   @IsUUID()
   subject_id?: string;
 
-  @ApiPropertyOptional({ enum: GrantRole, enumName: 'GrantRole' })
+  @ApiPropertyOptional({ enum: GrantRole, enumName: 'GrantRole', description: 'Only grants of this role' })
   @OptionalNotNull()
   @IsEnum(GrantRole)
   role?: GrantRole;

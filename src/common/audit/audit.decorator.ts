@@ -52,6 +52,8 @@ export interface AuditContext {
   targetId?: string;
   actorName?: string;
   errorCode?: number;
+  /** A read that reveals something sensitive (Secret values): recorded like a mutating request. */
+  sensitive?: boolean;
 }
 
 declare module 'fastify' {

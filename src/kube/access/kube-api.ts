@@ -63,8 +63,11 @@ export class KubeApi {
     continue?: string;
     timeoutMs?: number;
     signal?: AbortSignal;
+    /** One namespace only (default: every namespace). */
+    namespace?: string;
   }): Promise<KubePodList<P>> {
-    return this.client.json<KubePodList<P>>('GET', '/api/v1/pods', {
+    const path = o.namespace ? `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/pods` : '/api/v1/pods';
+    return this.client.json<KubePodList<P>>('GET', path, {
       query: { limit: o.limit, continue: o.continue },
       timeoutMs: o.timeoutMs,
       signal: o.signal,

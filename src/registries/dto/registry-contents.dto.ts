@@ -129,6 +129,12 @@ export class UsageClusterDto {
   @ApiProperty() latency_ms: number;
   @ApiProperty({ description: 'Pods of this cluster running the artifact' }) pods: number;
   @ApiProperty({
+    type: [String],
+    nullable: true,
+    description: 'The namespaces searched when the caller’s grants cover only these; null: every namespace',
+  })
+  namespaces: string[] | null;
+  @ApiProperty({
     type: 'object',
     nullable: true,
     properties: { code: { type: 'integer' }, message: { type: 'string' } },
