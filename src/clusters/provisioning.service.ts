@@ -9,7 +9,7 @@ import { ClusterAccessVerifier } from '../kube/access/cluster-access.verifier.js
 import type { OperationDto } from '../operations/dto/operation.dto.js';
 import { OperationType } from '../operations/operation-types.js';
 import { operationInProgress, OperationsService } from '../operations/operations.service.js';
-import type { ClusterSpec } from '../providers/cluster-provider.js';
+import type { ClusterSpec, VendorKubeconfig } from '../providers/cluster-provider.js';
 import { ClusterProviderLookup } from '../providers/cluster-provider-lookup.js';
 import { ClusterProviders } from '../providers/cluster-providers.js';
 import { type ClusterEntity, ClusterProvider, ClusterStatus } from './cluster.entity.js';
@@ -212,10 +212,20 @@ export class ProvisioningService {
     return { status: 202, body: op };
   }
 
-  /** Stores the vendor's kubeconfig once it is verified (checked like any untrusted kubeconfig, probed): the cluster becomes active. */
-  async activate(c: ClusterEntity, kubeconfig: string): Promise<void> {
-    const { access, probe } = await this.verifier.verifyVendorKubeconfig(c, kubeconfig);
+  /**
+   * Stores the vendor's kubeconfig once it is verified (checked like any untrusted kubeconfig, probed),
+   * with when its credential expires: the cluster becomes active.
+   */
+  async activate(c: ClusterEntity, kubeconfig: VendorKubeconfig): Promise<void> {
+    const { access, probe } = await this.verifier.verifyVendorKubeconfig(c, kubeconfig.config, {
+      context: kubeconfig.context,
+      execHint: kubeconfig.exec_hint,
+    });
     await this.store.replace(c.id, access, probe);
+    await this.repo.update(c.id, {
+      credentialExpiresAt: kubeconfig.expires_at,
+      credentialRefreshedAt: new Date(),
+    });
   }
 }
 

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { type ClusterEntity, ClusterProvider, ClusterStatus } from '../clusters/cluster.entity.js';
 import { ClustersService } from '../clusters/clusters.service.js';
 import type { OperationDto } from '../operations/dto/operation.dto.js';
@@ -17,11 +18,14 @@ import { NodePoolsRepository } from './node-pools.repository.js';
 /** Node pools and vendor nodes of vendor clusters: reads refresh the records from the vendor; changes are operations. */
 @Injectable()
 export class NodePoolsService {
+  private readonly logger = new Logger(NodePoolsService.name);
+
   constructor(
     private readonly repo: NodePoolsRepository,
     private readonly clusters: ClustersService,
     private readonly providers: ClusterProviderLookup,
     private readonly operations: OperationsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Asks the vendor for pools and nodes and writes them to the records (the vendor is the truth for sizes). */
@@ -34,11 +38,40 @@ export class NodePoolsService {
     await this.repo.sync(c.id, c.provider, pools, nodes);
   }
 
+  /**
+   * The pools as the vendor reports them now; when the vendor is slow (no answer within
+   * `vendors.read_timeout_ms`) or down, the stored records, marked `stale` (their `synced_at` says when the
+   * vendor last reported them). A refresh that outlives the wait still updates the records when it ends.
+   */
   async list(clusterId: string): Promise<Page<NodePoolDto>> {
     const c = await this.vendorCluster(clusterId);
-    await this.refresh(c);
+    const refreshing = this.refresh(c).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>(
+      (r) => (timer = setTimeout(() => r('slow'), this.config.vendors.read_timeout_ms)),
+    );
+    const outcome = await Promise.race([refreshing, slow]).finally(() => clearTimeout(timer));
     const pools = await this.repo.listPools(clusterId);
-    return page(pools.map(toNodePoolDto), pools.length, 1, Math.max(pools.length, 1));
+    if (outcome !== null) {
+      if (outcome !== 'slow' && !vendorDown(outcome)) throw outcome;
+      if (!pools.length && outcome !== 'slow') throw outcome;
+      this.logger.warn(
+        `cluster ${c.name}: node pools answered from stored records (${outcome === 'slow' ? `${c.provider} slower than ${this.config.vendors.read_timeout_ms} ms` : (outcome as Error).message})`,
+      );
+      void refreshing.then(
+        (e) => e && this.logger.warn(`cluster ${c.name}: node-pool refresh failed: ${(e as Error).message}`),
+      );
+    }
+    const stale = outcome !== null;
+    return page(
+      pools.map((p) => toNodePoolDto(p, stale)),
+      pools.length,
+      1,
+      Math.max(pools.length, 1),
+    );
   }
 
   async create(
@@ -195,6 +228,13 @@ export class NodePoolsService {
     }
     return c;
   }
+}
+
+/** A vendor that is down or overloaded (not one that refused the request): stored records may answer instead. */
+function vendorDown(e: unknown): boolean {
+  if (!(e instanceof AppError)) return false;
+  if (e.code === ErrorCode.VENDOR_UNAVAILABLE || e.code === ErrorCode.UPSTREAM_TIMEOUT) return true;
+  return e.code === ErrorCode.VENDOR_API_ERROR && Number(e.details?.vendor_status) >= 500;
 }
 
 function keyedId(actorId: string, clusterId: string, key: string): string {

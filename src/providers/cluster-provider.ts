@@ -79,6 +79,16 @@ export interface VendorNode {
  */
 export type VendorChange = Record<string, string | number | boolean | null | string[]>;
 
+/** A kubeconfig a vendor issued, with when the credential inside it stops working (null: not known, or never). */
+export interface VendorKubeconfig {
+  config: string;
+  expires_at: Date | null;
+  /** The vendor's primary context, chosen deliberately (absent: the kubeconfig's current-context). */
+  context?: string;
+  /** Which vendor setting makes it hand out `exec` users, for the refusal message. */
+  exec_hint?: string;
+}
+
 export type ChangeState =
   | { state: 'running'; message?: string }
   | { state: 'succeeded' }
@@ -113,6 +123,11 @@ export interface ClusterProvider {
   /** The state of an asynchronous change started by this provider. */
   checkChange(change: VendorChange): Promise<ChangeState>;
   kubeconfig(id: string): Promise<string>;
+  /**
+   * A kubeconfig with the expiry of its credential (Rancher token TTLs, ACK's `expiration`). Providers that
+   * do not implement it hand out kubeconfigs whose expiry Berth does not know (see `issueKubeconfig`).
+   */
+  kubeconfigWithExpiry?(id: string): Promise<VendorKubeconfig>;
 
   listNodePools(clusterId: string): Promise<VendorNodePool[]>;
   createNodePool(clusterId: string, pool: NodePoolSpec): Promise<{ id: string; change: VendorChange }>;
@@ -144,4 +159,10 @@ export type ClusterProviderFactory = (
 export interface VendorCallOptions extends VendorRetryPolicy {
   /** Which addresses the vendor endpoint may resolve to; checked on every connection (see common/outbound). */
   outbound?: OutboundPolicy;
+}
+
+/** A vendor kubeconfig with its expiry when the provider can tell it, else with none. */
+export async function issueKubeconfig(provider: ClusterProvider, id: string): Promise<VendorKubeconfig> {
+  if (provider.kubeconfigWithExpiry) return provider.kubeconfigWithExpiry(id);
+  return { config: await provider.kubeconfig(id), expires_at: null };
 }

@@ -7,7 +7,7 @@ import {
   type OperationHandler,
 } from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
-import type { ClusterSpec, VendorChange } from '../../providers/cluster-provider.js';
+import { type ClusterSpec, issueKubeconfig, type VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterStatus } from '../cluster.entity.js';
 import { ClustersRepository } from '../clusters.repository.js';
 import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
@@ -115,7 +115,7 @@ export class ClusterCreateHandler implements OperationHandler<
         await ctx.saveCheckpoint({ pools_created: true });
       }
       await ctx.progress(85, 'fetching the kubeconfig');
-      const kubeconfig = await provider.kubeconfig(vid);
+      const kubeconfig = await issueKubeconfig(provider, vid);
       await ctx.progress(90, 'probing the API server');
       await this.provisioning.activate(c, kubeconfig);
       await ctx.progress(100, 'active');
