@@ -136,11 +136,15 @@ export class ProvisioningService {
       change.description = dto.description;
     const unsupported = VENDOR_FIELDS.filter((f) => change[f] !== undefined && !caps.update.includes(f));
     if (unsupported.length) {
-      throw AppError.validation(
-        unsupported.map((f) => ({
-          field: f,
-          errors: [`${c.provider} clusters cannot change ${f} at the vendor`],
-        })),
+      const words: Record<(typeof VENDOR_FIELDS)[number], string> = {
+        name: 'the name',
+        description: 'the description',
+        deletion_protection: 'the deletion protection',
+      };
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Berth cannot change ${unsupported.map((f) => words[f]).join(' or ')} of ${c.provider} clusters at the vendor`,
+        { provider: c.provider, fields: unsupported },
       );
     }
     // Berth-only fields are written now.

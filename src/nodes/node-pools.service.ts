@@ -119,12 +119,11 @@ export class NodePoolsService {
         { field: 'desired_size', errors: ['give desired_size and/or autoscaling'] },
       ]);
     if (dto.autoscaling && !this.providers.capabilitiesOf(c).node_pools.autoscaling) {
-      throw AppError.validation([
-        {
-          field: 'autoscaling',
-          errors: [`${c.provider} node pools cannot change autoscaling through Berth; set desired_size`],
-        },
-      ]);
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Berth cannot change autoscaling of ${c.provider} node pools; set desired_size instead`,
+        { provider: c.provider, field: 'autoscaling' },
+      );
     }
     if (dto.autoscaling && dto.autoscaling.min_size > dto.autoscaling.max_size)
       throw AppError.validation([{ field: 'autoscaling', errors: ['min_size must not exceed max_size'] }]);
@@ -216,7 +215,7 @@ export class NodePoolsService {
     ) {
       throw new AppError(
         ErrorCode.UNPROCESSABLE,
-        `${c.provider} node pools cannot ${need ?? 'be listed'} through Berth`,
+        `Berth cannot ${CAPABILITY_WORDS[need ?? 'list']} of ${c.provider} clusters`,
         { provider: c.provider },
       );
     }
@@ -229,6 +228,15 @@ export class NodePoolsService {
     return c;
   }
 }
+
+/** What a refused capability would have done, in the user's words. */
+const CAPABILITY_WORDS: Record<'list' | 'create' | 'resize' | 'delete' | 'remove_nodes', string> = {
+  list: 'list the node pools',
+  create: 'create node pools',
+  resize: 'resize the node pools',
+  delete: 'delete the node pools',
+  remove_nodes: 'remove single nodes (resize their node pool instead)',
+};
 
 /** A vendor that is down or overloaded (not one that refused the request): stored records may answer instead. */
 function vendorDown(e: unknown): boolean {

@@ -113,7 +113,13 @@ export class OperationsRepository {
   async fail(id: string, error: OperationError): Promise<void> {
     await this.repo.update(
       { id, status: In(ACTIVE_STATUSES) },
-      { status: OperationStatus.FAILED, error, finishedAt: new Date() },
+      // The progress text says it failed (not the last "waiting for …" step it reached).
+      {
+        status: OperationStatus.FAILED,
+        error,
+        message: `failed: ${String(error.message ?? '').slice(0, 500)}`,
+        finishedAt: new Date(),
+      },
     );
   }
 }

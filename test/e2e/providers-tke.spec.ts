@@ -82,8 +82,8 @@ describe('TKE clusters (e2e, simulator)', () => {
       token: admin,
       body: { deletion_protection: true },
     });
-    expect(protect.status).toBe(400);
-    expect(protect.body.data.fields[0].field).toBe('deletion_protection');
+    expect(protect.status).toBe(422);
+    expect(protect.body.data.fields).toEqual(['deletion_protection']);
 
     // The spec's pool was created after the cluster ran.
     const pools = (await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin })).body.data
@@ -119,8 +119,8 @@ describe('TKE clusters (e2e, simulator)', () => {
       token: admin,
       body: { autoscaling: { enabled: true, min_size: 1, max_size: 4 } },
     });
-    expect(autoscale.status).toBe(400);
-    expect(autoscale.body.data.fields[0].field).toBe('autoscaling');
+    expect(autoscale.status).toBe(422);
+    expect(autoscale.body.data.field).toBe('autoscaling');
     const resize = await t.api('PATCH', `/api/v1/clusters/${clusterId}/node-pools/${pools[0].id}`, {
       token: admin,
       body: { desired_size: 3 },

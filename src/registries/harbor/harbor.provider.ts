@@ -10,8 +10,22 @@ import type {
   RegistryProvider,
   RegistryRepository,
 } from '../registry-provider.js';
+import { AppError } from '../../common/app-error.js';
+import { ErrorCode } from '../../common/error-codes.js';
 import { parseLinkHeader } from './harbor-errors.js';
 import { HarborHttpClient, type HarborResponse } from './harbor-http.client.js';
+
+/**
+ * The oldest Harbor Berth works with: 2.2 brought the robot accounts API (`/robots`) and name-or-id project
+ * paths (`X-Is-Resource-Name`) that Berth uses.
+ */
+export const HARBOR_MIN_VERSION = [2, 2] as const;
+
+/** "v2.11.0-abc123" → [2, 11]; null when there is no version to read. */
+export function harborVersion(v: string | undefined): [number, number] | null {
+  const m = /^v?(\d+)\.(\d+)/.exec(v ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
 
 /** Harbor's page size limit. */
 export const HARBOR_MAX_PAGE_SIZE = 100;
@@ -138,6 +152,26 @@ export class HarborProvider implements RegistryProvider {
         error: x.error ?? null,
       })),
     };
+  }
+
+  /** Asks /systeminfo (with the credential, so a rejected one is 50202 now) and refuses a Harbor older than 2.2. */
+  async checkSupported(c: RegistryConnection): Promise<string> {
+    const info = (await this.http.call<{ harbor_version?: string }>(c, 'GET', '/systeminfo')).body;
+    const v = harborVersion(info?.harbor_version);
+    const min = HARBOR_MIN_VERSION.join('.');
+    if (!v)
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Harbor registry ${c.registryName} did not say which version it runs; Berth needs Harbor ${min} or newer`,
+        { field: 'endpoint', min_version: min },
+      );
+    if (v[0] < HARBOR_MIN_VERSION[0] || (v[0] === HARBOR_MIN_VERSION[0] && v[1] < HARBOR_MIN_VERSION[1]))
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Harbor registry ${c.registryName} runs ${info.harbor_version}; Berth needs Harbor ${min} or newer (robot accounts and project names in paths); upgrade Harbor`,
+        { field: 'endpoint', version: info.harbor_version, min_version: min },
+      );
+    return info.harbor_version!;
   }
 
   listProjects(c: RegistryConnection, q: ListSlice & { q?: string }): Promise<ListResult<RegistryProject>> {
