@@ -12,7 +12,7 @@ import { ClusterStatus } from '../cluster.entity.js';
 import { ClustersRepository } from '../clusters.repository.js';
 import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
 import { ProvisioningService } from '../provisioning.service.js';
-import { waitForChange } from '../../providers/vendor-wait.js';
+import { readThroughOutage, waitForChange } from '../../providers/vendor-wait.js';
 
 interface Checkpoint {
   vendor_id?: string;
@@ -98,7 +98,11 @@ export class ClusterCreateHandler implements OperationHandler<
       const pools = ((c.vendorSpec ?? {}) as ClusterSpec).node_pools ?? [];
       if (provider.poolsAfterCreate && pools.length && !cp.pools_created) {
         const spec = (c.vendorSpec ?? {}) as ClusterSpec;
-        const existing = new Set((await provider.listNodePools(vid)).map((p) => p.name));
+        const existing = new Set(
+          (
+            await readThroughOutage(provider.name, 'listing node pools', () => provider.listNodePools(vid))
+          ).map((p) => p.name),
+        );
         for (const pool of pools) {
           if (existing.has(pool.name)) continue;
           await ctx.progress(80, `creating node pool ${pool.name}`);
@@ -115,7 +119,9 @@ export class ClusterCreateHandler implements OperationHandler<
         await ctx.saveCheckpoint({ pools_created: true });
       }
       await ctx.progress(85, 'fetching the kubeconfig');
-      const kubeconfig = await issueKubeconfig(provider, vid);
+      const kubeconfig = await readThroughOutage(provider.name, 'fetching the kubeconfig', () =>
+        issueKubeconfig(provider, vid),
+      );
       await ctx.progress(90, 'probing the API server');
       await this.provisioning.activate(c, kubeconfig);
       await ctx.progress(100, 'active');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
-import { waitForChange } from '../../providers/vendor-wait.js';
+import { readThroughOutage, waitForChange } from '../../providers/vendor-wait.js';
 import { ClustersService } from '../../clusters/clusters.service.js';
 import {
   HandlesOperation,
@@ -71,7 +71,7 @@ export class NodePoolCreateHandler implements OperationHandler<Payload, Record<s
           return p.phase === 'active';
         },
       });
-      await this.pools.refresh(c, provider);
+      await readThroughOutage(provider.name, 'reading the node pools', () => this.pools.refresh(c, provider));
       await ctx.progress(100, 'active');
       return { pool_id, vendor_pool_id: poolId };
     } catch (e) {
