@@ -144,7 +144,7 @@ export class ProvisioningService {
       throw new AppError(
         ErrorCode.UNPROCESSABLE,
         `Berth cannot change ${unsupported.map((f) => words[f]).join(' or ')} of ${c.provider} clusters at the vendor`,
-        { provider: c.provider, fields: unsupported },
+        { provider: c.provider, unsupported },
       );
     }
     // Berth-only fields are written now.

@@ -210,6 +210,7 @@ describe('clusters (e2e, real testbed clusters)', () => {
   it('lists with filters and sorting', async () => {
     const all = await t.api('GET', '/api/v1/clusters?sort=-name', { token: admin });
     expect(all.body.data.data.map((c: { name: string }) => c.name)).toEqual([
+      'multi-current',
       'multi',
       'dead',
       'beta',

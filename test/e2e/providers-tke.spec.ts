@@ -83,7 +83,7 @@ describe('TKE clusters (e2e, simulator)', () => {
       body: { deletion_protection: true },
     });
     expect(protect.status).toBe(422);
-    expect(protect.body.data.fields).toEqual(['deletion_protection']);
+    expect(protect.body.data.unsupported).toEqual(['deletion_protection']);
 
     // The spec's pool was created after the cluster ran.
     const pools = (await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin })).body.data
