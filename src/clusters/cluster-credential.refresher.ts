@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CredentialRenewal } from '../kube/access/credential-renewal.js';
-import { issueKubeconfig } from '../providers/cluster-provider.js';
+import { type ClusterSpec, issueKubeconfig } from '../providers/cluster-provider.js';
 import { ClusterProviderLookup } from '../providers/cluster-provider-lookup.js';
 import { ClusterProvider, ClusterStatus } from './cluster.entity.js';
 import { ClustersRepository } from './clusters.repository.js';
@@ -34,7 +34,10 @@ export class ClusterCredentialRefresher implements OnModuleInit {
     if (!c || c.provider === ClusterProvider.IMPORTED || !c.vendorClusterId) return false;
     if (c.status !== ClusterStatus.ACTIVE && c.status !== ClusterStatus.UNAVAILABLE) return false;
     const provider = await this.lookup.providerOf(c);
-    await this.provisioning.activate(c, await issueKubeconfig(provider, c.vendorClusterId));
+    await this.provisioning.activate(
+      c,
+      await issueKubeconfig(provider, c.vendorClusterId, (c.vendorSpec ?? {}) as ClusterSpec),
+    );
     this.logger.log(`cluster ${c.name}: fetched a new kubeconfig from ${c.provider}`);
     return true;
   }

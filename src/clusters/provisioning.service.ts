@@ -99,6 +99,47 @@ export class ProvisioningService {
     });
   }
 
+  /**
+   * Tries a failed or interrupted create again: a new clusters.create operation that starts from the last
+   * create's checkpoint (the vendor cluster it made is adopted, finished steps are not repeated; the vendor
+   * ticket that failed and an endpoint that failed to open are asked afresh).
+   */
+  async retry(id: string, actorId: string, idempotencyKey?: string): Promise<OperationDto> {
+    const c = await this.clusters.record(id);
+    if (c.provider === ClusterProvider.IMPORTED)
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Cluster ${c.name} is imported: there is no create to retry`,
+      );
+    const busy = await this.operations.findActive('clusters', id);
+    if (busy && idempotencyKey && busy.idempotency_key === idempotencyKey) return busy;
+    if (busy) throw operationInProgress(`cluster ${c.name}`, busy);
+    if (c.status !== ClusterStatus.FAILED && c.status !== ClusterStatus.PROVISIONING)
+      throw AppError.conflict(
+        `cluster ${c.name} is ${c.status}; only a failed or interrupted create can be retried`,
+        {
+          status: c.status,
+        },
+      );
+    const last = await this.operations.latestCheckpoint(OperationType.CLUSTER_CREATE, 'clusters', id);
+    if (c.status === ClusterStatus.FAILED && last?.operation.status !== 'failed')
+      throw AppError.conflict(
+        `cluster ${c.name} failed after it was created (see last_error); destroy it or fix it at ${c.provider}`,
+        { status: c.status },
+      );
+    const { change: _failedTicket, access: _failedAccess, ...checkpoint } = last?.checkpoint ?? {};
+    await this.repo.update(id, { status: ClusterStatus.PROVISIONING, lastError: null });
+    return this.operations.start({
+      type: OperationType.CLUSTER_CREATE,
+      targetType: 'clusters',
+      targetId: id,
+      payload: { cluster_id: id, retry_of: last?.operation.id ?? null },
+      actorId,
+      idempotencyKey,
+      checkpoint,
+    });
+  }
+
   /** Imported clusters change at once; vendor-side fields of vendor clusters change through an operation. */
   async update(
     id: string,

@@ -8,9 +8,13 @@ import { type ClusterEntity, ClusterProvider, ClusterStatus } from '../clusters/
 import { ClustersService } from '../clusters/clusters.service.js';
 import type { OperationDto } from '../operations/dto/operation.dto.js';
 import { OperationType } from '../operations/operation-types.js';
-import { OperationsService } from '../operations/operations.service.js';
+import { operationInProgress, OperationsService } from '../operations/operations.service.js';
 import { ClusterProviderLookup } from '../providers/cluster-provider-lookup.js';
-import type { ClusterProvider as VendorProvider } from '../providers/cluster-provider.js';
+import type {
+  ClusterSpec,
+  NodePoolSpec,
+  ClusterProvider as VendorProvider,
+} from '../providers/cluster-provider.js';
 import type { CreateNodePoolDto, NodePoolDto, UpdateNodePoolDto } from './dto/node-pool.dto.js';
 import { toNodePoolDto } from './node-pool.mapper.js';
 import { NodePoolsRepository } from './node-pools.repository.js';
@@ -81,6 +85,13 @@ export class NodePoolsService {
     key?: string,
   ): Promise<OperationDto> {
     const c = await this.vendorCluster(clusterId, 'create');
+    // The vendor's required pool fields, checked here (400 naming the field); subnets default to the cluster's.
+    const clusterSpec = (c.vendorSpec ?? {}) as ClusterSpec;
+    const spec: NodePoolSpec = JSON.parse(JSON.stringify(dto));
+    spec.subnet_ids ??= clusterSpec.subnet_ids;
+    const provider = await this.providers.providerOf(c);
+    const problems = provider.validatePool?.(spec, clusterSpec) ?? [];
+    if (problems.length) throw AppError.validation(problems);
     const id = key ? keyedId(actorId, clusterId, key) : randomUUID();
     if (!(await this.repo.findPool(clusterId, id))) {
       if (await this.repo.findPoolByName(clusterId, dto.name))
@@ -96,13 +107,7 @@ export class NodePoolsService {
         autoscaling: dto.autoscaling ?? null,
       });
     }
-    return this.start(
-      OperationType.NODE_POOL_CREATE,
-      c,
-      { pool_id: id, spec: JSON.parse(JSON.stringify(dto)) },
-      actorId,
-      key,
-    );
+    return this.start(OperationType.NODE_POOL_CREATE, c, { pool_id: id, spec }, actorId, key);
   }
 
   async resize(
@@ -128,6 +133,8 @@ export class NodePoolsService {
     if (dto.autoscaling && dto.autoscaling.min_size > dto.autoscaling.max_size)
       throw AppError.validation([{ field: 'autoscaling', errors: ['min_size must not exceed max_size'] }]);
     if (!pool.vendorPoolId) throw AppError.conflict(`node pool ${pool.name} is still being created`);
+    const busy = await this.poolBusy(c, poolId, key);
+    if (busy) return busy;
     return this.start(
       OperationType.NODE_POOL_RESIZE,
       c,
@@ -144,6 +151,8 @@ export class NodePoolsService {
   async remove(clusterId: string, poolId: string, actorId: string, key?: string): Promise<OperationDto> {
     const c = await this.vendorCluster(clusterId, 'delete');
     const pool = await this.mustFindPool(clusterId, poolId);
+    const busy = await this.poolBusy(c, poolId, key);
+    if (busy) return busy;
     await this.repo.updatePool(pool.id, { status: 'deleting' });
     return this.start(OperationType.NODE_POOL_DELETE, c, { pool_id: poolId }, actorId, key);
   }
@@ -167,6 +176,8 @@ export class NodePoolsService {
         ErrorCode.UNPROCESSABLE,
         `node ${nodeName} is in no node pool Berth knows; ${c.provider} removes pool nodes only`,
       );
+    const busy = await this.poolBusy(c, node.poolId, key);
+    if (busy) return busy;
     return this.start(
       OperationType.NODE_REMOVE,
       c,
@@ -174,6 +185,18 @@ export class NodePoolsService {
       actorId,
       key,
     );
+  }
+
+  /**
+   * One operation at a time per node pool: the 409 names the unfinished one (a retry of the same request
+   * with its Idempotency-Key gets that operation back instead).
+   */
+  private async poolBusy(c: ClusterEntity, poolId: string, key?: string): Promise<OperationDto | null> {
+    const busy = await this.operations.findActive('clusters', c.id, { pool_id: poolId });
+    if (!busy) return null;
+    if (key && busy.idempotency_key === key) return busy;
+    const pool = await this.repo.findPool(c.id, poolId);
+    throw operationInProgress(`node pool ${pool?.name ?? poolId}`, busy);
   }
 
   async mustFindPool(clusterId: string, poolId: string) {

@@ -41,9 +41,17 @@ export class OperationsRepository {
       | 'requestHash'
       | 'createdBy'
       | 'requestId'
-    >,
+    > & { checkpoint?: JsonObject },
   ) {
     return this.repo.save(this.repo.create({ ...op, status: OperationStatus.QUEUED, progress: 0 }));
+  }
+
+  /** The newest operation of a type on a target, finished or not. */
+  findLatest(type: string, targetType: string, targetId: string): Promise<Op | null> {
+    return this.repo.findOne({
+      where: { type: type as Op['type'], targetType, targetId },
+      order: { createdAt: 'DESC', id: 'ASC' },
+    });
   }
 
   list(f: OperationFilter): Promise<[Op[], number]> {
@@ -61,12 +69,22 @@ export class OperationsRepository {
   }
 
   /** The newest unfinished operation on a target: a running one before a queued one. */
-  async findActive(targetType: string, targetId: string): Promise<Op | null> {
+  /** The newest running (else queued) operation on a target; `payload`: only those whose payload contains it. */
+  async findActive(
+    targetType: string,
+    targetId: string,
+    payload?: Record<string, unknown>,
+  ): Promise<Op | null> {
     for (const status of [OperationStatus.RUNNING, OperationStatus.QUEUED]) {
-      const op = await this.repo.findOne({
-        where: { targetType, targetId, status },
-        order: { createdAt: 'DESC', id: 'ASC' },
-      });
+      const q = this.repo
+        .createQueryBuilder('o')
+        .where('o.targetType = :targetType AND o.targetId = :targetId AND o.status = :status', {
+          targetType,
+          targetId,
+          status,
+        });
+      if (payload) q.andWhere('o.payload @> CAST(:payload AS jsonb)', { payload: JSON.stringify(payload) });
+      const op = await q.orderBy('o.createdAt', 'DESC').addOrderBy('o.id', 'ASC').getOne();
       if (op) return op;
     }
     return null;

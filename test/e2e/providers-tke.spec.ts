@@ -78,6 +78,9 @@ describe('TKE clusters (e2e, simulator)', () => {
       (c: { ClusterId: string }) => c.ClusterId === op.result.vendor_cluster_id,
     );
     expect(vendor).toMatchObject({ ClusterName: 'tke-life-2', ClusterDescription: 'second' });
+    // The kubeconfig works because Berth opened the internal endpoint (in the first subnet) and waited for it.
+    expect(vendor.endpoints).toEqual({ intranet: { Status: 'Created', ErrorMsg: '', SubnetId: 'subnet-a' } });
+    expect(callsOf(sim, 'CreateClusterEndpoint')).toBe(1);
     const protect = await t.api('PATCH', `/api/v1/clusters/${clusterId}`, {
       token: admin,
       body: { deletion_protection: true },
@@ -188,6 +191,7 @@ describe('TKE clusters (e2e, simulator)', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.data.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'spec.endpoint.subnet_id',
       'spec.pod_cidr',
       'spec.vpc_id',
     ]);
