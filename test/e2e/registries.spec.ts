@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { importCluster, testbed } from '../helpers/clusters.js';
 import { eventually, startTestApp, type TestApp, userToken } from '../helpers/test-app.js';
+import { HARBOR_SWAGGER_SOURCE } from '../simulators/harbor/harbor-2.11-schemas.js';
+import { checkExchanges, formatReport } from '../simulators/harbor/harbor-fidelity.js';
 import { type HarborSimulator, startHarborSimulator } from '../simulators/harbor/simulator.js';
 import type { TestbedCluster } from '../testbed/state.js';
 
@@ -673,5 +675,17 @@ spec:
         400,
       );
     });
+  });
+
+  // Runs last (jest keeps declaration order): every exchange Berth's Harbor adapter made above.
+  it(`every Harbor exchange Berth made matches Harbor ${HARBOR_SWAGGER_SOURCE.harbor}'s swagger`, () => {
+    const berth = sim.server.exchanges.filter((x) => x.requestHeaders['user-agent'] === 'berth');
+    const report = checkExchanges(berth);
+    console.log(formatReport(report));
+    expect(report.checked).toBeGreaterThan(50);
+    // Berth uses each of these operations in the tests above.
+    for (const op of ['getSystemInfo', 'listProjects', 'createProject', 'CreateRobot', 'DeleteRobot'])
+      expect(report.byOperation[op]).toBeGreaterThan(0);
+    expect(report.violations).toEqual([]);
   });
 });

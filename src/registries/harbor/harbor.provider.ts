@@ -69,7 +69,11 @@ interface HarborArtifact {
 
 const time = (t: string | undefined): string | null => (!t || ZERO_TIME.test(t) ? null : t);
 
-/** Project names go into the path once encoded; numeric names need X-Is-Resource-Name. */
+/**
+ * Project names go into the path once encoded; numeric names need X-Is-Resource-Name on the
+ * `/projects/{project_name_or_id}` operations (the repository and artifact ones take a name only, and
+ * Harbor 2.11 defines no such header for them).
+ */
 const projectPath = (p: string) => `/projects/${encodeURIComponent(p)}`;
 const byName = { 'X-Is-Resource-Name': 'true' };
 /** Repository names may contain "/": Harbor wants them URL-encoded twice. */
@@ -217,13 +221,13 @@ export class HarborProvider implements RegistryProvider {
       `${projectPath(project)}/repositories`,
       q,
       {},
-      byName,
+      {},
       (r) => toRepository(project, r),
     );
   }
 
   async deleteRepository(c: RegistryConnection, project: string, repository: string): Promise<void> {
-    await this.http.call(c, 'DELETE', repoPath(project, repository), { headers: byName });
+    await this.http.call(c, 'DELETE', repoPath(project, repository));
   }
 
   listArtifacts(
@@ -237,7 +241,7 @@ export class HarborProvider implements RegistryProvider {
       `${repoPath(project, repository)}/artifacts`,
       q,
       { with_tag: true },
-      byName,
+      {},
       toArtifact,
     );
   }
@@ -252,10 +256,7 @@ export class HarborProvider implements RegistryProvider {
       c,
       'GET',
       `${repoPath(project, repository)}/artifacts/${encodeURIComponent(reference)}`,
-      {
-        headers: byName,
-        query: { with_tag: true },
-      },
+      { query: { with_tag: true } },
     );
     return toArtifact(res.body);
   }
@@ -270,7 +271,6 @@ export class HarborProvider implements RegistryProvider {
       c,
       'DELETE',
       `${repoPath(project, repository)}/artifacts/${encodeURIComponent(reference)}`,
-      { headers: byName },
     );
   }
 

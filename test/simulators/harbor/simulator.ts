@@ -107,6 +107,7 @@ export async function startHarborSimulator(
   const principals = new WeakMap<SimRequest, Principal>();
 
   const server = new SimServer({
+    recordExchanges: true,
     renderFault: (f: Fault, req) =>
       f.kind === 'throttle'
         ? errorResponse(

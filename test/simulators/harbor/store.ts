@@ -269,7 +269,7 @@ export class HarborStore {
   artifactView(a: Artifact, withTags = true): Record<string, unknown> {
     return {
       ...a,
-      tags: withTags ? this.tagsOf(a).map((t) => ({ ...t, signed: false })) : null,
+      tags: withTags ? this.tagsOf(a) : null, // no `signed`: Notary went in Harbor 2.9
       labels: null,
       references: null,
       addition_links: {
