@@ -44,7 +44,9 @@ export class NodePoolCreateHandler implements OperationHandler<Payload, Record<s
     try {
       let vendorPoolId = ctx.checkpoint.vendor_pool_id;
       if (!vendorPoolId) {
-        const existing = (await provider.listNodePools(vid)).find((p) => p.name === spec.name);
+        const existing = (
+          await readThroughOutage(provider.name, 'reading the node pools', () => provider.listNodePools(vid))
+        ).find((p) => p.name === spec.name);
         let change: VendorChange | null = null;
         if (existing) vendorPoolId = existing.id;
         else ({ id: vendorPoolId, change } = await provider.createNodePool(vid, spec));
