@@ -10,6 +10,7 @@ import {
 } from '../common/sim-server.js';
 import type { RunningSimulator, SimulatorOptions } from '../common/types.js';
 import { testbedTargets, type KubeTarget } from '../common/kube-targets.js';
+import { KwokFleet, type KwokNodeSpec } from '../common/kwok-nodes.js';
 import {
   KUBECONFIG_TTL_MINUTES,
   NAMESPACE,
@@ -149,8 +150,9 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
             f.message ?? 'simulated server error',
           ),
     notFound: (req) => errorBody(404, 'NotFound', `no route for ${req.method} ${req.path}`),
-    before: (req) => {
+    before: async (req) => {
       req.action = routes.actionFor(req); // requests only arrive after `routes` is set up below
+      if (!req.path.startsWith('/v3/import/')) await fleet.syncAll(wantedNodes());
       return authenticate(req);
     },
     state: () => ({
@@ -162,6 +164,22 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
     }),
   });
   const routes = new RancherRoutes(server);
+  // Machines of provisioned clusters that came up (and those being drained/removed) are kwok nodes in the
+  // cluster's testbed target, named and labelled as RKE2 registers them (imported clusters' nodes are the
+  // target's own).
+  const fleet = new KwokFleet('rancher');
+  const wantedNodes = () => {
+    const out = new Map<string, { target?: KubeTarget; nodes: KwokNodeSpec[] }>();
+    for (const m of store.mgmt.values()) {
+      if (!m.provName) continue;
+      const nodes = store
+        .nodesOf(m.id)
+        .filter((n) => n.machine && (n.state === 'active' || n.state === 'removing'))
+        .map(rancherNodeSpec);
+      out.set(m.id, { target: m.target, nodes });
+    }
+    return out;
+  };
   let kubeconfigTtl = KUBECONFIG_TTL_MINUTES;
   const kubeconfigsIssued = new Map<string, number>();
   const store: RancherStore = new RancherStore(
@@ -584,7 +602,22 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
     clearFaults: () => server.faults.clear(),
     close: async () => {
       store.close();
+      await fleet.close();
       await server.close();
     },
+  };
+}
+
+/**
+ * An RKE2 node as its kubelet registers it: the machine's hostname as node name, providerID
+ * `rke2://<node name>` (RKE2 without a cloud provider), the role labels, and `rke.cattle.io/machine`
+ * naming the CAPI machine's uid (the machine pool label stays on the Machine object).
+ */
+export function rancherNodeSpec(n: NodeRecord): KwokNodeSpec {
+  return {
+    name: n.nodeName,
+    providerID: `rke2://${n.nodeName}`,
+    ip: n.ipAddress,
+    labels: { ...n.labels, 'rke.cattle.io/machine': n.machine!.uid, 'cattle.io/os': 'linux' },
   };
 }
