@@ -96,6 +96,12 @@ describe('ACK clusters (e2e, simulator)', () => {
       last_error: null,
     });
     expect(servers).toContain(cluster.server);
+    // ACK's kubeconfig `expiration` is recorded (the simulator's default: three years), so the scheduled
+    // refresh replaces it before it runs out.
+    const threeYears = 3 * 365 * 86_400_000;
+    expect(Math.abs(Date.parse(cluster.credential_expires_at) - (Date.now() + threeYears))).toBeLessThan(
+      3600_000,
+    );
     // The stored kubeconfig reaches a real cluster: live reads go through Berth.
     const pods = await t.api('GET', `/api/v1/clusters/${clusterId}/resources/pods?namespace=kube-system`, {
       token: admin,

@@ -15,6 +15,7 @@ import type {
   VendorCallOptions,
   VendorChange,
   VendorCluster,
+  VendorKubeconfig,
   VendorNode,
   VendorNodePool,
   VendorPhase,
@@ -233,6 +234,11 @@ export class AckClusterProvider implements ClusterProvider {
   }
 
   async kubeconfig(id: string): Promise<string> {
+    return (await this.kubeconfigWithExpiry(id)).config;
+  }
+
+  /** DescribeClusterUserKubeconfig answers the credential's `expiration` (UTC, RFC 3339) beside it. */
+  async kubeconfigWithExpiry(id: string): Promise<VendorKubeconfig> {
     const res = await this.vendor.call(
       'DescribeClusterUserKubeconfig',
       () =>
@@ -242,7 +248,11 @@ export class AckClusterProvider implements ClusterProvider {
         ),
       { idempotent: true },
     );
-    return res.body?.config ?? '';
+    const expires = res.body?.expiration ? new Date(res.body.expiration) : null;
+    return {
+      config: res.body?.config ?? '',
+      expires_at: expires && !Number.isNaN(expires.getTime()) ? expires : null,
+    };
   }
 
   async listNodePools(clusterId: string): Promise<VendorNodePool[]> {
