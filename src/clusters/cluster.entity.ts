@@ -79,6 +79,14 @@ export class ClusterEntity {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
 
+  /** When the credential of a vendor cluster's kubeconfig expires (null: not known, or never). */
+  @Column({ name: 'credential_expires_at', type: 'timestamptz', nullable: true })
+  credentialExpiresAt: Date | null;
+
+  /** When Berth last fetched the vendor cluster's kubeconfig. */
+  @Column({ name: 'credential_refreshed_at', type: 'timestamptz', nullable: true })
+  credentialRefreshedAt: Date | null;
+
   /** Vendor clusters: the credential used at the vendor, the region and the vendor's id. */
   @Column({ name: 'credential_id', type: 'uuid', nullable: true })
   credentialId: string | null;

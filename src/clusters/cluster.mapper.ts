@@ -30,6 +30,7 @@ export function toClusterDto(c: ClusterEntity, staleAfterSeconds: number): Clust
     latency_ms: c.latencyMs,
     last_probed_at: c.lastProbedAt?.toISOString() ?? null,
     last_error: c.lastError,
+    credential_expires_at: c.credentialExpiresAt?.toISOString() ?? null,
     credential_id: c.credentialId,
     region: c.region,
     vendor_cluster_id: c.vendorClusterId,

@@ -143,6 +143,25 @@ export class ClustersController {
     return answer(reply, await this.provisioning.remove(id, q.destroy ?? false, user.id, key));
   }
 
+  @Post(':id/retry')
+  @Audit('cluster.retry', 'clusters')
+  @HttpCode(202)
+  @Access(Verb.CLUSTERS_MANAGE, { cluster: 'id', namespace: 'cluster-wide' })
+  @ApiUuidParam()
+  @ApiIdempotencyKey()
+  @ApiOperation({
+    summary: 'Retry a failed or interrupted create (an operation resuming from its checkpoint)',
+    description:
+      'For a vendor cluster whose create failed (`status: failed`) or stopped (`provisioning` with no operation running): a new `clusters.create` operation ' +
+      'starts where the last one stopped, adopting the vendor cluster it already made instead of creating another. ' +
+      '409 while an operation runs on the cluster (its id in `data.operation_id`), or when the cluster is in another state; 422 for imported clusters.',
+  })
+  @ApiOkEnvelope(OperationDto, { status: 202 })
+  @ApiErrors(400, 404, 409, 422)
+  retry(@CurrentUser() user: AuthUser, @UuidParam() id: string, @IdempotencyKey() key?: string) {
+    return this.provisioning.retry(id, user.id, key);
+  }
+
   @Get(':id/health')
   @Access(Verb.CLUSTERS_READ, { cluster: 'id' })
   @ApiUuidParam()

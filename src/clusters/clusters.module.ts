@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ProvidersModule } from '../providers/providers.module.js';
 import { ClusterMetrics } from './cluster.metrics.js';
+import { ClusterCredentialRefresher } from './cluster-credential.refresher.js';
 import { ClusterHealthSweeper } from './cluster-health.sweeper.js';
 import { ClustersController } from './clusters.controller.js';
 import { ClustersRepository } from './clusters.repository.js';
@@ -17,6 +18,7 @@ import { ProvisioningService } from './provisioning.service.js';
     ClustersService,
     ClustersRepository,
     ClusterHealthSweeper,
+    ClusterCredentialRefresher,
     ClusterMetrics,
     ProvisioningService,
     ClusterCreateHandler,

@@ -131,6 +131,17 @@ export class ClustersRepository {
     this.access.changed(id);
   }
 
+  /** Vendor clusters whose stored credential expires before `before` (soonest first). */
+  findCredentialsExpiringBefore(before: Date): Promise<Cluster[]> {
+    return this.repo
+      .createQueryBuilder('c')
+      .where('c.credential_expires_at IS NOT NULL AND c.credential_expires_at < :before', { before })
+      .andWhere("c.provider <> 'imported' AND c.access_sealed IS NOT NULL")
+      .orderBy('c.credential_expires_at', 'ASC')
+      .limit(500)
+      .getMany();
+  }
+
   async recordProbe(id: string, probe: ProbeUpdate): Promise<void> {
     await this.repo.update({ id }, probe);
   }

@@ -11,7 +11,7 @@ import { ClusterAccessVerifier } from '../kube/access/cluster-access.verifier.js
 import type { OperationDto } from '../operations/dto/operation.dto.js';
 import { OperationType } from '../operations/operation-types.js';
 import { operationInProgress, OperationsService } from '../operations/operations.service.js';
-import type { ClusterSpec } from '../providers/cluster-provider.js';
+import type { ClusterSpec, VendorKubeconfig } from '../providers/cluster-provider.js';
 import { ClusterProviderLookup } from '../providers/cluster-provider-lookup.js';
 import { ClusterProviders } from '../providers/cluster-providers.js';
 import { type ClusterEntity, ClusterProvider, ClusterStatus } from './cluster.entity.js';
@@ -102,6 +102,47 @@ export class ProvisioningService {
     });
   }
 
+  /**
+   * Tries a failed or interrupted create again: a new clusters.create operation that starts from the last
+   * create's checkpoint (the vendor cluster it made is adopted, finished steps are not repeated; the vendor
+   * ticket that failed and an endpoint that failed to open are asked afresh).
+   */
+  async retry(id: string, actorId: string, idempotencyKey?: string): Promise<OperationDto> {
+    const c = await this.clusters.record(id);
+    if (c.provider === ClusterProvider.IMPORTED)
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Cluster ${c.name} is imported: there is no create to retry`,
+      );
+    const busy = await this.operations.findActive('clusters', id);
+    if (busy && idempotencyKey && busy.idempotency_key === idempotencyKey) return busy;
+    if (busy) throw operationInProgress(`cluster ${c.name}`, busy);
+    if (c.status !== ClusterStatus.FAILED && c.status !== ClusterStatus.PROVISIONING)
+      throw AppError.conflict(
+        `cluster ${c.name} is ${c.status}; only a failed or interrupted create can be retried`,
+        {
+          status: c.status,
+        },
+      );
+    const last = await this.operations.latestCheckpoint(OperationType.CLUSTER_CREATE, 'clusters', id);
+    if (c.status === ClusterStatus.FAILED && last?.operation.status !== 'failed')
+      throw AppError.conflict(
+        `cluster ${c.name} failed after it was created (see last_error); destroy it or fix it at ${c.provider}`,
+        { status: c.status },
+      );
+    const { change: _failedTicket, access: _failedAccess, ...checkpoint } = last?.checkpoint ?? {};
+    await this.repo.update(id, { status: ClusterStatus.PROVISIONING, lastError: null });
+    return this.operations.start({
+      type: OperationType.CLUSTER_CREATE,
+      targetType: 'clusters',
+      targetId: id,
+      payload: { cluster_id: id, retry_of: last?.operation.id ?? null },
+      actorId,
+      idempotencyKey,
+      checkpoint,
+    });
+  }
+
   /** Imported clusters change at once; vendor-side fields of vendor clusters change through an operation. */
   async update(
     id: string,
@@ -142,11 +183,15 @@ export class ProvisioningService {
       change.description = dto.description;
     const unsupported = VENDOR_FIELDS.filter((f) => change[f] !== undefined && !caps.update.includes(f));
     if (unsupported.length) {
-      throw AppError.validation(
-        unsupported.map((f) => ({
-          field: f,
-          errors: [`${c.provider} clusters cannot change ${f} at the vendor`],
-        })),
+      const words: Record<(typeof VENDOR_FIELDS)[number], string> = {
+        name: 'the name',
+        description: 'the description',
+        deletion_protection: 'the deletion protection',
+      };
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Berth cannot change ${unsupported.map((f) => words[f]).join(' or ')} of ${c.provider} clusters at the vendor`,
+        { provider: c.provider, unsupported },
       );
     }
     // Berth-only fields are written now.
@@ -219,10 +264,20 @@ export class ProvisioningService {
     return { status: 202, body: op };
   }
 
-  /** Stores the vendor's kubeconfig once it is verified (checked like any untrusted kubeconfig, probed): the cluster becomes active. */
-  async activate(c: ClusterEntity, kubeconfig: string): Promise<void> {
-    const { access, probe } = await this.verifier.verifyVendorKubeconfig(c, kubeconfig);
+  /**
+   * Stores the vendor's kubeconfig once it is verified (checked like any untrusted kubeconfig, probed),
+   * with when its credential expires: the cluster becomes active.
+   */
+  async activate(c: ClusterEntity, kubeconfig: VendorKubeconfig): Promise<void> {
+    const { access, probe } = await this.verifier.verifyVendorKubeconfig(c, kubeconfig.config, {
+      context: kubeconfig.context,
+      execHint: kubeconfig.exec_hint,
+    });
     await this.store.replace(c.id, access, probe);
+    await this.repo.update(c.id, {
+      credentialExpiresAt: kubeconfig.expires_at,
+      credentialRefreshedAt: new Date(),
+    });
   }
 }
 

@@ -108,6 +108,32 @@ export const configSchema = z.object({
     stale_after_seconds: int(10, 864_000),
     max_kubeconfig_bytes: int(1024, 4 * 1024 * 1024),
   }),
+  /** Calls to vendor APIs (README "Configuration"): deadlines, retries, credential refresh. */
+  vendors: z
+    .object({
+      /** Deadline of one attempt of a call to ACK, TKE or Rancher, and attempts per call (retryable failures). */
+      timeout_ms: int(100, 300_000).default(10_000),
+      attempts: int(1, 10).default(4),
+      backoff_ms: int(0, 60_000).default(250),
+      /** Deadline and attempts of one Harbor call. */
+      harbor_timeout_ms: int(100, 300_000).default(5000),
+      harbor_attempts: int(1, 10).default(3),
+      /** How long a user's read (node-pool list) waits for the vendor before answering from the stored records. */
+      read_timeout_ms: int(100, 300_000).default(3000),
+      /** How often vendor kubeconfigs are checked, and how long before their expiry they are fetched anew. */
+      credential_refresh_interval_seconds: int(5, 86_400).default(3600),
+      credential_refresh_before_seconds: int(0, 31_536_000).default(259_200),
+    })
+    .default({
+      timeout_ms: 10_000,
+      attempts: 4,
+      backoff_ms: 250,
+      harbor_timeout_ms: 5000,
+      harbor_attempts: 3,
+      read_timeout_ms: 3000,
+      credential_refresh_interval_seconds: 3600,
+      credential_refresh_before_seconds: 259_200,
+    }),
   /** Addresses Berth may connect to for cluster API servers and vendor endpoints (README "Untrusted endpoints"). */
   outbound: z.object({
     /** Defaults to true outside production, false in production (see load-config). */

@@ -2,7 +2,8 @@ import type { NodePoolDto, NodeRecordDto } from './dto/node-pool.dto.js';
 import type { NodePoolEntity } from './node-pool.entity.js';
 import type { NodeEntity } from './node.entity.js';
 
-export function toNodePoolDto(p: NodePoolEntity): NodePoolDto {
+/** `stale`: the vendor did not answer this read in time; the record is as of `synced_at`. */
+export function toNodePoolDto(p: NodePoolEntity, stale = false): NodePoolDto {
   return {
     id: p.id,
     cluster_id: p.clusterId,
@@ -17,6 +18,7 @@ export function toNodePoolDto(p: NodePoolEntity): NodePoolDto {
     autoscaling: p.autoscaling,
     last_error: p.lastError,
     synced_at: p.syncedAt?.toISOString() ?? null,
+    stale,
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
   };

@@ -44,9 +44,17 @@ export class OperationsRepository {
       | 'requestHash'
       | 'createdBy'
       | 'requestId'
-    >,
+    > & { checkpoint?: JsonObject },
   ) {
     return this.repo.save(this.repo.create({ ...op, status: OperationStatus.QUEUED, progress: 0 }));
+  }
+
+  /** The newest operation of a type on a target, finished or not. */
+  findLatest(type: string, targetType: string, targetId: string): Promise<Op | null> {
+    return this.repo.findOne({
+      where: { type: type as Op['type'], targetType, targetId },
+      order: { createdAt: 'DESC', id: 'ASC' },
+    });
   }
 
   async list(f: OperationFilter): Promise<[Op[], number]> {
@@ -80,12 +88,22 @@ export class OperationsRepository {
   }
 
   /** The newest unfinished operation on a target: a running one before a queued one. */
-  async findActive(targetType: string, targetId: string): Promise<Op | null> {
+  /** The newest running (else queued) operation on a target; `payload`: only those whose payload contains it. */
+  async findActive(
+    targetType: string,
+    targetId: string,
+    payload?: Record<string, unknown>,
+  ): Promise<Op | null> {
     for (const status of [OperationStatus.RUNNING, OperationStatus.QUEUED]) {
-      const op = await this.repo.findOne({
-        where: { targetType, targetId, status },
-        order: { createdAt: 'DESC', id: 'ASC' },
-      });
+      const q = this.repo
+        .createQueryBuilder('o')
+        .where('o.targetType = :targetType AND o.targetId = :targetId AND o.status = :status', {
+          targetType,
+          targetId,
+          status,
+        });
+      if (payload) q.andWhere('o.payload @> CAST(:payload AS jsonb)', { payload: JSON.stringify(payload) });
+      const op = await q.orderBy('o.createdAt', 'DESC').addOrderBy('o.id', 'ASC').getOne();
       if (op) return op;
     }
     return null;
@@ -132,7 +150,13 @@ export class OperationsRepository {
   async fail(id: string, error: OperationError): Promise<void> {
     await this.repo.update(
       { id, status: In(ACTIVE_STATUSES) },
-      { status: OperationStatus.FAILED, error, finishedAt: new Date() },
+      // The progress text says it failed (not the last "waiting for …" step it reached).
+      {
+        status: OperationStatus.FAILED,
+        error,
+        message: `failed: ${String(error.message ?? '').slice(0, 500)}`,
+        finishedAt: new Date(),
+      },
     );
   }
 }

@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
+import type { JsonObject } from '../common/json.js';
 import { currentRequestId } from '../common/request-context.js';
 import type { OperationDto, OperationQueryDto } from './dto/operation.dto.js';
 import { toOperationDto } from './operation.mapper.js';
@@ -23,6 +24,8 @@ export interface StartOperation {
   idempotencyKey?: string;
   /** The API request starting it (logged with each state change); by default the current request's. */
   requestId?: string | null;
+  /** Where the handler starts (a retry resumes from an earlier run's checkpoint). */
+  checkpoint?: Record<string, unknown>;
 }
 
 /** The 409 for a change refused because `subject` (e.g. "cluster alpha") has an unfinished operation. */
@@ -65,6 +68,7 @@ export class OperationsService {
         requestHash,
         createdBy: req.actorId,
         requestId,
+        ...(req.checkpoint ? { checkpoint: req.checkpoint as JsonObject } : {}),
       });
     } catch (e) {
       // Two requests with the same Idempotency-Key raced; the other one won.
@@ -125,10 +129,27 @@ export class OperationsService {
     return (await this.access.decide(actor, Verb.SETTINGS_MANAGE)) === 'allow';
   }
 
-  /** The unfinished operation on a target (a running one before a queued one), or null. */
-  async findActive(targetType: string, targetId: string): Promise<OperationDto | null> {
-    const op = await this.repo.findActive(targetType, targetId);
+  /**
+   * The unfinished operation on a target (a running one before a queued one), or null. `payload` narrows
+   * it to operations on a part of the target (e.g. `{pool_id}` of a cluster's node pool).
+   */
+  async findActive(
+    targetType: string,
+    targetId: string,
+    payload?: Record<string, unknown>,
+  ): Promise<OperationDto | null> {
+    const op = await this.repo.findActive(targetType, targetId, payload);
     return op ? toOperationDto(op) : null;
+  }
+
+  /** The newest operation of `type` on a target with its checkpoint (what a retry resumes from), or null. */
+  async latestCheckpoint(
+    type: OperationType,
+    targetType: string,
+    targetId: string,
+  ): Promise<{ operation: OperationDto; checkpoint: Record<string, unknown> } | null> {
+    const op = await this.repo.findLatest(type, targetType, targetId);
+    return op ? { operation: toOperationDto(op), checkpoint: { ...(op.checkpoint ?? {}) } } : null;
   }
 
   async list(q: OperationQueryDto, actor?: AuthUser): Promise<Page<OperationDto>> {

@@ -16,8 +16,12 @@ export interface ProviderCapabilities {
   remove_nodes: boolean;
 }
 
-/** Where a vendor cluster is in its life, in Berth's words. */
-export type VendorPhase = 'provisioning' | 'running' | 'updating' | 'failed' | 'deleting';
+/**
+ * Where a vendor cluster is in its life, in Berth's words. `unavailable`: the vendor keeps the cluster
+ * but it does not serve (ACK `inactive`, `disconnected`, `unavailable`): not a failed change, nothing to
+ * wait for either.
+ */
+export type VendorPhase = 'provisioning' | 'running' | 'updating' | 'unavailable' | 'failed' | 'deleting';
 
 export interface VendorCluster {
   id: string;
@@ -39,6 +43,15 @@ export interface ClusterSpec {
   deletion_protection?: boolean;
   cloud_credential?: string;
   node_pools?: NodePoolSpec[];
+  /** How Berth reaches the API server, for vendors that open access on request (TKE). */
+  endpoint?: EndpointSpec;
+}
+
+export interface EndpointSpec {
+  /** internal: a VPC address (needs a subnet); external: a public address. */
+  access: 'internal' | 'external';
+  subnet_id?: string;
+  security_group?: string;
 }
 
 export interface NodePoolSpec {
@@ -79,6 +92,16 @@ export interface VendorNode {
  */
 export type VendorChange = Record<string, string | number | boolean | null | string[]>;
 
+/** A kubeconfig a vendor issued, with when the credential inside it stops working (null: not known, or never). */
+export interface VendorKubeconfig {
+  config: string;
+  expires_at: Date | null;
+  /** The vendor's primary context, chosen deliberately (absent: the kubeconfig's current-context). */
+  context?: string;
+  /** Which vendor setting makes it hand out `exec` users, for the refusal message. */
+  exec_hint?: string;
+}
+
 export type ChangeState =
   | { state: 'running'; message?: string }
   | { state: 'succeeded' }
@@ -93,6 +116,11 @@ export interface ClusterProvider {
 
   /** Problems of a spec for this vendor (empty = fine); field names are prefixed with `spec.`. */
   validateSpec(spec: ClusterSpec): FieldError[];
+  /**
+   * Problems of one node pool for this vendor (field names relative to the pool), with the cluster's spec
+   * for its defaults (e.g. the cluster's subnets). Absent: the vendor needs nothing beyond the DTO.
+   */
+  validatePool?(pool: NodePoolSpec, cluster: ClusterSpec): FieldError[];
   /** The credential's region (clusters are created there unless the request names one). */
   readonly region: string;
 
@@ -112,7 +140,17 @@ export interface ClusterProvider {
   deleteCluster(id: string): Promise<VendorChange>;
   /** The state of an asynchronous change started by this provider. */
   checkChange(change: VendorChange): Promise<ChangeState>;
-  kubeconfig(id: string): Promise<string>;
+  /**
+   * Opens the access to the API server the spec asks for, where the vendor needs that before its
+   * kubeconfig works (TKE endpoints). A change to wait for, or null when access is already open.
+   */
+  openAccess?(id: string, spec: ClusterSpec): Promise<VendorChange | null>;
+  kubeconfig(id: string, spec?: ClusterSpec): Promise<string>;
+  /**
+   * A kubeconfig with the expiry of its credential (Rancher token TTLs, ACK's `expiration`). Providers that
+   * do not implement it hand out kubeconfigs whose expiry Berth does not know (see `issueKubeconfig`).
+   */
+  kubeconfigWithExpiry?(id: string, spec?: ClusterSpec): Promise<VendorKubeconfig>;
 
   listNodePools(clusterId: string): Promise<VendorNodePool[]>;
   createNodePool(clusterId: string, pool: NodePoolSpec): Promise<{ id: string; change: VendorChange }>;
@@ -144,4 +182,14 @@ export type ClusterProviderFactory = (
 export interface VendorCallOptions extends VendorRetryPolicy {
   /** Which addresses the vendor endpoint may resolve to; checked on every connection (see common/outbound). */
   outbound?: OutboundPolicy;
+}
+
+/** A vendor kubeconfig with its expiry when the provider can tell it, else with none. */
+export async function issueKubeconfig(
+  provider: ClusterProvider,
+  id: string,
+  spec?: ClusterSpec,
+): Promise<VendorKubeconfig> {
+  if (provider.kubeconfigWithExpiry) return provider.kubeconfigWithExpiry(id, spec);
+  return { config: await provider.kubeconfig(id, spec), expires_at: null };
 }

@@ -55,6 +55,13 @@ export class ClusterProviders {
     this.factories = { ...FACTORIES, ...(overrides ?? {}) };
     this.callOptions = {
       ...DEFAULT_VENDOR_CALL_OPTIONS,
+      ...(config
+        ? {
+            timeoutMs: config.vendors.timeout_ms,
+            attempts: config.vendors.attempts,
+            backoffMs: config.vendors.backoff_ms,
+          }
+        : {}),
       outbound: config ? new OutboundPolicy(config.outbound) : OutboundPolicy.unconfigured(),
       meter: metrics?.vendorMeter,
     };

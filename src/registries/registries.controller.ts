@@ -35,9 +35,11 @@ export class RegistriesController {
   @Access(Verb.SETTINGS_MANAGE)
   @ApiOperation({
     summary: 'Add an image registry (credential_id must be a credential of the same provider)',
+    description:
+      'Berth asks the registry which version it runs before saving it: Harbor must be 2.2 or newer (422 otherwise); a registry that refuses the credential is 502 code 50202, one that cannot be reached 503.',
   })
   @ApiOkEnvelope(RegistryDto, { status: 201 })
-  @ApiErrors(400, 409)
+  @ApiErrors(400, 409, 422, 502, 503, 504)
   create(@CurrentUser() user: AuthUser, @Body() dto: CreateRegistryDto) {
     return this.registries.create(dto, user.id);
   }
@@ -56,9 +58,12 @@ export class RegistriesController {
   @Audit('registry.update', 'registries')
   @Access(Verb.SETTINGS_MANAGE)
   @ApiUuidParam()
-  @ApiOperation({ summary: 'Rename, move or re-credential a registry record' })
+  @ApiOperation({
+    summary: 'Rename, move or re-credential a registry record',
+    description: 'A new endpoint is checked like a new registry (Harbor 2.2 or newer).',
+  })
   @ApiOkEnvelope(RegistryDto)
-  @ApiErrors(400, 404, 409)
+  @ApiErrors(400, 404, 409, 422, 502, 503, 504)
   update(@UuidParam() id: string, @Body() dto: UpdateRegistryDto) {
     return this.registries.update(id, dto);
   }

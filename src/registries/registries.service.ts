@@ -52,8 +52,10 @@ export class RegistriesService {
   async create(dto: CreateRegistryDto, actorId: string): Promise<RegistryDto> {
     await this.checkCredential(dto.credential_id, dto.provider);
     if (await this.repo.findByName(dto.name)) throw AppError.conflict(`registry ${dto.name} already exists`);
+    const id = randomUUID();
+    await this.checkSupported(id, dto.name, dto.provider, normalizeEndpoint(dto.endpoint), dto.credential_id);
     const row = await this.repo.insert({
-      id: randomUUID(),
+      id,
       name: dto.name,
       provider: dto.provider,
       endpoint: normalizeEndpoint(dto.endpoint),
@@ -77,6 +79,14 @@ export class RegistriesService {
       patch.credentialId = dto.credential_id;
     }
     if (dto.endpoint !== undefined) patch.endpoint = normalizeEndpoint(dto.endpoint);
+    if (patch.endpoint && patch.endpoint !== current.endpoint)
+      await this.checkSupported(
+        id,
+        patch.name ?? current.name,
+        current.provider,
+        patch.endpoint,
+        patch.credentialId ?? current.credentialId,
+      );
     if (dto.description !== undefined) patch.description = dto.description;
     if (Object.keys(patch).length) await this.repo.update(id, patch);
     return this.get(id);
@@ -108,6 +118,29 @@ export class RegistriesService {
       latency_ms: Math.round(performance.now() - started),
       checked_at: new Date().toISOString(),
     };
+  }
+
+  /** Asks the registry which version it runs before it is saved (too old: 422; unreachable or refused: its error). */
+  private async checkSupported(
+    id: string,
+    name: string,
+    provider: string,
+    endpoint: string,
+    credentialId: string,
+  ): Promise<void> {
+    const cred = await this.credentials.reveal<
+      { username?: string; insecure_skip_tls_verify?: boolean },
+      { password?: string }
+    >(credentialId);
+    await this.providers.get(provider).checkSupported({
+      registryId: id,
+      registryName: name,
+      credentialName: cred.name,
+      endpoint,
+      username: cred.settings.username ?? '',
+      password: cred.secrets.password ?? '',
+      insecureSkipTlsVerify: cred.settings.insecure_skip_tls_verify ?? false,
+    });
   }
 
   /** The registry with its provider and credential, for calls to it. */

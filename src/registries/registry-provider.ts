@@ -79,6 +79,8 @@ export interface PullRobot {
 export interface RegistryProvider {
   readonly name: string;
   health(c: RegistryConnection): Promise<RegistryHealth>;
+  /** Refuses (422) a registry whose version Berth cannot work with; answers the version it found. */
+  checkSupported(c: RegistryConnection): Promise<string>;
   listProjects(c: RegistryConnection, q: ListSlice & { q?: string }): Promise<ListResult<RegistryProject>>;
   getProject(c: RegistryConnection, project: string): Promise<RegistryProject>;
   createProject(c: RegistryConnection, project: string, isPublic: boolean): Promise<void>;

@@ -178,7 +178,9 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
     );
     expect(s.RancherClusterSpec.properties.kubernetes_version.pattern).toBeDefined();
     expect(s.RancherNodePoolSpec.required).toEqual(expect.arrayContaining(['machine_config']));
-    expect(s.AckClusterSpec.required ?? []).toEqual([]);
+    // ACK needs its VPC and vSwitches, and instance types for each pool (issue 14, defect 10).
+    expect(s.AckClusterSpec.required).toEqual(['vpc_id', 'subnet_ids']);
+    expect(s.AckNodePoolSpec.required).toEqual(expect.arrayContaining(['instance_types']));
     for (const p of ['Ack', 'Tke', 'Rancher'])
       expect([p, validate(`Create${p}Cluster`, s[`Create${p}Cluster`].example)]).toEqual([p, []]);
   });

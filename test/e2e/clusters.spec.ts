@@ -110,9 +110,10 @@ describe('clusters (e2e, real testbed clusters)', () => {
     );
     const http = kubeconfig(tb[0], `    token: ${tb[0].token}`).replace('https://', 'http://');
     const big = kubeconfig(tb[0], `    token: ${tb[0].token}`) + `# ${'x'.repeat(300_000)}\n`;
+    // several contexts, none current: refused, naming the context field (with current-context: see below)
     const multi = kubeconfig(tb[0], `    token: ${tb[0].token}`).replace(
       'current-context: ctx',
-      '- name: other\n  context: {cluster: c, user: u}\ncurrent-context: ctx',
+      '- name: other\n  context: {cluster: c, user: u}',
     );
     for (const [doc, field] of [
       [caFile, 'certificate-authority'],
@@ -133,6 +134,11 @@ describe('clusters (e2e, real testbed clusters)', () => {
       body: { name: 'multi', kubeconfig: multi, context: 'other' },
     });
     expect(withContext.status).toBe(201);
+    const withCurrent = await t.api('POST', '/api/v1/clusters/import', {
+      token: admin,
+      body: { name: 'multi-current', kubeconfig: multi + 'current-context: other\n' },
+    });
+    expect(withCurrent.status).toBe(201);
     expect((await t.sql.query("SELECT count(*)::int AS n FROM clusters WHERE name = 'evil'")).rows[0].n).toBe(
       0,
     );
@@ -204,6 +210,7 @@ describe('clusters (e2e, real testbed clusters)', () => {
   it('lists with filters and sorting', async () => {
     const all = await t.api('GET', '/api/v1/clusters?sort=-name', { token: admin });
     expect(all.body.data.data.map((c: { name: string }) => c.name)).toEqual([
+      'multi-current',
       'multi',
       'dead',
       'beta',

@@ -96,6 +96,12 @@ describe('ACK clusters (e2e, simulator)', () => {
       last_error: null,
     });
     expect(servers).toContain(cluster.server);
+    // ACK's kubeconfig `expiration` is recorded (the simulator's default: three years), so the scheduled
+    // refresh replaces it before it runs out.
+    const threeYears = 3 * 365 * 86_400_000;
+    expect(Math.abs(Date.parse(cluster.credential_expires_at) - (Date.now() + threeYears))).toBeLessThan(
+      3600_000,
+    );
     // The stored kubeconfig reaches a real cluster: live reads go through Berth.
     const pods = await t.api('GET', `/api/v1/clusters/${clusterId}/resources/pods?namespace=kube-system`, {
       token: admin,
@@ -178,28 +184,35 @@ describe('ACK clusters (e2e, simulator)', () => {
       ),
     ).toBe(true);
 
-    // Live node reads carry Berth's record of each node (matched by node name) in one added field.
+    // The pool's instances joined the cluster (kwok nodes named, labelled and with the providerID ACK
+    // gives them): live node reads carry Berth's record of each (matched by node name) in one added field.
     const live = (await t.api('GET', `/api/v1/clusters/${clusterId}/nodes`, { token: admin })).body.data;
     expect(live.kind).toBe('Node');
-    expect(live.data.length).toBeGreaterThan(0);
-    expect(live.data.every((n: { berth_node: unknown }) => n.berth_node === null)).toBe(true); // simulated instances never joined the testbed
-    const kubeName = live.data[0].metadata.name as string;
-    await t.sql.query('UPDATE nodes SET node_name = $1 WHERE instance_id = $2', [
-      kubeName,
-      nodeRows[1].instance_id,
-    ]);
-    const merged = (await t.api('GET', `/api/v1/clusters/${clusterId}/nodes`, { token: admin })).body.data
-      .data;
-    expect(merged[0].metadata.name).toBe(kubeName);
-    expect(merged[0].status.nodeInfo).toBeDefined();
-    expect(merged[0].berth_node).toEqual({
-      instance_id: nodeRows[1].instance_id,
-      node_name: kubeName,
-      pool_id: pool.id,
-      provider: 'ack',
-      ip: expect.any(String),
-      state: 'running',
-    });
+    type LiveNode = {
+      metadata: { name: string };
+      spec: { providerID?: string };
+      status: { nodeInfo?: unknown };
+      berth_node: unknown;
+    };
+    const joined = (live.data as LiveNode[]).filter((n) => n.berth_node !== null);
+    expect(joined.map((n) => n.metadata.name).sort()).toEqual(
+      nodeRows.map((n: { node_name: string }) => n.node_name).sort(),
+    );
+    for (const n of joined) {
+      const row = nodeRows.find((r: { node_name: string }) => r.node_name === n.metadata.name);
+      expect(n.status.nodeInfo).toBeDefined();
+      expect(n.spec.providerID).toBe(`cn-hangzhou.${row.instance_id}`);
+      expect(n.berth_node).toEqual({
+        instance_id: row.instance_id,
+        node_name: row.node_name,
+        pool_id: pool.id,
+        provider: 'ack',
+        ip: expect.any(String),
+        state: 'running',
+      });
+    }
+    // The testbed's own nodes are no instance Berth knows.
+    expect((live.data as LiveNode[]).some((n) => n.berth_node === null)).toBe(true);
 
     const extra = await t.api('POST', `/api/v1/clusters/${clusterId}/node-pools`, {
       token: admin,
@@ -226,11 +239,18 @@ describe('ACK clusters (e2e, simulator)', () => {
     expect(callsOf(sim, 'CreateClusterNodePool')).toBe(1);
     const dupe = await t.api('POST', `/api/v1/clusters/${clusterId}/node-pools`, {
       token: admin,
-      body: { name: 'extra', desired_size: 1 },
+      body: { name: 'extra', desired_size: 1, instance_types: ['ecs.g7.xlarge'] },
     });
     expect(dupe.status).toBe(409);
+    // ACK's required pool fields are checked at the edge: a 400 names the one missing.
+    const noTypes = await t.api('POST', `/api/v1/clusters/${clusterId}/node-pools`, {
+      token: admin,
+      body: { name: 'typeless', desired_size: 1 },
+    });
+    expect(noTypes.status).toBe(400);
+    expect(noTypes.body.data.fields.map((f: { field: string }) => f.field)).toEqual(['instance_types']);
 
-    // Remove one node: drain through Kubernetes (this vendor node never joined the testbed cluster), then release it.
+    // Remove one node: cordon and drain it through Kubernetes (it joined the testbed cluster), then release it.
     const victim = nodeRows[0];
     const removal = await t.api('DELETE', `/api/v1/clusters/${clusterId}/nodes/${victim.node_name}`, {
       token: admin,
@@ -239,8 +259,13 @@ describe('ACK clusters (e2e, simulator)', () => {
     expect(removal.body.data.type).toBe('nodes.remove');
     expect(await settled(t, admin, removal.body.data.id)).toMatchObject({
       status: 'succeeded',
-      result: { instance_id: victim.instance_id, drained: { registered: false } },
+      result: { instance_id: victim.instance_id, drained: { registered: true } },
     });
+    const remaining = (await t.api('GET', `/api/v1/clusters/${clusterId}/nodes`, { token: admin })).body.data
+      .data;
+    expect(remaining.map((n: { metadata: { name: string } }) => n.metadata.name)).not.toContain(
+      victim.node_name,
+    );
     expect(
       (await t.sql.query('SELECT instance_id FROM nodes WHERE cluster_id = $1', [clusterId])).rows.map(
         (r: { instance_id: string }) => r.instance_id,
@@ -489,6 +514,9 @@ describe('ACK create across a Berth restart (e2e, simulator)', () => {
           name: 'ack-restart',
           regionId: 'cn-hangzhou',
           clusterType: 'ManagedKubernetes',
+          vpcid: 'vpc-sim',
+          vswitchIds: ['vsw-a'],
+          containerCidr: '172.20.0.0/16',
         }),
       );
       await a.close({ keepDatabase: true });

@@ -71,7 +71,8 @@ describe('Rancher clusters (e2e, simulator)', () => {
       token: admin,
       body: { name: 'ran-other' },
     });
-    expect(rename.status).toBe(400);
+    expect(rename.status).toBe(422);
+    expect(rename.body.message).toBe('Berth cannot change the name of rancher clusters at the vendor');
 
     const pools = (await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin })).body.data
       .data;
@@ -101,11 +102,22 @@ describe('Rancher clusters (e2e, simulator)', () => {
         .n,
     ).toBe(4);
 
-    // Rancher removes machines by resizing their pool: a single node removal is refused, clearly.
-    const node = (await t.sql.query('SELECT node_name FROM nodes WHERE cluster_id = $1 LIMIT 1', [clusterId]))
-      .rows[0].node_name;
+    // A single machine is removed as Rancher's UI does it: marked with CAPI's delete-machine annotation,
+    // then its pool's quantity lowered by one, so exactly that machine goes.
+    const node = (
+      await t.sql.query('SELECT node_name FROM nodes WHERE cluster_id = $1 AND pool_id = $2 LIMIT 1', [
+        clusterId,
+        workers.id,
+      ])
+    ).rows[0].node_name as string;
     const removal = await t.api('DELETE', `/api/v1/clusters/${clusterId}/nodes/${node}`, { token: admin });
-    expect(removal.status).toBe(422);
+    expect(removal.status).toBe(202);
+    expect((await settled(t, admin, removal.body.data.id)).status).toBe('succeeded');
+    const left = (await t.sql.query('SELECT node_name FROM nodes WHERE pool_id = $1', [workers.id])).rows.map(
+      (r: { node_name: string }) => r.node_name,
+    );
+    expect(left).toHaveLength(2);
+    expect(left).not.toContain(node);
 
     const extra = await t.api('POST', `/api/v1/clusters/${clusterId}/node-pools`, {
       token: admin,

@@ -78,12 +78,15 @@ describe('TKE clusters (e2e, simulator)', () => {
       (c: { ClusterId: string }) => c.ClusterId === op.result.vendor_cluster_id,
     );
     expect(vendor).toMatchObject({ ClusterName: 'tke-life-2', ClusterDescription: 'second' });
+    // The kubeconfig works because Berth opened the internal endpoint (in the first subnet) and waited for it.
+    expect(vendor.endpoints).toEqual({ intranet: { Status: 'Created', ErrorMsg: '', SubnetId: 'subnet-a' } });
+    expect(callsOf(sim, 'CreateClusterEndpoint')).toBe(1);
     const protect = await t.api('PATCH', `/api/v1/clusters/${clusterId}`, {
       token: admin,
       body: { deletion_protection: true },
     });
-    expect(protect.status).toBe(400);
-    expect(protect.body.data.fields[0].field).toBe('deletion_protection');
+    expect(protect.status).toBe(422);
+    expect(protect.body.data.unsupported).toEqual(['deletion_protection']);
 
     // The spec's pool was created after the cluster ran.
     const pools = (await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin })).body.data
@@ -119,8 +122,8 @@ describe('TKE clusters (e2e, simulator)', () => {
       token: admin,
       body: { autoscaling: { enabled: true, min_size: 1, max_size: 4 } },
     });
-    expect(autoscale.status).toBe(400);
-    expect(autoscale.body.data.fields[0].field).toBe('autoscaling');
+    expect(autoscale.status).toBe(422);
+    expect(autoscale.body.data.field).toBe('autoscaling');
     const resize = await t.api('PATCH', `/api/v1/clusters/${clusterId}/node-pools/${pools[0].id}`, {
       token: admin,
       body: { desired_size: 3 },
@@ -188,6 +191,7 @@ describe('TKE clusters (e2e, simulator)', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.data.fields.map((f: { field: string }) => f.field).sort()).toEqual([
+      'spec.endpoint.subnet_id',
       'spec.pod_cidr',
       'spec.vpc_id',
     ]);

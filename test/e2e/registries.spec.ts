@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { importCluster, testbed } from '../helpers/clusters.js';
 import { eventually, startTestApp, type TestApp, userToken } from '../helpers/test-app.js';
+import { HARBOR_SWAGGER_SOURCE } from '../simulators/harbor/harbor-2.11-schemas.js';
+import { checkExchanges, formatReport } from '../simulators/harbor/harbor-fidelity.js';
 import { type HarborSimulator, startHarborSimulator } from '../simulators/harbor/simulator.js';
 import type { TestbedCluster } from '../testbed/state.js';
 
@@ -409,27 +411,58 @@ describe('image registries: Harbor (e2e, Harbor simulator + real testbed cluster
         secrets: { password: 'wrong-password' },
       },
     });
-    const refusedReg = await t.api('POST', '/api/v1/registries', {
+    // Registry creation asks Harbor first: a refused credential is 50202 now, an unreachable Harbor 503.
+    const refusedAtCreate = await t.api('POST', '/api/v1/registries', {
       token: admin,
       body: { name: 'refused', provider: 'harbor', endpoint: sim.url, credential_id: badCred.body.data.id },
     });
+    expect(refusedAtCreate.status).toBe(502);
+    expect(refusedAtCreate.body).toMatchObject({ code: 50202, data: { credential_name: 'harbor-wrong' } });
+    // a registry whose credential is later replaced by a wrong one: its reads are 50202
+    const refusedReg = await t.api('POST', '/api/v1/registries', {
+      token: admin,
+      body: { name: 'refused', provider: 'harbor', endpoint: sim.url, credential_id: harborCred },
+    });
+    expect(refusedReg.status).toBe(201);
+    const swapped = await t.api('PATCH', `/api/v1/registries/${refusedReg.body.data.id}`, {
+      token: admin,
+      body: { credential_id: badCred.body.data.id },
+    });
+    expect(swapped.status).toBe(200);
     const refused = await t.api('GET', `/api/v1/registries/${refusedReg.body.data.id}/projects`, {
       token: viewer,
     });
     expect(refused.status).toBe(502);
     expect(refused.body).toMatchObject({
-      code: 50200,
+      code: 50202,
       data: { credential_refused: true, credential_name: 'harbor-wrong', vendor_status: 401 },
     });
     expect(refused.body.message).toContain('harbor-wrong');
 
-    const deadReg = await t.api('POST', '/api/v1/registries', {
+    const dead = await t.api('POST', '/api/v1/registries', {
       token: admin,
       body: { name: 'dead', provider: 'harbor', endpoint: 'http://127.0.0.1:1', credential_id: harborCred },
     });
-    const dead = await t.api('GET', `/api/v1/registries/${deadReg.body.data.id}/health`, { token: viewer });
     expect(dead.status).toBe(503);
     expect(dead.body.code).toBe(50302);
+  });
+
+  it('refuses a Harbor older than 2.2 at creation with a clear 422 (Berth needs /robots and name-or-id paths)', async () => {
+    const old = await startHarborSimulator({ version: '2.0' });
+    try {
+      const res = await t.api('POST', '/api/v1/registries', {
+        token: admin,
+        body: { name: 'harbor-2-0', provider: 'harbor', endpoint: old.url, credential_id: harborCred },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ code: 42200, data: { min_version: '2.2', version: 'v2.0.6-sim' } });
+      expect(res.body.message).toContain('Berth needs Harbor 2.2 or newer');
+      expect(
+        (await t.sql.query("SELECT count(*)::int AS n FROM registries WHERE name = 'harbor-2-0'")).rows[0].n,
+      ).toBe(0);
+    } finally {
+      await old.close();
+    }
   });
 
   describe('pull access and usage in real clusters', () => {
@@ -642,5 +675,17 @@ spec:
         400,
       );
     });
+  });
+
+  // Runs last (jest keeps declaration order): every exchange Berth's Harbor adapter made above.
+  it(`every Harbor exchange Berth made matches Harbor ${HARBOR_SWAGGER_SOURCE.harbor}'s swagger`, () => {
+    const berth = sim.server.exchanges.filter((x) => x.requestHeaders['user-agent'] === 'berth');
+    const report = checkExchanges(berth);
+    console.log(formatReport(report));
+    expect(report.checked).toBeGreaterThan(50);
+    // Berth uses each of these operations in the tests above.
+    for (const op of ['getSystemInfo', 'listProjects', 'createProject', 'CreateRobot', 'DeleteRobot'])
+      expect(report.byOperation[op]).toBeGreaterThan(0);
+    expect(report.violations).toEqual([]);
   });
 });

@@ -156,6 +156,14 @@ export class ClusterDto {
     number | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_probed_at: string | null;
   @ApiProperty({ type: String, nullable: true }) last_error: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'When the credential in the kubeconfig the vendor issued expires (Rancher token TTL, ACK kubeconfig expiration); Berth fetches a new one before then, and on a 401. Null for imported clusters and credentials without an expiry.',
+  })
+  credential_expires_at: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) credential_id: string | null;
   @ApiProperty({ type: String, nullable: true }) region: string | null;
   @ApiProperty({ type: String, nullable: true }) vendor_cluster_id: string | null;

@@ -96,6 +96,30 @@ export class NodePoolSpecDto {
   machine_config?: MachineConfigDto;
 }
 
+/** How Berth reaches the new cluster's API server, for vendors that open access on request (TKE). */
+export class EndpointSpecDto {
+  @ApiProperty({
+    enum: ['internal', 'external'],
+    default: 'internal',
+    description: 'internal: an address in the VPC (needs a subnet); external: a public address',
+  })
+  @IsIn(['internal', 'external'])
+  access: 'internal' | 'external';
+
+  @ApiPropertyOptional({
+    example: 'subnet-8example',
+    description: 'Subnet of an internal endpoint; default: the first of spec.subnet_ids',
+  })
+  @OptionalNotNull()
+  @Matches(VENDOR_ID)
+  subnet_id?: string;
+
+  @ApiPropertyOptional({ example: 'sg-example', description: 'Security group of the endpoint' })
+  @OptionalNotNull()
+  @Matches(VENDOR_ID)
+  security_group?: string;
+}
+
 /** A vendor-neutral cluster spec; each provider checks what it needs (422 names the field). */
 export class ClusterSpecDto {
   @ApiPropertyOptional({
@@ -141,6 +165,16 @@ export class ClusterSpecDto {
   @OptionalNotNull()
   @Matches(/^[a-z0-9][-a-z0-9.:]{0,252}$/)
   cloud_credential?: string;
+
+  @ApiPropertyOptional({
+    type: EndpointSpecDto,
+    description:
+      'API server access the vendor opens before Berth fetches the kubeconfig (TKE); default internal',
+  })
+  @OptionalNotNull()
+  @ValidateNested()
+  @Type(() => EndpointSpecDto)
+  endpoint?: EndpointSpecDto;
 
   @ApiPropertyOptional({ type: [NodePoolSpecDto] })
   @OptionalNotNull()

@@ -7,18 +7,19 @@ import {
   type OperationHandler,
 } from '../../operations/operation-handler.js';
 import { OperationType } from '../../operations/operation-types.js';
-import type { ClusterSpec, VendorChange } from '../../providers/cluster-provider.js';
+import { type ClusterSpec, issueKubeconfig, type VendorChange } from '../../providers/cluster-provider.js';
 import { ClusterStatus } from '../cluster.entity.js';
 import { ClustersRepository } from '../clusters.repository.js';
 import { ClusterProviderLookup } from '../../providers/cluster-provider-lookup.js';
 import { ProvisioningService } from '../provisioning.service.js';
-import { waitForChange } from '../../providers/vendor-wait.js';
+import { readThroughOutage, VendorChangeFailed, waitForChange } from '../../providers/vendor-wait.js';
 
 interface Checkpoint {
   vendor_id?: string;
   change?: VendorChange | null;
   running?: boolean;
   pools_created?: boolean;
+  access?: VendorChange | null;
 }
 
 /**
@@ -84,11 +85,11 @@ export class ClusterCreateHandler implements OperationHandler<
               throw new AppError(ErrorCode.VENDOR_API_ERROR, `${c.provider} no longer knows cluster ${vid}`, {
                 vendor_cluster_id: vid,
               });
-            if (v.phase === 'failed')
+            if (v.phase === 'failed' || v.phase === 'unavailable')
               throw new AppError(
                 ErrorCode.VENDOR_API_ERROR,
                 `${c.provider} reports cluster ${vid} ${v.vendor_state}${v.message ? `: ${v.message}` : ''}`,
-                { vendor_state: v.vendor_state },
+                { vendor_state: v.vendor_state, reason: 'vendor_cluster_failed' },
               );
             return v.phase === 'running';
           },
@@ -98,7 +99,11 @@ export class ClusterCreateHandler implements OperationHandler<
       const pools = ((c.vendorSpec ?? {}) as ClusterSpec).node_pools ?? [];
       if (provider.poolsAfterCreate && pools.length && !cp.pools_created) {
         const spec = (c.vendorSpec ?? {}) as ClusterSpec;
-        const existing = new Set((await provider.listNodePools(vid)).map((p) => p.name));
+        const existing = new Set(
+          (
+            await readThroughOutage(provider.name, 'listing node pools', () => provider.listNodePools(vid))
+          ).map((p) => p.name),
+        );
         for (const pool of pools) {
           if (existing.has(pool.name)) continue;
           await ctx.progress(80, `creating node pool ${pool.name}`);
@@ -114,16 +119,56 @@ export class ClusterCreateHandler implements OperationHandler<
         }
         await ctx.saveCheckpoint({ pools_created: true });
       }
+      const spec = (c.vendorSpec ?? {}) as ClusterSpec;
+      if (provider.openAccess) {
+        const access = await ctx.step('access', async () => {
+          await ctx.progress(84, `opening access to the API server of ${c.name}`);
+          return provider.openAccess!(vid, spec);
+        });
+        if (access)
+          await waitForChange(ctx, provider, access, {
+            from: 84,
+            to: 85,
+            what: `opening the endpoint of ${c.name}`,
+          });
+      }
       await ctx.progress(85, 'fetching the kubeconfig');
-      const kubeconfig = await provider.kubeconfig(vid);
+      const kubeconfig = await readThroughOutage(provider.name, 'fetching the kubeconfig', () =>
+        issueKubeconfig(provider, vid, spec),
+      );
       await ctx.progress(90, 'probing the API server');
       await this.provisioning.activate(c, kubeconfig);
       await ctx.progress(100, 'active');
       return { cluster_id: id, vendor_cluster_id: vid };
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      await this.repo.update(id, { status: ClusterStatus.FAILED, lastError: message });
-      throw e;
+      const err = withNextStep(e, id, c.provider);
+      await this.repo.update(id, { status: ClusterStatus.FAILED, lastError: err.message });
+      throw err;
     }
   }
+}
+
+/**
+ * The failure of a create, with what the user can do next: retry (the vendor cluster is adopted, nothing is
+ * created twice) — or, when the vendor says the cluster itself failed, destroy it (or retry once the cause
+ * named by the vendor is fixed).
+ */
+function withNextStep(e: unknown, id: string, provider: string): AppError {
+  const base =
+    e instanceof AppError
+      ? e
+      : new AppError(ErrorCode.INTERNAL, e instanceof Error ? e.message : String(e), null);
+  const retry = `POST /api/v1/clusters/${id}/retry`;
+  const destroy = `DELETE /api/v1/clusters/${id}?destroy=true`;
+  const vendorFailed = e instanceof VendorChangeFailed || base.details?.reason === 'vendor_cluster_failed';
+  const next =
+    base.code === ErrorCode.VENDOR_CREDENTIAL_REJECTED
+      ? `fix the credential (PATCH /api/v1/credentials/…), then ${retry}`
+      : vendorFailed
+        ? `${destroy} removes it at ${provider}; ${retry} tries again once the cause is fixed`
+        : `${retry} resumes where it stopped (the ${provider} cluster is adopted, not created again)`;
+  return new AppError(base.code, `${base.message}. What you can do: ${next}`, {
+    ...(base.details ?? {}),
+    next_steps: next,
+  });
 }

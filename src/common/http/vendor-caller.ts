@@ -49,6 +49,23 @@ export class VendorDeadlineError extends Error {
 }
 
 const DEFAULT_MAX_BACKOFF_MS = 5000;
+
+/**
+ * Failures that say nothing about the work itself: the vendor was throttling, erring (5xx), slow or
+ * unreachable. A caller polling long-running work reads them as "no news" (see providers/vendor-wait).
+ */
+const TRANSIENT_KINDS: ReadonlySet<VendorFailure['kind']> = new Set([
+  'throttled',
+  'server',
+  'unavailable',
+  'timeout',
+]);
+const transientErrors = new WeakSet<object>();
+
+/** Whether `e` is the final error of a vendor call that failed for a transient reason (throttling, 5xx, timeout, reset). */
+export function isTransientVendorError(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && transientErrors.has(e);
+}
 const NETWORK_CODES =
   /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|ECONNABORTED|UND_ERR_\w+)$/;
 
@@ -153,8 +170,11 @@ export class VendorCaller {
         }
         const f = networkFailure(e) ?? this.mapping.classify(e);
         report(f.kind);
-        if (attempt >= this.policy.attempts || !isRetryable(f, o.idempotent))
-          throw this.mapping.toError(f, action, e);
+        if (attempt >= this.policy.attempts || !isRetryable(f, o.idempotent)) {
+          const err = this.mapping.toError(f, action, e);
+          if (TRANSIENT_KINDS.has(f.kind)) transientErrors.add(err);
+          throw err;
+        }
         await sleep(backoffMs(this.policy, attempt, f.retry_after));
       }
     }

@@ -5,6 +5,7 @@ import { ClusterAccessStore } from './cluster-access.store.js';
 import { ClusterAccessVerifier } from './cluster-access.verifier.js';
 import { ClusterClients } from './cluster-clients.js';
 import { ClusterProber } from './cluster-prober.js';
+import { CredentialRenewal } from './credential-renewal.js';
 
 /**
  * Cluster access, below everything that talks to a cluster: the sealed credential (store), its
@@ -20,7 +21,15 @@ import { ClusterProber } from './cluster-prober.js';
     ClusterAccessVerifier,
     ClusterClients,
     ClusterProber,
+    CredentialRenewal,
   ],
-  exports: [ClusterClientPool, ClusterAccessStore, ClusterAccessVerifier, ClusterClients, ClusterProber],
+  exports: [
+    ClusterClientPool,
+    ClusterAccessStore,
+    ClusterAccessVerifier,
+    ClusterClients,
+    ClusterProber,
+    CredentialRenewal,
+  ],
 })
 export class ClusterAccessModule {}

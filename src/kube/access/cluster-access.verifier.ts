@@ -99,13 +99,19 @@ export class ClusterAccessVerifier {
 
   /**
    * Verifies the kubeconfig a vendor handed out for a cluster it created (checked like any untrusted
-   * kubeconfig): it must answer now; there is no `force`.
+   * kubeconfig): it must answer now; there is no `force`. `context` is the vendor's primary context (else
+   * the kubeconfig's current-context); `execHint` names the vendor setting that produces exec users.
    */
   async verifyVendorKubeconfig(
     ref: ClusterRef & { provider: string },
     kubeconfig: string,
+    o: { context?: string; execHint?: string } = {},
   ): Promise<{ access: ClusterAccess; probe: ProbeResult & { ok: true } }> {
-    const access = parseKubeconfig(kubeconfig, { maxBytes: this.config.kube.max_kubeconfig_bytes });
+    const access = parseKubeconfig(kubeconfig, {
+      maxBytes: this.config.kube.max_kubeconfig_bytes,
+      context: o.context,
+      execHint: o.execHint,
+    });
     const probe = await this.probe(ref, access);
     if (!probe.ok) {
       throw new AppError(

@@ -5,6 +5,7 @@ import { ClusterClientPool } from '../client/cluster-client.pool.js';
 import type { KubeClient } from '../client/kube-client.js';
 import { ClusterAccessStore } from './cluster-access.store.js';
 import type { ClusterRecord, ClusterTarget } from './cluster-record.js';
+import { CredentialRenewal } from './credential-renewal.js';
 import { KubeApi } from './kube-api.js';
 
 /** "A working client for cluster X": the pooled client of a cluster's stored access, for every live read and write. */
@@ -13,6 +14,7 @@ export class ClusterClients {
   constructor(
     private readonly store: ClusterAccessStore,
     private readonly pool: ClusterClientPool,
+    private readonly renewal: CredentialRenewal,
   ) {}
 
   /** The record of a cluster (404 when there is none), as live reads see it. */
@@ -71,6 +73,13 @@ export class ClusterClients {
         String(cluster.accessVersion),
         () => this.store.open({ id: cluster.id, accessSealed: sealed }),
       );
+      // A 401 from the cluster: a vendor cluster's credential is fetched anew, and the call is sent again with it.
+      client.renewWith(async () => {
+        if (!(await this.renewal.renew(cluster.id))) return null;
+        this.store.changed(cluster.id);
+        const fresh = await this.target(await this.store.record(cluster.id));
+        return fresh.client ?? null;
+      });
       return { cluster, client };
     } catch (e) {
       const error =

@@ -22,6 +22,13 @@ beforeAll(async () => {
   server = createServer({ cert: CERT_A, key: KEY_A }, (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith('/slower')) return void setTimeout(() => res.end('{"ok":true}'), 400);
     if (req.url?.startsWith('/slow')) return void setTimeout(() => res.end('{"ok":true}'), 150);
+    if (req.url?.startsWith('/whoami')) {
+      const ok = req.headers.authorization === 'Bearer fresh';
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      return void res.end(
+        ok ? '{"user":"fresh"}' : '{"kind":"Status","status":"Failure","reason":"Unauthorized","code":401}',
+      );
+    }
     if (req.url?.startsWith('/stream')) {
       open.add(res);
       res.on('close', () => open.delete(res));
@@ -129,5 +136,24 @@ describe('KubeClient requests', () => {
     } finally {
       client.close();
     }
+  });
+});
+
+describe('KubeClient on a 401', () => {
+  it('asks once for a renewed credential and sends the call again with it', async () => {
+    const stale = await KubeClient.create(ref, access({ type: 'token', token: 'expired' }), 1000, policy);
+    const fresh = await KubeClient.create(ref, access({ type: 'token', token: 'fresh' }), 1000, policy);
+    let asked = 0;
+    stale.renewWith(async () => {
+      asked++;
+      return fresh;
+    });
+    await expect(stale.json('GET', '/whoami')).resolves.toEqual({ user: 'fresh' });
+    expect(asked).toBe(1);
+    // without a renewal (or when none is possible) the 401 stays a 401
+    stale.renewWith(async () => null);
+    await expect(stale.json('GET', '/whoami')).rejects.toMatchObject({ details: { kube_status: 401 } });
+    stale.close();
+    fresh.close();
   });
 });

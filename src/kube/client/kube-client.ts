@@ -88,6 +88,8 @@ const queueBound = (timeoutMs: number) => Math.max(30_000, 10 * timeoutMs);
 export class KubeClient {
   readonly discovery = new Discovery(this);
   private closed = false;
+  /** Asked once when the cluster answers 401: a client with a renewed credential, or null (see ClusterClients). */
+  private renewal?: () => Promise<KubeClient | null>;
 
   private constructor(
     readonly cluster: ClusterRef,
@@ -215,17 +217,30 @@ export class KubeClient {
     this.agent.destroy();
   }
 
-  /** Sends a request and buffers the answer. Never throws for HTTP statuses; throws AppError for network failures and timeouts. */
+  /** How this client gets a renewed credential when the cluster answers 401 (set by the pool's owner). */
+  renewWith(renewal: () => Promise<KubeClient | null>): void {
+    this.renewal = renewal;
+  }
+
+  /**
+   * Sends a request and buffers the answer. Never throws for HTTP statuses; throws AppError for network
+   * failures and timeouts. A 401 asks for a renewed credential once and sends the request again with it.
+   */
   async request(method: string, path: string, req: KubeRequest = {}): Promise<KubeResponse> {
     const startedAt = performance.now();
+    let res: KubeResponse;
     try {
-      const res = (await this.open(method, path, req, req.timeoutMs ?? this.timeoutMs, true)) as KubeResponse;
+      res = (await this.open(method, path, req, req.timeoutMs ?? this.timeoutMs, true)) as KubeResponse;
       this.meter?.answered(res.status, startedAt);
-      return res;
     } catch (e) {
       this.meter?.failed(e, startedAt);
       throw e;
     }
+    if (res.status === 401 && this.renewal) {
+      const renewed = await this.renewal();
+      if (renewed && renewed !== this) return renewed.request(method, path, req);
+    }
+    return res;
   }
 
   /** Sends a request and returns the parsed JSON answer; Kubernetes errors become AppErrors. */

@@ -56,10 +56,14 @@ export function checkServer(server: unknown, field = 'server'): string {
 /**
  * Turns an untrusted kubeconfig into ClusterAccess. Only inline credentials are accepted: exec,
  * auth-provider, token files, file paths, basic auth, impersonation and proxies are refused (422, naming
- * the field). Only the selected context's cluster and user are used; a kubeconfig with several
- * contexts needs an explicit `context`.
+ * the field). Only the selected context's cluster and user are used: the `context` asked for, else the
+ * kubeconfig's `current-context`, else its only context; several contexts and none current need `context`.
+ * `execHint` (a vendor kubeconfig) says which vendor setting produces `exec` users, in the refusal.
  */
-export function parseKubeconfig(text: string, opts: { context?: string; maxBytes: number }): ClusterAccess {
+export function parseKubeconfig(
+  text: string,
+  opts: { context?: string; maxBytes: number; execHint?: string },
+): ClusterAccess {
   if (Buffer.byteLength(text, 'utf8') > opts.maxBytes)
     throw refuse('kubeconfig', `is larger than ${opts.maxBytes} bytes`);
   let doc: unknown;
@@ -72,10 +76,15 @@ export function parseKubeconfig(text: string, opts: { context?: string; maxBytes
   const contexts = Array.isArray(doc.contexts) ? doc.contexts.filter(isObj) : [];
   if (!contexts.length) throw refuse('contexts', 'is missing or empty');
   let name = opts.context;
+  const current = typeof doc['current-context'] === 'string' ? doc['current-context'] : '';
+  if (!name && current && contexts.some((c) => c.name === current)) name = current;
   if (!name) {
     if (contexts.length > 1) {
       const names = contexts.map((c) => String(c.name)).join(', ');
-      throw refuse('context', `must be given: the kubeconfig has ${contexts.length} contexts (${names})`);
+      throw refuse(
+        'context',
+        `must be given: the kubeconfig has ${contexts.length} contexts (${names}) and no current-context among them`,
+      );
     }
     name = String(contexts[0].name);
   }
@@ -89,7 +98,11 @@ export function parseKubeconfig(text: string, opts: { context?: string; maxBytes
     if (cluster[field] !== undefined) throw refuse(`clusters[${clusterName}].cluster.${field}`, why);
   }
   for (const [field, why] of Object.entries(REFUSED_USER_FIELDS)) {
-    if (user[field] !== undefined) throw refuse(`users[${userName}].user.${field}`, why);
+    if (user[field] !== undefined)
+      throw refuse(
+        `users[${userName}].user.${field}`,
+        field === 'exec' && opts.execHint ? `${why} (${opts.execHint})` : why,
+      );
   }
 
   const access: ClusterAccess = {

@@ -47,6 +47,12 @@ export class NodePoolDto {
     description: 'When the vendor last reported it',
   })
   synced_at: string | null;
+  @ApiProperty({
+    description:
+      'True when the vendor was slow or down for this read: the record is the one stored at synced_at, not the vendor’s answer now',
+    example: false,
+  })
+  stale: boolean;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
-import { waitForChange } from '../../providers/vendor-wait.js';
+import { readThroughOutage, waitForChange } from '../../providers/vendor-wait.js';
 import { ClustersService } from '../../clusters/clusters.service.js';
 import {
   HandlesOperation,
@@ -44,7 +44,9 @@ export class NodePoolCreateHandler implements OperationHandler<Payload, Record<s
     try {
       let vendorPoolId = ctx.checkpoint.vendor_pool_id;
       if (!vendorPoolId) {
-        const existing = (await provider.listNodePools(vid)).find((p) => p.name === spec.name);
+        const existing = (
+          await readThroughOutage(provider.name, 'reading the node pools', () => provider.listNodePools(vid))
+        ).find((p) => p.name === spec.name);
         let change: VendorChange | null = null;
         if (existing) vendorPoolId = existing.id;
         else ({ id: vendorPoolId, change } = await provider.createNodePool(vid, spec));
@@ -71,7 +73,7 @@ export class NodePoolCreateHandler implements OperationHandler<Payload, Record<s
           return p.phase === 'active';
         },
       });
-      await this.pools.refresh(c, provider);
+      await readThroughOutage(provider.name, 'reading the node pools', () => this.pools.refresh(c, provider));
       await ctx.progress(100, 'active');
       return { pool_id, vendor_pool_id: poolId };
     } catch (e) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { waitForChange } from '../../providers/vendor-wait.js';
+import { readThroughOutage, waitForChange } from '../../providers/vendor-wait.js';
 import { ClustersService } from '../../clusters/clusters.service.js';
 import {
   HandlesOperation,
@@ -48,7 +48,7 @@ export class NodePoolDeleteHandler implements OperationHandler<
       });
     }
     await this.repo.deletePool(pool_id);
-    await this.pools.refresh(c, provider);
+    await readThroughOutage(provider.name, 'reading the node pools', () => this.pools.refresh(c, provider));
     await ctx.progress(100, 'deleted');
     return { pool_id, removed: true };
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { waitForChange } from '../../providers/vendor-wait.js';
+import { readThroughOutage, waitForChange } from '../../providers/vendor-wait.js';
 import { ClustersService } from '../../clusters/clusters.service.js';
 import {
   HandlesOperation,
@@ -45,7 +45,7 @@ export class NodePoolResizeHandler implements OperationHandler<
       });
     });
     await waitForChange(ctx, provider, change, { from: 10, to: 90, what: `resizing node pool ${pool.name}` });
-    await this.pools.refresh(c, provider);
+    await readThroughOutage(provider.name, 'reading the node pools', () => this.pools.refresh(c, provider));
     await ctx.progress(100, 'resized');
     return { pool_id, desired_size, autoscaling };
   }

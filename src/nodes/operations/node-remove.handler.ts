@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { waitForChange } from '../../providers/vendor-wait.js';
+import { readThroughOutage, waitForChange } from '../../providers/vendor-wait.js';
 import { ClustersService } from '../../clusters/clusters.service.js';
 import {
   HandlesOperation,
@@ -49,7 +49,7 @@ export class NodeRemoveHandler implements OperationHandler<Payload, Record<strin
       return provider.removeNodes(c.vendorClusterId!, pool.vendorPoolId!, [instance_id]);
     });
     await waitForChange(ctx, provider, change, { from: 45, to: 90, what: `removing ${node_name}` });
-    await this.pools.refresh(c, provider);
+    await readThroughOutage(provider.name, 'reading the node pools', () => this.pools.refresh(c, provider));
     await ctx.progress(100, 'removed');
     return { node_name, instance_id, drained };
   }

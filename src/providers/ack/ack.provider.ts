@@ -15,6 +15,7 @@ import type {
   VendorCallOptions,
   VendorChange,
   VendorCluster,
+  VendorKubeconfig,
   VendorNode,
   VendorNodePool,
   VendorPhase,
@@ -26,19 +27,29 @@ const Client = Cs.default;
 /** The SDK client (a fake with the same methods can be passed for tests). */
 export type AckApi = InstanceType<typeof Client>;
 
+/** ACK's cluster states (DescribeClusterDetail `state`, as the SDK model documents them) in Berth's words. */
 const PHASES: Record<string, VendorPhase> = {
-  initial: 'provisioning',
+  initial: 'provisioning', // being created
+  waiting: 'provisioning', // registered ("accessed"), waiting to be connected
   running: 'running',
   updating: 'updating',
   upgrading: 'updating',
   scaling: 'updating',
-  removing: 'updating',
-  failed: 'failed',
+  removing: 'updating', // nodes are being removed
+  draining: 'updating', // nodes are being drained
+  inactive: 'unavailable',
+  disconnected: 'unavailable',
+  unavailable: 'unavailable',
+  failed: 'failed', // creation failed
   delete_failed: 'failed',
-  unavailable: 'failed',
   deleting: 'deleting',
   deleted: 'deleting',
 };
+
+/** Billing of the nodes Berth creates (required by ACK's scaling_group; ACK's own default). */
+export const ACK_INSTANCE_CHARGE_TYPE = 'PostPaid';
+/** Pod CIDR sent when the spec names none (ACK needs one for Flannel clusters; the SDK's example block). */
+export const ACK_DEFAULT_POD_CIDR = '172.20.0.0/16';
 
 const POOL_PHASES: Record<string, PoolPhase> = {
   initial: 'provisioning',
@@ -82,14 +93,32 @@ export class AckClusterProvider implements ClusterProvider {
         errors: ['ACK versions look like "1.31.1-aliyun.1"'],
       });
     }
+    // CreateCluster: "You must provide a VPC when you create a cluster" (vpcid).
+    if (!spec.vpc_id) problems.push({ field: 'spec.vpc_id', errors: ['ACK needs the VPC of the cluster'] });
+    if (!spec.subnet_ids?.length)
+      problems.push({
+        field: 'spec.subnet_ids',
+        errors: ['ACK needs the vSwitches of the cluster (also the node pools’ default)'],
+      });
     for (const [i, p] of (spec.node_pools ?? []).entries()) {
-      if (p.autoscaling && p.autoscaling.min_size > p.autoscaling.max_size) {
-        problems.push({
-          field: `spec.node_pools.${i}.autoscaling`,
-          errors: ['min_size must not exceed max_size'],
-        });
-      }
+      for (const f of this.validatePool(p, spec))
+        problems.push({ ...f, field: `spec.node_pools.${i}.${f.field}` });
     }
+    return problems;
+  }
+
+  /** scaling_group needs instance_types, vswitch_ids and instance_charge_type (SDK model: required). */
+  validatePool(p: NodePoolSpec, cluster: ClusterSpec): FieldError[] {
+    const problems: FieldError[] = [];
+    if (!p.instance_types?.length)
+      problems.push({ field: 'instance_types', errors: ['ACK node pools need instance types'] });
+    if (!(p.subnet_ids ?? cluster.subnet_ids)?.length)
+      problems.push({
+        field: 'subnet_ids',
+        errors: ['ACK node pools need vSwitches (here or in the cluster’s spec.subnet_ids)'],
+      });
+    if (p.autoscaling && p.autoscaling.min_size > p.autoscaling.max_size)
+      problems.push({ field: 'autoscaling', errors: ['min_size must not exceed max_size'] });
     return problems;
   }
 
@@ -126,7 +155,7 @@ export class AckClusterProvider implements ClusterProvider {
       vpcid: s.vpc_id,
       vswitchIds: s.subnet_ids,
       serviceCidr: s.service_cidr,
-      containerCidr: s.pod_cidr,
+      containerCidr: s.pod_cidr ?? ACK_DEFAULT_POD_CIDR,
       deletionProtection: s.deletion_protection,
       nodepools: s.node_pools?.map(
         (p) =>
@@ -136,6 +165,7 @@ export class AckClusterProvider implements ClusterProvider {
               desiredSize: p.desired_size,
               instanceTypes: p.instance_types,
               vswitchIds: p.subnet_ids ?? s.subnet_ids,
+              instanceChargeType: ACK_INSTANCE_CHARGE_TYPE,
             }),
           }),
       ),
@@ -204,6 +234,11 @@ export class AckClusterProvider implements ClusterProvider {
   }
 
   async kubeconfig(id: string): Promise<string> {
+    return (await this.kubeconfigWithExpiry(id)).config;
+  }
+
+  /** DescribeClusterUserKubeconfig answers the credential's `expiration` (UTC, RFC 3339) beside it. */
+  async kubeconfigWithExpiry(id: string): Promise<VendorKubeconfig> {
     const res = await this.vendor.call(
       'DescribeClusterUserKubeconfig',
       () =>
@@ -213,7 +248,11 @@ export class AckClusterProvider implements ClusterProvider {
         ),
       { idempotent: true },
     );
-    return res.body?.config ?? '';
+    const expires = res.body?.expiration ? new Date(res.body.expiration) : null;
+    return {
+      config: res.body?.config ?? '',
+      expires_at: expires && !Number.isNaN(expires.getTime()) ? expires : null,
+    };
   }
 
   async listNodePools(clusterId: string): Promise<VendorNodePool[]> {
@@ -248,6 +287,7 @@ export class AckClusterProvider implements ClusterProvider {
         desiredSize: pool.desired_size,
         instanceTypes: pool.instance_types,
         vswitchIds: pool.subnet_ids,
+        instanceChargeType: ACK_INSTANCE_CHARGE_TYPE,
       }),
       autoScaling: pool.autoscaling
         ? new $cs.CreateClusterNodePoolRequestAutoScaling({

@@ -26,15 +26,37 @@ const Client = tke.v20180525.Client;
 export type TkeApi = InstanceType<typeof Client>;
 type AdvancedSettings = Parameters<TkeApi['CreateClusterNodePool']>[0]['InstanceAdvancedSettings'];
 
-const PHASES: Record<string, VendorPhase> = {
+/**
+ * TKE's cluster states in Berth's words: every state the SDK documents for DescribeClusters
+ * `ClusterStatus` and DescribeClusterStatus `ClusterState` (tencentcloud-sdk-nodejs-tke 4.1.314).
+ */
+export const TKE_PHASES: Record<string, VendorPhase> = {
+  Trading: 'provisioning', // being paid for
   Creating: 'provisioning',
+  WaittingForConnect: 'provisioning', // (sic) registered cluster waiting for its agent
   Running: 'running',
   Scaling: 'updating',
   Upgrading: 'updating',
+  MasterScaling: 'updating',
+  NodeUpgrading: 'updating',
+  RuntimeUpgrading: 'updating',
+  ClusterLevelUpgrading: 'updating',
+  ClusterLevelTrading: 'updating',
+  Recovering: 'updating', // waking up from Idling
+  Pause: 'updating', // an upgrade paused
+  ResourceReverse: 'updating',
+  ResourceReversal: 'updating',
+  Idling: 'unavailable',
+  Isolated: 'unavailable', // arrears
+  ResourceIsolate: 'unavailable',
+  ResourceIsolated: 'unavailable',
   Abnormal: 'failed',
   Deleting: 'deleting',
-  Isolated: 'failed',
+  ResourceDestroy: 'deleting',
+  ResourceDestroyed: 'deleting',
 };
+const PHASES = TKE_PHASES;
+/** Node pool LifeState as the SDK documents it: creating, normal, updating, deleting, deleted. */
 const POOL_PHASES: Record<string, PoolPhase> = {
   creating: 'provisioning',
   normal: 'active',
@@ -42,6 +64,17 @@ const POOL_PHASES: Record<string, PoolPhase> = {
   deleting: 'deleting',
   deleted: 'deleting',
 };
+
+/** Task types Berth reads failure reasons from (DescribeTasks needs a TaskType filter; names as TKE's console shows them, unconfirmed). */
+const TASK_TYPES = {
+  create: 'create_cluster',
+  delete: 'delete_cluster',
+  deletePool: 'delete_node_pool',
+} as const;
+/** The instance type of pools that name none (TKE's LaunchConfigurePara needs one). */
+export const TKE_DEFAULT_INSTANCE_TYPE = 'S5.MEDIUM4';
+/** MaxSize of a pool's auto-scaling group when autoscaling names none. */
+export const TKE_DEFAULT_MAX_SIZE = 100;
 
 export const TKE_CAPABILITIES: ProviderCapabilities = {
   create: true,
@@ -84,13 +117,37 @@ export class TkeClusterProvider implements ClusterProvider {
         field: 'spec.deletion_protection',
         errors: ['Berth cannot set TKE deletion protection'],
       });
+    // An internal endpoint lives in a subnet of the cluster's VPC (CreateClusterEndpoint SubnetId).
+    if (
+      (spec.endpoint?.access ?? 'internal') === 'internal' &&
+      !(spec.endpoint?.subnet_id ?? spec.subnet_ids?.[0])
+    )
+      problems.push({
+        field: 'spec.endpoint.subnet_id',
+        errors: ['TKE’s internal API endpoint needs a subnet (here or the first of spec.subnet_ids)'],
+      });
     for (const [i, p] of (spec.node_pools ?? []).entries()) {
-      if (!(p.subnet_ids ?? spec.subnet_ids)?.length)
-        problems.push({
-          field: `spec.node_pools.${i}.subnet_ids`,
-          errors: ['TKE node pools need subnets (here or in spec.subnet_ids)'],
-        });
+      for (const f of this.validatePool(p, spec))
+        problems.push({ ...f, field: `spec.node_pools.${i}.${f.field}` });
     }
+    return problems;
+  }
+
+  /** The pool's auto-scaling group needs subnets of the cluster's VPC (AutoScalingGroupPara SubnetIds). */
+  validatePool(p: NodePoolSpec, cluster: ClusterSpec): FieldError[] {
+    const problems: FieldError[] = [];
+    if (!(p.subnet_ids ?? cluster.subnet_ids)?.length)
+      problems.push({
+        field: 'subnet_ids',
+        errors: ['TKE node pools need subnets (here or in the cluster’s spec.subnet_ids)'],
+      });
+    const min = p.autoscaling?.min_size ?? 0;
+    const max = Math.max(p.autoscaling?.max_size ?? TKE_DEFAULT_MAX_SIZE, p.desired_size);
+    if (p.autoscaling && (p.desired_size < min || p.desired_size > p.autoscaling.max_size))
+      problems.push({
+        field: 'desired_size',
+        errors: [`TKE needs min_size <= desired_size <= max_size (${min}..${max})`],
+      });
     return problems;
   }
 
@@ -176,31 +233,53 @@ export class TkeClusterProvider implements ClusterProvider {
       case 'cluster-running': {
         const st = await this.status(cluster);
         if (st === 'Running') return { state: 'succeeded' };
-        if (st === 'Abnormal' || st === null)
+        const phase = st === null ? null : (PHASES[st] ?? 'updating');
+        if (phase === null || phase === 'failed' || phase === 'unavailable' || phase === 'deleting')
           return {
             state: 'failed',
-            message: (await this.lastError(cluster)) ?? `cluster ${cluster} is ${st ?? 'gone'}`,
+            vendor_code: st ?? undefined,
+            message:
+              (await this.lastError(cluster, TASK_TYPES.create)) ?? `cluster ${cluster} is ${st ?? 'gone'}`,
           };
         return { state: 'running', message: `cluster ${st}` };
       }
       case 'cluster-gone': {
         const st = await this.status(cluster);
-        if (st === null) return { state: 'succeeded' };
-        if (st === 'Abnormal')
+        if (st === null || st === 'ResourceDestroyed') return { state: 'succeeded' };
+        if (PHASES[st] === 'failed')
           return {
             state: 'failed',
-            message: (await this.lastError(cluster)) ?? `cluster ${cluster} is Abnormal`,
+            vendor_code: st,
+            message: (await this.lastError(cluster, TASK_TYPES.delete)) ?? `cluster ${cluster} is ${st}`,
           };
         return { state: 'running', message: `cluster ${st}` };
       }
       case 'pool': {
         const pool = (await this.listNodePools(cluster)).find((p) => p.id === change.pool);
-        if (change.target === 'gone')
-          return pool ? { state: 'running', message: `pool ${pool.vendor_state}` } : { state: 'succeeded' };
+        if (change.target === 'gone') return this.poolDeletion(cluster, String(change.pool), pool);
         if (!pool) return { state: 'failed', message: `node pool ${String(change.pool)} is gone` };
         return pool.phase === 'active'
           ? { state: 'succeeded' }
           : { state: 'running', message: `pool ${pool.vendor_state}` };
+      }
+      case 'endpoint': {
+        const res = await this.vendor.call(
+          'DescribeClusterEndpointStatus',
+          () =>
+            this.api.DescribeClusterEndpointStatus({
+              ClusterId: cluster,
+              IsExtranet: change.extranet === true,
+            }),
+          { idempotent: true },
+        );
+        if (res.Status === 'Created') return { state: 'succeeded' };
+        if (res.Status === 'CreateFailed')
+          return {
+            state: 'failed',
+            vendor_code: 'CreateFailed',
+            message: `TKE could not open the ${change.extranet ? 'external' : 'internal'} API endpoint: ${res.ErrorMsg || 'no reason given'}; check the endpoint's subnet and security group in spec.endpoint`,
+          };
+        return { state: 'running', message: `endpoint ${res.Status ?? 'pending'}` };
       }
       case 'instances': {
         const ids = (change.instances as string[]) ?? [];
@@ -220,10 +299,43 @@ export class TkeClusterProvider implements ClusterProvider {
     }
   }
 
-  async kubeconfig(id: string): Promise<string> {
+  /**
+   * TKE's kubeconfig names the cluster's default domain, reachable from nowhere, until an API endpoint of
+   * that kind (internal / external) is enabled (SDK docs): open the one the spec asks for (default
+   * internal, in spec.endpoint.subnet_id or the first of spec.subnet_ids), unless it is open already.
+   */
+  async openAccess(id: string, spec: ClusterSpec): Promise<VendorChange | null> {
+    const extranet = spec.endpoint?.access === 'external';
+    const status = await this.vendor.call(
+      'DescribeClusterEndpointStatus',
+      () => this.api.DescribeClusterEndpointStatus({ ClusterId: id, IsExtranet: extranet }),
+      { idempotent: true },
+    );
+    const change = { kind: 'endpoint', cluster: id, extranet };
+    if (status.Status === 'Created') return null;
+    if (status.Status === 'Creating') return change;
+    await this.vendor.call(
+      'CreateClusterEndpoint',
+      () =>
+        this.api.CreateClusterEndpoint({
+          ClusterId: id,
+          IsExtranet: extranet,
+          SubnetId: extranet ? undefined : (spec.endpoint?.subnet_id ?? spec.subnet_ids?.[0]),
+          SecurityGroup: spec.endpoint?.security_group,
+        }),
+      { idempotent: false },
+    );
+    return change;
+  }
+
+  async kubeconfig(id: string, spec?: ClusterSpec): Promise<string> {
     const res = await this.vendor.call(
       'DescribeClusterKubeconfig',
-      () => this.api.DescribeClusterKubeconfig({ ClusterId: id, IsExtranet: false }),
+      () =>
+        this.api.DescribeClusterKubeconfig({
+          ClusterId: id,
+          IsExtranet: spec?.endpoint?.access === 'external',
+        }),
       { idempotent: true },
     );
     return res.Kubeconfig ?? '';
@@ -255,7 +367,7 @@ export class TkeClusterProvider implements ClusterProvider {
 
   async createNodePool(clusterId: string, pool: NodePoolSpec): Promise<{ id: string; change: VendorChange }> {
     const min = pool.autoscaling?.min_size ?? 0;
-    const max = Math.max(pool.autoscaling?.max_size ?? 100, pool.desired_size);
+    const max = Math.max(pool.autoscaling?.max_size ?? TKE_DEFAULT_MAX_SIZE, pool.desired_size);
     const described = await this.vendor.call(
       'DescribeClusters',
       () => this.api.DescribeClusters({ ClusterIds: [clusterId] }),
@@ -275,7 +387,9 @@ export class TkeClusterProvider implements ClusterProvider {
             VpcId: vpcId,
             SubnetIds: pool.subnet_ids,
           }),
-          LaunchConfigurePara: JSON.stringify({ InstanceType: pool.instance_types?.[0] ?? 'S5.MEDIUM4' }),
+          LaunchConfigurePara: JSON.stringify({
+            InstanceType: pool.instance_types?.[0] ?? TKE_DEFAULT_INSTANCE_TYPE,
+          }),
           InstanceAdvancedSettings: {} as AdvancedSettings,
           EnableAutoscale: pool.autoscaling?.enabled ?? false,
         }),
@@ -381,14 +495,47 @@ export class TkeClusterProvider implements ClusterProvider {
     return res.ClusterStatusSet?.find((s) => s.ClusterId === id)?.ClusterState ?? null;
   }
 
-  private async lastError(id: string): Promise<string | null> {
+  /** The reason of the newest failed task of a type ("the task type must be passed", SDK). */
+  private async lastError(id: string, taskType: string, target?: string): Promise<string | null> {
+    const failed = (await this.tasks(id, taskType)).filter(
+      (t) => t.LastError && (!target || t.TargetObj === target),
+    );
+    return failed.length ? (failed[failed.length - 1].LastError ?? null) : null;
+  }
+
+  private async tasks(id: string, taskType: string) {
     const res = await this.vendor.call(
       'DescribeTasks',
-      () => this.api.DescribeTasks({ Filter: [{ Name: 'ClusterId', Values: [id] }] }),
+      () =>
+        this.api.DescribeTasks({
+          Filter: [
+            { Name: 'ClusterId', Values: [id] },
+            { Name: 'TaskType', Values: [taskType] },
+          ],
+        }),
       { idempotent: true },
     );
-    const failed = (res.Tasks ?? []).filter((t) => t.LastError);
-    return failed.length ? (failed[failed.length - 1].LastError ?? null) : null;
+    return res.Tasks ?? [];
+  }
+
+  /**
+   * A pool delete is done when the pool is gone (or `deleted`); it failed when TKE's delete task for it
+   * was aborted, or the pool is back in service with its delete task over — with the task's reason.
+   */
+  private async poolDeletion(cluster: string, poolId: string, pool?: VendorNodePool): Promise<ChangeState> {
+    if (!pool || pool.vendor_state === 'deleted') return { state: 'succeeded' };
+    if (pool.vendor_state === 'deleting') return { state: 'running', message: 'pool deleting' };
+    const task = (await this.tasks(cluster, TASK_TYPES.deletePool))
+      .filter((t) => t.TargetObj === poolId)
+      .at(-1);
+    const over = task && task.LifeState !== 'process' && task.LifeState !== 'resume';
+    if (task && (/^abort/.test(task.LifeState ?? '') || (over && pool.vendor_state === 'normal')))
+      return {
+        state: 'failed',
+        vendor_code: task.LifeState ?? undefined,
+        message: `TKE did not delete node pool ${poolId} (it is ${pool.vendor_state} again): ${task.LastError || 'no reason given'}`,
+      };
+    return { state: 'running', message: `pool ${pool.vendor_state}` };
   }
 
   private cluster(c: {

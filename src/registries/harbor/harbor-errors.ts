@@ -60,7 +60,7 @@ export function harborError(
     case 401:
     case 403:
       return new AppError(
-        ErrorCode.VENDOR_API_ERROR,
+        ErrorCode.VENDOR_CREDENTIAL_REJECTED,
         `${prefix} refused the stored credential ${ctx.credentialName} (${status} ${code ?? ''}`.trimEnd() +
           `); update the credential or its permissions`,
         { ...details, credential_refused: true, credential_name: ctx.credentialName },

@@ -70,7 +70,14 @@ export class HarborHttpClient implements OnModuleDestroy {
     @Optional() opts?: Partial<VendorRetryPolicy>,
     @Optional() metrics?: MetricsService,
   ) {
-    this.opts = { ...DEFAULT_HARBOR_HTTP_OPTIONS, meter: metrics?.vendorMeter, ...(opts ?? {}) };
+    this.opts = {
+      ...DEFAULT_HARBOR_HTTP_OPTIONS,
+      ...(config
+        ? { timeoutMs: config.vendors.harbor_timeout_ms, attempts: config.vendors.harbor_attempts }
+        : {}),
+      meter: metrics?.vendorMeter,
+      ...(opts ?? {}),
+    };
     // Every connection to a Harbor endpoint is checked against the outbound policy on its resolved address.
     const policy = config ? new OutboundPolicy(config.outbound) : OutboundPolicy.unconfigured();
     this.agents = {

@@ -5,7 +5,12 @@ import { ErrorCode } from '../../common/error-codes.js';
 import type { RegistryConnection } from '../registry-provider.js';
 import { harborError, parseHarborError, parseLinkHeader } from './harbor-errors.js';
 import { HarborHttpClient } from './harbor-http.client.js';
-import { harborPagesFor, HarborProvider, toArtifact } from './harbor.provider.js';
+import { harborPagesFor, HarborProvider, harborVersion, toArtifact } from './harbor.provider.js';
+import {
+  HARBOR_ADMIN,
+  HARBOR_PASSWORD,
+  startHarborSimulator,
+} from '../../../test/simulators/harbor/simulator.js';
 
 const ctx = { registryId: 'r-1', registryName: 'hb', credentialName: 'hb-cred' };
 
@@ -82,10 +87,10 @@ describe('Harbor error mapping', () => {
     expect(e412.message).toContain('contains repositories');
   });
 
-  it('turns a refused stored credential into 502 naming the credential, and other vendor failures into 502/503/504', () => {
+  it('turns a refused stored credential into 502 code 50202 (as for other vendors) naming the credential, and other vendor failures into 502/503/504', () => {
     for (const status of [401, 403]) {
       const e = harborError(ctx, status, body('UNAUTHORIZED', 'unauthorized'), 'x');
-      expect(e).toMatchObject({ code: ErrorCode.VENDOR_API_ERROR, status: 502 });
+      expect(e).toMatchObject({ code: ErrorCode.VENDOR_CREDENTIAL_REJECTED, status: 502 });
       expect(e.message).toContain('hb-cred');
       expect(e.details).toMatchObject({ credential_refused: true, vendor_status: status });
     }
@@ -237,5 +242,51 @@ describe('HarborHttpClient against a scripted server', () => {
     script.push((_req, res) => res.writeHead(200).end());
     await provider.deleteRepository(conn(), 'team', 'a/b');
     expect(seen[0].url).toBe('/api/v2.0/projects/team/repositories/a%252Fb');
+  });
+});
+
+describe('Harbor version check (Berth needs Harbor 2.2 or newer)', () => {
+  const conn = (endpoint: string, password = HARBOR_PASSWORD): RegistryConnection => ({
+    ...ctx,
+    endpoint,
+    username: HARBOR_ADMIN,
+    password,
+    insecureSkipTlsVerify: false,
+  });
+  const provider = new HarborProvider(new HarborHttpClient(undefined, { attempts: 1, timeoutMs: 2000 }));
+
+  it('accepts a 2.11, refuses a 2.0 with a 422 that says what is needed, and a rejected credential is 50202', async () => {
+    const current = await startHarborSimulator();
+    const old = await startHarborSimulator({ version: '2.0' });
+    try {
+      await expect(provider.checkSupported(conn(current.url))).resolves.toBe('v2.11.0-sim');
+      const refused = await provider.checkSupported(conn(old.url)).catch((e: AppError) => e);
+      expect(refused).toMatchObject({
+        code: ErrorCode.UNPROCESSABLE,
+        details: { version: 'v2.0.6-sim', min_version: '2.2' },
+      });
+      expect((refused as AppError).message).toMatch(/runs v2\.0\.6-sim; Berth needs Harbor 2\.2 or newer/);
+      // and the 2.0 really lacks what Berth needs
+      const robots = await fetch(`${old.url}/api/v2.0/robots`, {
+        headers: {
+          authorization: 'Basic ' + Buffer.from(`${HARBOR_ADMIN}:${HARBOR_PASSWORD}`).toString('base64'),
+        },
+      });
+      expect(robots.status).toBe(404);
+      const wrong = await provider.checkSupported(conn(current.url, 'wrong')).catch((e: AppError) => e);
+      expect(wrong).toMatchObject({
+        code: ErrorCode.VENDOR_CREDENTIAL_REJECTED,
+        details: { vendor_status: 401 },
+      });
+    } finally {
+      await current.close();
+      await old.close();
+    }
+  });
+
+  it('reads versions as Harbor reports them', () => {
+    expect(harborVersion('v2.11.0-abc')).toEqual([2, 11]);
+    expect(harborVersion('2.2.1')).toEqual([2, 2]);
+    expect(harborVersion('dev')).toBeNull();
   });
 });

@@ -10,8 +10,22 @@ import type {
   RegistryProvider,
   RegistryRepository,
 } from '../registry-provider.js';
+import { AppError } from '../../common/app-error.js';
+import { ErrorCode } from '../../common/error-codes.js';
 import { parseLinkHeader } from './harbor-errors.js';
 import { HarborHttpClient, type HarborResponse } from './harbor-http.client.js';
+
+/**
+ * The oldest Harbor Berth works with: 2.2 brought the robot accounts API (`/robots`) and name-or-id project
+ * paths (`X-Is-Resource-Name`) that Berth uses.
+ */
+export const HARBOR_MIN_VERSION = [2, 2] as const;
+
+/** "v2.11.0-abc123" → [2, 11]; null when there is no version to read. */
+export function harborVersion(v: string | undefined): [number, number] | null {
+  const m = /^v?(\d+)\.(\d+)/.exec(v ?? '');
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
 
 /** Harbor's page size limit. */
 export const HARBOR_MAX_PAGE_SIZE = 100;
@@ -55,7 +69,11 @@ interface HarborArtifact {
 
 const time = (t: string | undefined): string | null => (!t || ZERO_TIME.test(t) ? null : t);
 
-/** Project names go into the path once encoded; numeric names need X-Is-Resource-Name. */
+/**
+ * Project names go into the path once encoded; numeric names need X-Is-Resource-Name on the
+ * `/projects/{project_name_or_id}` operations (the repository and artifact ones take a name only, and
+ * Harbor 2.11 defines no such header for them).
+ */
 const projectPath = (p: string) => `/projects/${encodeURIComponent(p)}`;
 const byName = { 'X-Is-Resource-Name': 'true' };
 /** Repository names may contain "/": Harbor wants them URL-encoded twice. */
@@ -140,6 +158,26 @@ export class HarborProvider implements RegistryProvider {
     };
   }
 
+  /** Asks /systeminfo (with the credential, so a rejected one is 50202 now) and refuses a Harbor older than 2.2. */
+  async checkSupported(c: RegistryConnection): Promise<string> {
+    const info = (await this.http.call<{ harbor_version?: string }>(c, 'GET', '/systeminfo')).body;
+    const v = harborVersion(info?.harbor_version);
+    const min = HARBOR_MIN_VERSION.join('.');
+    if (!v)
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Harbor registry ${c.registryName} did not say which version it runs; Berth needs Harbor ${min} or newer`,
+        { field: 'endpoint', min_version: min },
+      );
+    if (v[0] < HARBOR_MIN_VERSION[0] || (v[0] === HARBOR_MIN_VERSION[0] && v[1] < HARBOR_MIN_VERSION[1]))
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `Harbor registry ${c.registryName} runs ${info.harbor_version}; Berth needs Harbor ${min} or newer (robot accounts and project names in paths); upgrade Harbor`,
+        { field: 'endpoint', version: info.harbor_version, min_version: min },
+      );
+    return info.harbor_version!;
+  }
+
   listProjects(c: RegistryConnection, q: ListSlice & { q?: string }): Promise<ListResult<RegistryProject>> {
     return this.list<HarborProject, RegistryProject>(
       c,
@@ -183,13 +221,13 @@ export class HarborProvider implements RegistryProvider {
       `${projectPath(project)}/repositories`,
       q,
       {},
-      byName,
+      {},
       (r) => toRepository(project, r),
     );
   }
 
   async deleteRepository(c: RegistryConnection, project: string, repository: string): Promise<void> {
-    await this.http.call(c, 'DELETE', repoPath(project, repository), { headers: byName });
+    await this.http.call(c, 'DELETE', repoPath(project, repository));
   }
 
   listArtifacts(
@@ -203,7 +241,7 @@ export class HarborProvider implements RegistryProvider {
       `${repoPath(project, repository)}/artifacts`,
       q,
       { with_tag: true },
-      byName,
+      {},
       toArtifact,
     );
   }
@@ -218,10 +256,7 @@ export class HarborProvider implements RegistryProvider {
       c,
       'GET',
       `${repoPath(project, repository)}/artifacts/${encodeURIComponent(reference)}`,
-      {
-        headers: byName,
-        query: { with_tag: true },
-      },
+      { query: { with_tag: true } },
     );
     return toArtifact(res.body);
   }
@@ -236,7 +271,6 @@ export class HarborProvider implements RegistryProvider {
       c,
       'DELETE',
       `${repoPath(project, repository)}/artifacts/${encodeURIComponent(reference)}`,
-      { headers: byName },
     );
   }
 

@@ -72,6 +72,8 @@ function createRequest(name: string, desired = 0): $cs.CreateClusterRequest {
             scalingGroup: new $cs.NodepoolScalingGroup({
               desiredSize: desired,
               instanceTypes: ['ecs.g7.large'],
+              vswitchIds: ['vsw-a'],
+              instanceChargeType: 'PostPaid',
             }),
           }),
         ]
@@ -155,6 +157,7 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
           desiredSize: 2,
           instanceTypes: ['ecs.g7.xlarge'],
           vswitchIds: ['vsw-a'],
+          instanceChargeType: 'PostPaid',
         }),
       }),
     );
@@ -435,6 +438,38 @@ describe('ACK simulator via @alicloud/cs20151215', () => {
     } finally {
       await bare.close();
     }
+  });
+
+  it('refuses requests without the fields the SDK models mark required (MissingParameter names the field)', async () => {
+    const noVpc = createRequest('req-novpc');
+    noVpc.vpcid = undefined;
+    expect(await caught(ack.createCluster(noVpc))).toMatchObject({
+      code: 'MissingParameter',
+      message: expect.stringContaining('vpcid'),
+    });
+    const noCidr = createRequest('req-nocidr');
+    noCidr.containerCidr = undefined;
+    expect((await caught(ack.createCluster(noCidr))).message).toContain('container_cidr');
+    const pool = createRequest('req-pool', 1);
+    pool.nodepools![0].scalingGroup!.instanceChargeType = undefined;
+    expect((await caught(ack.createCluster(pool))).message).toContain(
+      'nodepools.0.scaling_group.instance_charge_type',
+    );
+    const created = await ack.createCluster(createRequest('req-ok'));
+    const np = await caught(
+      ack.createClusterNodePool(
+        created.body!.clusterId!,
+        new $cs.CreateClusterNodePoolRequest({
+          nodepoolInfo: new $cs.CreateClusterNodePoolRequestNodepoolInfo({ name: 'p' }),
+          scalingGroup: new $cs.CreateClusterNodePoolRequestScalingGroup({
+            desiredSize: 1,
+            instanceTypes: ['ecs.g7.large'],
+            instanceChargeType: 'PostPaid',
+          }),
+        }),
+      ),
+    );
+    expect(np.code).toBe('MissingParameter');
   });
 
   it('records calls with their ACK action names', async () => {

@@ -10,6 +10,7 @@
 //   with no targets it points at the placeholder https://127.0.0.1:1 (nothing listens there).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { kubeconfigFor, testbedTargets, type KubeTarget } from '../common/kube-targets.js';
+import { KwokFleet, type KwokNodeSpec } from '../common/kwok-nodes.js';
 import { SimServer, type Fault, type SimRequest, type SimResponse } from '../common/sim-server.js';
 import type { RunningSimulator, SimulatorOptions } from '../common/types.js';
 import { verifyAcs3 } from './signature.js';
@@ -95,6 +96,27 @@ function jsonArray(v: string | null, field: string): string[] | undefined {
     if (Array.isArray(parsed)) return parsed.map(String);
   } catch {}
   throw new AckError(400, 'InvalidParameter', `The parameter ${field} must be a JSON array string, got ${v}`);
+}
+
+/**
+ * Fields the SDK models of @alicloud/cs20151215 7.2.0 mark "This parameter is required" (or whose remarks
+ * say they must be given), enforced as ACK does: 400 MissingParameter naming the field.
+ */
+function need(v: unknown, field: string): void {
+  if (v === undefined || v === null || v === '' || (Array.isArray(v) && !v.length))
+    throw new AckError(400, 'MissingParameter', `The parameter ${field} is required.`);
+}
+/** A scaling_group of CreateClusterNodePool / CreateCluster nodepools[]: instance_charge_type, instance_types, vswitch_ids. */
+function needScalingGroup(sg: Obj, prefix: string): void {
+  need(sg.instance_charge_type, `${prefix}.instance_charge_type`);
+  if (!['PrePaid', 'PostPaid'].includes(String(sg.instance_charge_type)))
+    throw new AckError(
+      400,
+      'InvalidParameter',
+      `${prefix}.instance_charge_type must be PrePaid or PostPaid.`,
+    );
+  need(sg.instance_types, `${prefix}.instance_types`);
+  need(sg.vswitch_ids, `${prefix}.vswitch_ids`);
 }
 
 // ---- rendering ------------------------------------------------------------------------------------
@@ -232,6 +254,20 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
   const accessKeySecret = randomBytes(15).toString('hex');
   const secrets = new Map([[accessKeyId, accessKeySecret]]);
   const nonces = new Set<string>();
+  // Instances that joined their cluster are kwok nodes in its testbed target, labelled as ACK labels them.
+  const fleet = new KwokFleet('ack');
+  const wantedNodes = () => {
+    const out = new Map<string, { target?: KubeTarget; nodes: KwokNodeSpec[] }>();
+    for (const c of store.clusters.values()) {
+      if (c.state === 'deleted') continue;
+      const nodes = store
+        .nodesOf(c.cluster_id)
+        .filter((n) => n.state === 'running' || n.state === 'removing')
+        .map((n) => ackNodeSpec(c, n));
+      out.set(c.cluster_id, { target: c.target, nodes });
+    }
+    return out;
+  };
 
   const server = new SimServer({
     renderFault: (f: Fault) =>
@@ -252,8 +288,9 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
         'InvalidApi.NotFound',
         `Specified api is not found, please check your url and method: ${req.method} ${req.path}`,
       ),
-    before: (req) => {
+    before: async (req) => {
       store.timeline.advance();
+      await fleet.syncAll(wantedNodes());
       req.action = actionOf(req.method, req.path) ?? (req.headers['x-acs-action'] as string | undefined);
       const v = verifyAcs3(req, (ak) => secrets.get(ak), nonces);
       return v.ok ? undefined : gatewayError(v.status, v.code, v.message);
@@ -324,9 +361,19 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     if (!name) throw new AckError(400, 'MissingParameter', 'The parameter name is required.');
     if (!/^[\w\u4e00-\u9fa5][\w.\-\u4e00-\u9fa5]{0,62}$/.test(name))
       throw new AckError(400, 'InvalidParameter', `The cluster name ${name} is invalid.`);
+    need(b.region_id, 'region_id');
+    // "You must provide a VPC when you create a cluster."
+    need(b.vpcid, 'vpcid');
+    // "This parameter is required for Flannel clusters" (Terway clusters name pod vSwitches instead).
+    const addons = Array.isArray(b.addons) ? b.addons.map(obj) : [];
+    if (!addons.some((a) => /terway/.test(String(a.name)))) need(b.container_cidr, 'container_cidr');
     const nodepools = Array.isArray(b.nodepools) ? b.nodepools.map(obj) : [];
+    // "required when you create a managed cluster with zero nodes"
+    if (!nodepools.length && !num(b.num_of_nodes, 'num_of_nodes')) need(b.vswitch_ids, 'vswitch_ids');
     const pools = nodepools.map((np, i) => {
       const sg = obj(np.scaling_group);
+      need(obj(np.nodepool_info).name, `nodepools.${i}.nodepool_info.name`);
+      needScalingGroup(sg, `nodepools.${i}.scaling_group`);
       return {
         name: str(obj(np.nodepool_info).name) || `nodepool-${i + 1}`,
         desired_size: num(sg.desired_size, 'nodepools.scaling_group.desired_size') ?? 0,
@@ -444,13 +491,14 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
   // ---- node pools ----
   route('POST', '/clusters/:cluster_id/nodepools', 'CreateClusterNodePool', (req) => {
     const c = cluster(req.params.cluster_id);
-    requireState(c, SERVING, 'CreateClusterNodePool');
     const b = obj(req.body);
     const info = obj(b.nodepool_info);
     const sg = obj(b.scaling_group);
     const as = obj(b.auto_scaling);
     const name = str(info.name);
     if (!name) throw new AckError(400, 'MissingParameter', 'The parameter nodepool_info.name is required.');
+    needScalingGroup(sg, 'scaling_group');
+    requireState(c, SERVING, 'CreateClusterNodePool');
     if (store.poolsOf(c.cluster_id).some((p) => p.name === name))
       throw new AckError(
         400,
@@ -668,6 +716,27 @@ export async function startAckSimulator(opts: SimulatorOptions = {}): Promise<Ru
     server,
     addFault: (f) => server.faults.add(f),
     clearFaults: () => server.faults.clear(),
-    close: () => server.close(),
+    close: async () => {
+      await fleet.close();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * An ACK worker as its kubelet and ACK's cloud controller register it: node name `<region>.<ip>`,
+ * providerID `<region>.<instance id>`, the node pool id and instance type as labels.
+ */
+export function ackNodeSpec(c: AckCluster, n: AckNode): KwokNodeSpec {
+  return {
+    name: n.node_name,
+    providerID: `${c.region_id}.${n.instance_id}`,
+    ip: n.ip,
+    labels: {
+      'alibabacloud.com/nodepool-id': n.nodepool_id,
+      'node.kubernetes.io/instance-type': n.instance_type,
+      'topology.kubernetes.io/region': c.region_id,
+      'topology.kubernetes.io/zone': c.zone_id,
+    },
   };
 }

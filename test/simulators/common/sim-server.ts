@@ -25,6 +25,21 @@ export interface SimResponse {
   headers?: Record<string, string>;
 }
 
+/** One request and the answer it got, as they crossed the wire (for fidelity checks against a vendor's spec). */
+export interface Exchange {
+  method: string;
+  /** The path as sent, still URL-encoded. */
+  rawPath: string;
+  query: Record<string, string>;
+  requestHeaders: Record<string, string>;
+  /** Parsed JSON body, or undefined. */
+  requestBody: unknown;
+  status: number;
+  /** Lower-cased names. */
+  responseHeaders: Record<string, string>;
+  responseBody: unknown;
+}
+
 export type Handler = (req: SimRequest) => Promise<SimResponse> | SimResponse;
 
 /**
@@ -97,6 +112,8 @@ export interface SimServerOptions {
   before?: (req: SimRequest) => Promise<SimResponse | undefined> | SimResponse | undefined;
   /** Extra state for GET /__sim/state. */
   state?: () => unknown;
+  /** Keep every exchange (request + answer) in `exchanges`. */
+  recordExchanges?: boolean;
 }
 
 export class SimServer {
@@ -106,6 +123,8 @@ export class SimServer {
   private readonly open = new Set<ServerResponse>();
   /** Every request received, newest last (method, path, action), for tests that count vendor calls. */
   readonly calls: { method: string; path: string; action?: string; at: number }[] = [];
+  /** Every exchange answered (when `recordExchanges` is on), oldest first. */
+  readonly exchanges: Exchange[] = [];
 
   constructor(private readonly opts: SimServerOptions) {}
 
@@ -170,6 +189,19 @@ export class SimServer {
         payload = typeof out.body === 'string' ? out.body : JSON.stringify(out.body);
         headers['content-type'] ??= typeof out.body === 'string' ? 'text/plain' : 'application/json';
       }
+      if (this.opts.recordExchanges && !req.path.startsWith('/__sim/'))
+        this.exchanges.push({
+          method: req.method,
+          rawPath: u.pathname,
+          query: Object.fromEntries(u.searchParams),
+          requestHeaders: Object.fromEntries(
+            Object.entries(raw.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+          ),
+          requestBody: body,
+          status: out.status,
+          responseHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+          responseBody: out.body,
+        });
       res.writeHead(out.status, headers).end(payload);
     } catch (e) {
       res

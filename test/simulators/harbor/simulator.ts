@@ -65,9 +65,13 @@ type Principal = { kind: 'admin' } | { kind: 'robot'; robot: Robot };
 /** Routes plus the Harbor operationId of each, so faults can match on `action` (e.g. "createProject"). */
 class HarborRoutes {
   private readonly table: { method: string; pattern: RegExp; action: string }[] = [];
-  constructor(private readonly server: SimServer) {}
+  constructor(
+    private readonly server: SimServer,
+    private readonly version: HarborVersion,
+  ) {}
 
   add(method: string, path: string, action: string, handler: Handler): void {
+    if (this.version === '2.0' && path.startsWith('/robots')) return; // robot accounts v2 came with Harbor 2.2
     const full = API + path;
     this.table.push({ method, pattern: new RegExp('^' + full.replace(/:(\w+)/g, '[^/]+') + '/?$'), action });
     this.server.route(method, full, async (req) => {
@@ -87,11 +91,23 @@ class HarborRoutes {
   }
 }
 
-export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise<HarborSimulator> {
-  const store = new HarborStore();
+/**
+ * Which Harbor the simulator is. '2.11' (default) speaks v2.11's API exactly: no `chart_count` on projects
+ * (ChartMuseum was removed in 2.8), no `with_notary` in /systeminfo (Notary removed in 2.9). '2.0' is a
+ * Harbor 2.0: /systeminfo says v2.0.x, projects still carry chart_count, and there is no /robots API (robot
+ * accounts v2 came with 2.2).
+ */
+export type HarborVersion = '2.11' | '2.0';
+
+export async function startHarborSimulator(
+  opts: SimulatorOptions & { version?: HarborVersion } = {},
+): Promise<HarborSimulator> {
+  const version: HarborVersion = opts.version ?? '2.11';
+  const store = new HarborStore(version);
   const principals = new WeakMap<SimRequest, Principal>();
 
   const server = new SimServer({
+    recordExchanges: true,
     renderFault: (f: Fault, req) =>
       f.kind === 'throttle'
         ? errorResponse(
@@ -121,7 +137,7 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
       health: store.health,
     }),
   });
-  const routes = new HarborRoutes(server);
+  const routes = new HarborRoutes(server, version);
 
   function authenticate(req: SimRequest): SimResponse | undefined {
     const auth = String(req.headers.authorization ?? '');
@@ -224,14 +240,22 @@ export async function startHarborSimulator(opts: SimulatorOptions = {}): Promise
   });
   routes.add('GET', '/systeminfo', 'getSystemInfo', (req) => {
     const host = String(req.headers.host ?? '127.0.0.1');
-    const basic = {
-      with_notary: false,
-      auth_mode: 'db_auth',
-      primary_auth_mode: false,
-      self_registration: false,
-      harbor_version: 'v2.11.0-sim',
-      banner_message: '',
-    };
+    const basic =
+      version === '2.0'
+        ? {
+            with_notary: false,
+            with_chartmuseum: false,
+            auth_mode: 'db_auth',
+            self_registration: false,
+            harbor_version: 'v2.0.6-sim',
+          }
+        : {
+            auth_mode: 'db_auth',
+            primary_auth_mode: false,
+            self_registration: false,
+            harbor_version: 'v2.11.0-sim',
+            banner_message: '',
+          };
     if (!principals.has(req)) return { status: 200, body: basic };
     return {
       status: 200,

@@ -137,7 +137,8 @@ export class HarborStore {
   };
   private seq = { project: 0, repository: 0, artifact: 0, tag: 0, robot: 0 };
 
-  constructor() {
+  /** '2.11' (default) or '2.0': which Harbor's fields the views carry (see simulator.ts). */
+  constructor(readonly version: '2.11' | '2.0' = '2.11') {
     // Every Harbor starts with the public "library" project (id 1).
     this.createProject('library', { public: 'true' });
   }
@@ -201,7 +202,7 @@ export class HarborStore {
     return {
       ...p,
       repo_count: this.repositoriesOf(p).length,
-      chart_count: 0,
+      ...(this.version === '2.0' ? { chart_count: 0 } : {}),
       current_user_role_id: 1,
       current_user_role_ids: [1],
       togglable: true,
@@ -268,7 +269,7 @@ export class HarborStore {
   artifactView(a: Artifact, withTags = true): Record<string, unknown> {
     return {
       ...a,
-      tags: withTags ? this.tagsOf(a).map((t) => ({ ...t, signed: false })) : null,
+      tags: withTags ? this.tagsOf(a) : null, // no `signed`: Notary went in Harbor 2.9
       labels: null,
       references: null,
       addition_links: {

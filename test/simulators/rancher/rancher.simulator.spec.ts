@@ -164,8 +164,9 @@ describe('Rancher simulator: provisioned RKE2 cluster (v1 Steve + v3 management)
     const kc = await call('POST', `/v3/clusters/${mgmtId}?action=generateKubeconfig`);
     expect(kc.status).toBe(200);
     expect(kc.body.type).toBe('generateKubeConfigOutput');
-    expect(kc.body.config).toContain('server: https://127.0.0.1:6443');
-    expect(kc.body.config).toContain('token: x');
+    expect(kc.body.config).toContain('server: "https://127.0.0.1:6443"');
+    expect(kc.body.config).toContain('token: "x"');
+    expect(kc.body.config).toContain('current-context: "prod"');
 
     const nodes = await call('GET', `/v3/nodes?clusterId=${mgmtId}`);
     expect(nodes.body.type).toBe('collection');
@@ -177,7 +178,7 @@ describe('Rancher simulator: provisioned RKE2 cluster (v1 Steve + v3 management)
       state: 'active',
       controlPlane: false,
       etcd: false,
-      nodePoolId: `${mgmtId}:workers`,
+      nodePoolId: '', // v3 node pools are RKE1's; RKE2 machines carry the pool label (below)
       ipAddress: expect.stringMatching(/^10\./),
     });
     expect(workers[0].nodeName).toMatch(/^prod-workers-/);
@@ -191,7 +192,29 @@ describe('Rancher simulator: provisioned RKE2 cluster (v1 Steve + v3 management)
     const put = await call('PUT', `${PROV}/fleet-default/prod`, scaled);
     expect(put.status).toBe(200);
     expect(put.body.metadata.resourceVersion).not.toBe(rv);
-    expect(condition(put, 'Updated')?.status).toBe('False');
+    // As the real controller: the new generation is observed at once and Updated/Ready stay True until
+    // the planner starts; only the machines tell the change is not done.
+    expect(put.body.metadata.generation).toBe(current.metadata.generation + 1);
+    expect(put.body.status.observedGeneration).toBe(put.body.metadata.generation);
+    expect(condition(put, 'Updated')?.status).toBe('True');
+    expect(condition(put, 'Ready')?.status).toBe('True');
+    await waitFor('planner', async () => {
+      const c = await call('GET', `${PROV}/fleet-default/prod`);
+      return condition(c, 'Updated')?.status === 'Unknown' ? c : undefined;
+    });
+    const machines = await call(
+      'GET',
+      `/v1/cluster.x-k8s.io.machines/fleet-default?labelSelector=${encodeURIComponent('cluster.x-k8s.io/cluster-name=prod')}`,
+    );
+    const workerMachines = machines.body.data.filter(
+      (m: { metadata: { labels: Record<string, string> } }) =>
+        m.metadata.labels['rke.cattle.io/rke-machine-pool-name'] === 'workers',
+    );
+    expect(workerMachines).toHaveLength(4);
+    expect(
+      workerMachines.filter((m: { status: { phase: string } }) => m.status.phase === 'Running'),
+    ).toHaveLength(2);
+    expect(workerMachines[0].status.nodeRef.name).toBe(workerMachines[0].metadata.name);
     const stale = await call('PUT', `${PROV}/fleet-default/prod`, scaled);
     expect(stale.status).toBe(409);
     expect(stale.body).toMatchObject({ type: 'error', status: 409, code: 'Conflict' });
@@ -301,7 +324,7 @@ describe('Rancher simulator: imported cluster', () => {
       (await call('GET', `/v3/clusters/${id}`)).body.state === 'active' ? true : undefined,
     );
     const kc = await call('POST', `/v3/clusters/${id}?action=generateKubeconfig`);
-    expect(kc.body.config).toContain('current-context: edge');
+    expect(kc.body.config).toContain('current-context: "edge"');
     const nodes = await call('GET', `/v3/nodes?clusterId=${id}`);
     expect(nodes.body.data).toHaveLength(1);
     expect(nodes.body.data[0]).toMatchObject({

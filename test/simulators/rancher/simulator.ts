@@ -9,8 +9,10 @@ import {
   type SimResponse,
 } from '../common/sim-server.js';
 import type { RunningSimulator, SimulatorOptions } from '../common/types.js';
-import { kubeconfigFor, testbedTargets } from '../common/kube-targets.js';
+import { testbedTargets, type KubeTarget } from '../common/kube-targets.js';
+import { KwokFleet, type KwokNodeSpec } from '../common/kwok-nodes.js';
 import {
+  KUBECONFIG_TTL_MINUTES,
   NAMESPACE,
   RancherError,
   RancherStore,
@@ -30,6 +32,52 @@ export interface RancherSimulator extends RunningSimulator {
   store: RancherStore;
   /** Registers an imported cluster's agent now (normally it happens a while after its registration token is active). */
   registerCluster(clusterId: string): void;
+  /** The setting kubeconfig-default-token-ttl-minutes (Rancher's default: 43200, 30 days); tests may shorten it. */
+  setKubeconfigTtlMinutes(minutes: number): void;
+  /** Kubeconfigs handed out per management cluster id (generateKubeconfig calls that succeeded). */
+  kubeconfigsIssued: Map<string, number>;
+}
+
+const MACHINES = '/v1/cluster.x-k8s.io.machines';
+
+/**
+ * A kubeconfig as Rancher's generateKubeconfig writes it: the first cluster and the current context are the
+ * cluster through Rancher (here: the testbed cluster); with the authorized cluster endpoint on, one more
+ * cluster and context per control-plane node (`<cluster>-<node>`, https://<node ip>:6443), all with the
+ * one user named after the cluster.
+ */
+function rancherKubeconfig(name: string, t: KubeTarget, nodes: { name: string; ip: string }[]): string {
+  const entries = [
+    { name, server: t.server },
+    ...nodes.map((n) => ({ name: `${name}-${n.name}`, server: `https://${n.ip}:6443` })),
+  ];
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    ...entries.flatMap((e) => [
+      `- name: "${e.name}"`,
+      '  cluster:',
+      `    server: "${e.server}"`,
+      `    certificate-authority-data: "${t.ca_data}"`,
+    ]),
+    '',
+    'users:',
+    `- name: "${name}"`,
+    '  user:',
+    `    token: "${t.token}"`,
+    '',
+    'contexts:',
+    ...entries.flatMap((e) => [
+      `- name: "${e.name}"`,
+      '  context:',
+      `    user: "${name}"`,
+      `    cluster: "${e.name}"`,
+    ]),
+    '',
+    `current-context: "${name}"`,
+    '',
+  ].join('\n');
 }
 
 const CODES: Record<number, string> = {
@@ -102,8 +150,9 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
             f.message ?? 'simulated server error',
           ),
     notFound: (req) => errorBody(404, 'NotFound', `no route for ${req.method} ${req.path}`),
-    before: (req) => {
+    before: async (req) => {
       req.action = routes.actionFor(req); // requests only arrive after `routes` is set up below
+      if (!req.path.startsWith('/v3/import/')) await fleet.syncAll(wantedNodes());
       return authenticate(req);
     },
     state: () => ({
@@ -115,6 +164,24 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
     }),
   });
   const routes = new RancherRoutes(server);
+  // Machines of provisioned clusters that came up (and those being drained/removed) are kwok nodes in the
+  // cluster's testbed target, named and labelled as RKE2 registers them (imported clusters' nodes are the
+  // target's own).
+  const fleet = new KwokFleet('rancher');
+  const wantedNodes = () => {
+    const out = new Map<string, { target?: KubeTarget; nodes: KwokNodeSpec[] }>();
+    for (const m of store.mgmt.values()) {
+      if (!m.provName) continue;
+      const nodes = store
+        .nodesOf(m.id)
+        .filter((n) => n.machine && (n.state === 'active' || n.state === 'removing'))
+        .map(rancherNodeSpec);
+      out.set(m.id, { target: m.target, nodes });
+    }
+    return out;
+  };
+  let kubeconfigTtl = KUBECONFIG_TTL_MINUTES;
+  const kubeconfigsIssued = new Map<string, number>();
   const store: RancherStore = new RancherStore(
     opts.targets ?? testbedTargets(),
     opts.timeScale ?? 1,
@@ -179,7 +246,7 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
     };
   };
   const nodeView = (req: SimRequest, n: NodeRecord) => {
-    const { pool: _pool, ...rest } = n;
+    const { pool: _pool, machine: _machine, ...rest } = n;
     const self = `${base(req)}/v3/nodes/${n.id}`;
     return { ...rest, baseType: 'node', links: { self, update: self, remove: self }, actions: {} };
   };
@@ -260,6 +327,7 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
       'server-version': 'v2.11.0',
       'server-url': base(req),
       'k8s-version': 'v1.31.4',
+      'kubeconfig-default-token-ttl-minutes': String(kubeconfigTtl),
     };
     if (!(req.params.name in values))
       throw new RancherError(404, 'NotFound', `settings.management.cattle.io "${req.params.name}" not found`);
@@ -319,12 +387,22 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
           'ClusterUnavailable',
           `cluster ${c.id} is not available (state ${c.state})`,
         );
+      const prov = c.provName ? store.prov.get(c.provName) : undefined;
+      const ace =
+        (prov?.spec.localClusterAuthEndpoint as { enabled?: boolean } | undefined)?.enabled === true;
+      const controlPlanes = ace
+        ? store
+            .nodesOf(c.id)
+            .filter((n) => n.controlPlane && n.state === 'active')
+            .map((n) => ({ name: n.nodeName, ip: n.ipAddress }))
+        : [];
+      kubeconfigsIssued.set(c.id, (kubeconfigsIssued.get(c.id) ?? 0) + 1);
       return {
         status: 200,
         body: {
           type: 'generateKubeConfigOutput',
           baseType: 'generateKubeConfigOutput',
-          config: kubeconfigFor(c.name, c.target),
+          config: rancherKubeconfig(c.name, c.target, controlPlanes),
         },
       };
     },
@@ -418,6 +496,96 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
     body: provView(req, store.deleteProv(inNamespace(req))),
   }));
 
+  // ---- v1 CAPI machines (Steve) ----
+  const machineView = (req: SimRequest, n: NodeRecord) => {
+    const m = n.machine!;
+    const prov = store.prov.get(m.cluster);
+    const pool = prov?.spec.rkeConfig.machinePools.find((p) => p.name === n.pool);
+    const self = `${base(req)}${MACHINES}/${NAMESPACE}/${m.name}`;
+    const phase = m.deletionTimestamp ? 'Deleting' : n.state === 'active' ? 'Running' : 'Provisioning';
+    return {
+      id: `${NAMESPACE}/${m.name}`,
+      type: 'cluster.x-k8s.io.machine',
+      links: { remove: self, self, update: self, view: self },
+      apiVersion: 'cluster.x-k8s.io/v1beta1',
+      kind: 'Machine',
+      metadata: {
+        name: m.name,
+        namespace: NAMESPACE,
+        uid: m.uid,
+        resourceVersion: m.resourceVersion,
+        creationTimestamp: m.creationTimestamp,
+        ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+        labels: {
+          'cluster.x-k8s.io/cluster-name': m.cluster,
+          'rke.cattle.io/cluster-name': m.cluster,
+          'cluster.x-k8s.io/deployment-name': `${m.cluster}-${n.pool}`,
+          'rke.cattle.io/rke-machine-pool-name': n.pool ?? '',
+          ...(n.controlPlane ? { 'rke.cattle.io/control-plane-role': 'true' } : {}),
+          ...(n.etcd ? { 'rke.cattle.io/etcd-role': 'true' } : {}),
+          ...(n.worker ? { 'rke.cattle.io/worker-role': 'true' } : {}),
+        },
+        annotations: { ...m.annotations },
+      },
+      spec: {
+        clusterName: m.cluster,
+        bootstrap: { configRef: { apiVersion: 'rke.cattle.io/v1', kind: 'RKEBootstrap', name: m.name } },
+        infrastructureRef: {
+          apiVersion: 'rke-machine.cattle.io/v1',
+          kind: (pool?.machineConfigRef.kind ?? 'Config').replace(/Config$/, 'Machine'),
+          name: m.name,
+        },
+        ...(n.state === 'active' ? { providerID: `rke2://${n.nodeName}` } : {}),
+      },
+      status: {
+        phase,
+        bootstrapReady: n.state === 'active',
+        infrastructureReady: n.state !== 'provisioning',
+        addresses: [{ type: 'InternalIP', address: n.ipAddress }],
+        ...(n.state === 'active' ? { nodeRef: { apiVersion: 'v1', kind: 'Node', name: n.nodeName } } : {}),
+      },
+    };
+  };
+  const machineList = (req: SimRequest): SimResponse => {
+    if (req.params.ns !== undefined && req.params.ns !== NAMESPACE)
+      return {
+        status: 200,
+        body: { type: 'collection', resourceType: 'cluster.x-k8s.io.machine', count: 0, data: [] },
+      };
+    const selector = (req.query.get('labelSelector') ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string]);
+    const data = store
+      .machines()
+      .map((n) => machineView(req, n))
+      .filter((v) =>
+        selector.every(([k, want]) => (v.metadata.labels as Record<string, string>)[k] === want),
+      );
+    return {
+      status: 200,
+      body: {
+        type: 'collection',
+        links: { self: `${base(req)}${MACHINES}` },
+        actions: {},
+        resourceType: 'cluster.x-k8s.io.machine',
+        revision: String(store.revision),
+        count: data.length,
+        data,
+      },
+    };
+  };
+  routes.add('GET', MACHINES, 'listMachines', machineList);
+  routes.add('GET', `${MACHINES}/:ns`, 'listMachines', machineList);
+  routes.add('GET', `${MACHINES}/:ns/:name`, 'getMachine', (req) => ({
+    status: 200,
+    body: machineView(req, store.machine(req.params.name)),
+  }));
+  routes.add('PUT', `${MACHINES}/:ns/:name`, 'updateMachine', (req) => ({
+    status: 200,
+    body: machineView(req, store.updateMachine(store.machine(req.params.name), bodyOf(req))),
+  }));
+
   const url = await server.listen(opts.port ?? 0);
   return {
     vendor: 'rancher',
@@ -426,11 +594,30 @@ export async function startRancherSimulator(opts: SimulatorOptions = {}): Promis
     server,
     store,
     registerCluster: (id) => store.registerImported(store.mgmtCluster(id)),
+    setKubeconfigTtlMinutes: (minutes) => {
+      kubeconfigTtl = minutes;
+    },
+    kubeconfigsIssued,
     addFault: (f) => server.faults.add(f),
     clearFaults: () => server.faults.clear(),
     close: async () => {
       store.close();
+      await fleet.close();
       await server.close();
     },
+  };
+}
+
+/**
+ * An RKE2 node as its kubelet registers it: the machine's hostname as node name, providerID
+ * `rke2://<node name>` (RKE2 without a cloud provider), the role labels, and `rke.cattle.io/machine`
+ * naming the CAPI machine's uid (the machine pool label stays on the Machine object).
+ */
+export function rancherNodeSpec(n: NodeRecord): KwokNodeSpec {
+  return {
+    name: n.nodeName,
+    providerID: `rke2://${n.nodeName}`,
+    ip: n.ipAddress,
+    labels: { ...n.labels, 'rke.cattle.io/machine': n.machine!.uid, 'cattle.io/os': 'linux' },
   };
 }

@@ -11,7 +11,12 @@ export const NAMESPACE = 'fleet-default';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Base delays in ms (before timeScale). */
-export const DELAYS = { provision: 4000, scale: 2000, remove: 1000, token: 300, register: 2000 };
+export const DELAYS = { provision: 4000, plan: 600, scale: 2000, remove: 1000, token: 300, register: 2000 };
+
+/** Rancher's default lifetime of the tokens in generated kubeconfigs (setting kubeconfig-default-token-ttl-minutes: 30 days). */
+export const KUBECONFIG_TTL_MINUTES = 43200;
+/** CAPI's annotation that marks a machine to be deleted first when its MachineSet scales down. */
+export const DELETE_MACHINE = 'cluster.x-k8s.io/delete-machine';
 
 /** A Rancher API error: `{"type":"error","status","code","message","fieldName"?}`. */
 export class RancherError extends Error {
@@ -140,6 +145,16 @@ export interface NodeRecord {
   uuid: string;
   /** Machine pool name (not a Rancher field; stripped from responses). */
   pool?: string;
+  /** The CAPI Machine behind a node of a provisioned cluster (stripped from v3 responses; see machineView). */
+  machine?: {
+    name: string;
+    uid: string;
+    cluster: string;
+    resourceVersion: string;
+    annotations: Record<string, string>;
+    deletionTimestamp?: string;
+    creationTimestamp: string;
+  };
 }
 
 const rand = (n: number): string => {
@@ -484,7 +499,7 @@ export class RancherStore {
           cond('Ready', 'False', 'waiting for cluster agent to connect', 'Waiting', { transitioning: true }),
           cond(
             'Provisioned',
-            'False',
+            'Unknown',
             'waiting for at least one control plane, etcd, and worker node to be registered',
             'Waiting',
             { transitioning: true },
@@ -613,36 +628,47 @@ export class RancherStore {
       const upgrading = spec.kubernetesVersion !== c.spec.kubernetesVersion;
       c.spec = spec;
       c.metadata.generation++;
-      if (c.status.ready || c.metadata.state.name === 'updating') this.startUpdate(c, upgrading);
+      // As the real controller: the generation is observed at once, and Ready / Updated stay True until the
+      // planner picks the change up a moment later. Only machine counts and the planner's Updated condition
+      // tell that the change is not done yet.
+      c.status.observedGeneration = c.metadata.generation;
+      if (c.status.ready || c.metadata.state.name === 'updating') {
+        const cycle = this.nextCycle(c.metadata.name);
+        this.later(DELAYS.plan, () => {
+          if (this.cycles.get(c.metadata.name) === cycle && !c.metadata.deletionTimestamp)
+            this.startUpdate(c, upgrading, cycle);
+        });
+      }
     }
     this.touch(c);
     return c;
   }
 
-  private startUpdate(c: ProvCluster, upgrading: boolean): void {
+  /** The planner starts: machines are created and deleted, Updated waits until they are all in place. */
+  private startUpdate(c: ProvCluster, upgrading: boolean, cycle: number): void {
     const m = this.mgmt.get(c.status.clusterName)!;
     const message = upgrading
       ? `upgrading Kubernetes to ${c.spec.kubernetesVersion}`
       : 'configuring worker node(s): waiting for machines to be reconciled';
-    setCond(c.status.conditions, cond('Updated', 'False', message, 'Reconciling', { transitioning: true }));
-    setCond(c.status.conditions, cond('Ready', 'False', message, 'Reconciling', { transitioning: true }));
-    setCond(m.conditions, cond('Ready', 'False', message, 'Reconciling'));
-    c.status.ready = false;
+    // A planner that is waiting leaves Updated Unknown with reason Waiting (False means it failed).
+    setCond(c.status.conditions, cond('Updated', 'Unknown', message, 'Waiting', { transitioning: true }));
     this.setState(c, 'updating', 'yes', message);
-    // New machines appear as provisioning, surplus ones start removing (newest first).
+    // New machines appear as provisioning; surplus ones are deleted: those marked with the delete-machine
+    // annotation first, then the newest.
     const nodes = this.nodesOf(m.id);
     for (const pool of c.spec.rkeConfig.machinePools) {
       const live = nodes.filter((n) => n.pool === pool.name && n.state !== 'removing');
       for (let i = live.length; i < pool.quantity; i++)
         this.addNode(m, { pool, state: 'provisioning', kubeletVersion: c.spec.kubernetesVersion });
-      for (const n of live.slice(pool.quantity).reverse())
-        Object.assign(n, { state: 'removing', transitioning: 'yes', transitioningMessage: 'draining node' });
+      const order = [
+        ...live.filter((n) => n.machine?.annotations[DELETE_MACHINE] !== undefined),
+        ...live.filter((n) => n.machine?.annotations[DELETE_MACHINE] === undefined).reverse(),
+      ];
+      for (const n of order.slice(0, Math.max(0, live.length - pool.quantity))) this.startRemoving(n);
     }
     const pools = new Set(c.spec.rkeConfig.machinePools.map((p) => p.name));
-    for (const n of nodes)
-      if (n.pool && !pools.has(n.pool))
-        Object.assign(n, { state: 'removing', transitioning: 'yes', transitioningMessage: 'draining node' });
-    const cycle = this.nextCycle(c.metadata.name);
+    for (const n of nodes) if (n.pool && !pools.has(n.pool) && n.state !== 'removing') this.startRemoving(n);
+    this.touch(c);
     this.later(DELAYS.scale, () => {
       if (this.cycles.get(c.metadata.name) !== cycle || c.metadata.deletionTimestamp) return;
       for (const n of this.nodesOf(m.id)) {
@@ -659,12 +685,46 @@ export class RancherStore {
     });
   }
 
+  private startRemoving(n: NodeRecord): void {
+    Object.assign(n, { state: 'removing', transitioning: 'yes', transitioningMessage: 'draining node' });
+    if (n.machine && !n.machine.deletionTimestamp) {
+      n.machine.deletionTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      n.machine.resourceVersion = String(++this.revision);
+    }
+  }
+
+  // ---- CAPI machines (cluster.x-k8s.io/v1beta1, read through Steve) ----
+
+  /** The machines of provisioned clusters in fleet-default (optionally of one cluster). */
+  machines(cluster?: string): NodeRecord[] {
+    return [...this.nodes.values()].filter((n) => n.machine && (!cluster || n.machine.cluster === cluster));
+  }
+
+  machine(name: string): NodeRecord {
+    const n = this.machines().find((x) => x.machine!.name === name);
+    if (!n) throw new RancherError(404, 'NotFound', `machines.cluster.x-k8s.io "${name}" not found`);
+    return n;
+  }
+
+  /** PUT of a machine: only metadata.annotations and labels change (spec and status belong to CAPI). */
+  updateMachine(n: NodeRecord, body: Record<string, unknown> | undefined): NodeRecord {
+    const meta = (body?.metadata ?? {}) as Record<string, unknown>;
+    if (meta.resourceVersion !== n.machine!.resourceVersion)
+      throw new RancherError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on machines.cluster.x-k8s.io "${n.machine!.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    if (meta.annotations !== undefined) n.machine!.annotations = strMap(meta.annotations);
+    n.machine!.resourceVersion = String(++this.revision);
+    return n;
+  }
+
   deleteProv(c: ProvCluster): ProvCluster {
     if (!c.metadata.deletionTimestamp) {
       c.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       this.setState(c, 'removing', 'yes', 'removing cluster');
-      for (const n of this.nodesOf(c.status.clusterName))
-        Object.assign(n, { state: 'removing', transitioning: 'yes' });
+      for (const n of this.nodesOf(c.status.clusterName)) this.startRemoving(n);
       this.touch(c);
       this.later(DELAYS.remove, () => {
         this.prov.delete(c.metadata.name);
@@ -715,10 +775,11 @@ export class RancherStore {
       transitioning: o.state === 'active' ? 'no' : 'yes',
       transitioningMessage: o.state === 'active' ? '' : 'provisioning machine',
       ...roles,
-      nodePoolId: pool ? `${m.id}:${pool.name}` : '',
+      // v3 node pools are RKE1's: RKE2/K3s nodes have none, and the machine pool label lives on the CAPI
+      // Machine, not on the Kubernetes node.
+      nodePoolId: '',
       labels: {
         'kubernetes.io/hostname': nodeName,
-        ...(pool ? { 'rke.cattle.io/rke-machine-pool-name': pool.name } : {}),
         ...(roles.controlPlane ? { 'node-role.kubernetes.io/control-plane': 'true' } : {}),
         ...(roles.etcd ? { 'node-role.kubernetes.io/etcd': 'true' } : {}),
         ...(roles.worker ? { 'node-role.kubernetes.io/worker': 'true' } : {}),
@@ -730,6 +791,18 @@ export class RancherStore {
       created: now(),
       uuid: randomUUID(),
       pool: pool?.name,
+      ...(pool && m.provName
+        ? {
+            machine: {
+              name: nodeName,
+              uid: randomUUID(),
+              cluster: m.provName,
+              resourceVersion: String(++this.revision),
+              annotations: {},
+              creationTimestamp: now(),
+            },
+          }
+        : {}),
     };
     this.nodes.set(n.id, n);
     return n;

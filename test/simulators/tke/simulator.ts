@@ -12,6 +12,7 @@
 //   with no targets it points at the placeholder https://127.0.0.1:1 (nothing listens there).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { kubeconfigFor, testbedTargets, type KubeTarget } from '../common/kube-targets.js';
+import { KwokFleet, type KwokNodeSpec } from '../common/kwok-nodes.js';
 import { SimServer, type Fault, type SimRequest, type SimResponse } from '../common/sim-server.js';
 import type { RunningSimulator, SimulatorOptions } from '../common/types.js';
 import { verifyTc3 } from './signature.js';
@@ -161,6 +162,19 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
   const secretKey = randomBytes(16).toString('hex');
   const secrets = new Map([[secretId, secretKey]]);
   const actions = new Map<string, Action>();
+  // Running instances are kwok nodes in the cluster's testbed target, named and labelled as TKE does.
+  const fleet = new KwokFleet('tke');
+  const wantedNodes = () => {
+    const out = new Map<string, { target?: KubeTarget; nodes: KwokNodeSpec[] }>();
+    for (const c of store.clusters.values()) {
+      const nodes = store
+        .instancesOf(c.ClusterId)
+        .filter((i) => i.InstanceState === 'running')
+        .map((i) => tkeNodeSpec(i, store.nodepools.get(i.NodePoolId)));
+      out.set(c.ClusterId, { target: c.target, nodes });
+    }
+    return out;
+  };
 
   const server = new SimServer({
     renderFault: (f: Fault) =>
@@ -182,8 +196,9 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
         `The requested action \`${req.action ?? ''}\` does not exist (${req.method} ${req.path}: every TKE call is POST /).`,
         404,
       ),
-    before: (req) => {
+    before: async (req) => {
       store.timeline.advance();
+      await fleet.syncAll(wantedNodes());
       req.action = String(req.headers['x-tc-action'] ?? '');
       const v = verifyTc3(
         {
@@ -478,17 +493,74 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
     return {};
   });
 
+  // Without an enabled endpoint of the asked kind the kubeconfig names the cluster's default domain,
+  // which resolves nowhere outside TKE (the SDK documents this); with one it names the endpoint.
   actions.set('DescribeClusterKubeconfig', (ctx) => {
     const c = cluster(ctx);
     requireRunning(c, 'DescribeClusterKubeconfig');
-    bool(ctx.params, 'IsExtranet');
-    return { Kubeconfig: kubeconfigFor(c.ClusterId, c.target ?? PLACEHOLDER_TARGET) };
+    const extranet = bool(ctx.params, 'IsExtranet') ?? false;
+    const e = c.endpoints[extranet ? 'extranet' : 'intranet'];
+    const target =
+      e?.Status === 'Created'
+        ? (c.target ?? PLACEHOLDER_TARGET)
+        : { ...(c.target ?? PLACEHOLDER_TARGET), server: `https://${c.ClusterId}.ccs.tencent-cloud.com` };
+    return { Kubeconfig: kubeconfigFor(c.ClusterId, target) };
+  });
+
+  actions.set('CreateClusterEndpoint', (ctx) => {
+    const c = cluster(ctx);
+    requireRunning(c, 'CreateClusterEndpoint');
+    const extranet = bool(ctx.params, 'IsExtranet') ?? false;
+    const subnet = str(ctx.params, 'SubnetId');
+    const sg = str(ctx.params, 'SecurityGroup');
+    // SubnetId: "only needed for non-extranet access; must be a subnet of the cluster's VPC" (SDK model).
+    if (!extranet && !subnet)
+      throw new TkeError('MissingParameter', 'The request is missing a required parameter `SubnetId`.');
+    const kind = extranet ? 'extranet' : 'intranet';
+    const existing = c.endpoints[kind];
+    if (existing && existing.Status !== 'CreateFailed')
+      throw new TkeError(
+        'FailedOperation.ClusterState',
+        `Cluster ${c.ClusterId} already has an ${kind} endpoint.`,
+      );
+    store.createEndpoint(c, extranet, { SubnetId: subnet, SecurityGroup: sg }, failTask(ctx.req));
+    return {};
+  });
+
+  actions.set('DescribeClusterEndpointStatus', (ctx) => {
+    const c = cluster(ctx);
+    const e = c.endpoints[bool(ctx.params, 'IsExtranet') ? 'extranet' : 'intranet'];
+    return { Status: e?.Status ?? 'NotFound', ErrorMsg: e?.ErrorMsg ?? '' };
+  });
+
+  actions.set('DescribeClusterEndpoints', (ctx) => {
+    const c = cluster(ctx);
+    const server = c.target?.server ?? PLACEHOLDER_TARGET.server;
+    const host = new URL(server).host;
+    const created = (k: 'intranet' | 'extranet') => c.endpoints[k]?.Status === 'Created';
+    return {
+      CertificationAuthority: c.target?.ca_data
+        ? Buffer.from(c.target.ca_data, 'base64').toString('utf8')
+        : '',
+      ClusterExternalEndpoint: created('extranet') ? host : '',
+      ClusterIntranetEndpoint: created('intranet') ? host : '',
+      ClusterDomain: `${c.ClusterId}.ccs.tencent-cloud.com`,
+      ClusterExternalACL: [],
+      ClusterExternalDomain: '',
+      ClusterIntranetDomain: '',
+      SecurityGroup: c.endpoints.extranet?.SecurityGroup ?? '',
+      ClusterIntranetSubnetId: c.endpoints.intranet?.SubnetId ?? '',
+      IntranetSecurityGroup: c.endpoints.intranet?.SecurityGroup ?? '',
+    };
   });
 
   actions.set('DescribeTasks', ({ params }) => {
     const f = filters(params, 'Filter'); // DescribeTasks spells it Filter, not Filters
     const ids = f.get('ClusterId');
     const types = f.get('TaskType');
+    // "supports ClusterId and TaskType, of which the task type must be passed" (SDK model).
+    if (!types?.length)
+      throw new TkeError('MissingParameter', 'The request is missing a required filter `TaskType`.');
     const list = store.tasks.filter(
       (t) => (!ids || ids.includes(t.ClusterID)) && (!types || types.includes(t.TaskType)),
     );
@@ -502,8 +574,23 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
     const asg = jsonParam(ctx.params, 'AutoScalingGroupPara');
     const lc = jsonParam(ctx.params, 'LaunchConfigurePara');
     const autoscale = bool(ctx.params, 'EnableAutoscale', true)!;
+    // InstanceAdvancedSettings is a required member of CreateClusterNodePoolRequest (SDK model).
+    if (!ctx.params.InstanceAdvancedSettings || typeof ctx.params.InstanceAdvancedSettings !== 'object')
+      throw new TkeError(
+        'MissingParameter',
+        'The request is missing a required parameter `InstanceAdvancedSettings`.',
+      );
     const max = int(asg, 'MaxSize', true)!;
     const min = int(asg, 'MinSize', true)!;
+    // An auto-scaling group lives in a VPC and its subnets (AS CreateAutoScalingGroup: VpcId, SubnetIds).
+    const vpc = str(asg, 'VpcId', true)!;
+    if (vpc !== c.VpcId)
+      throw new TkeError(
+        'InvalidParameter',
+        `AutoScalingGroupPara.VpcId ${vpc} is not the cluster's VPC ${c.VpcId}.`,
+      );
+    strList(asg, 'SubnetIds', true);
+    str(lc, 'InstanceType', true);
     const desired = int(asg, 'DesiredCapacity') ?? min;
     if (min < 0 || max < min || desired < min || desired > max)
       throw new TkeError(
@@ -645,6 +732,26 @@ export async function startTkeSimulator(opts: SimulatorOptions = {}): Promise<Ru
     server,
     addFault: (f) => server.faults.add(f),
     clearFaults: () => server.faults.clear(),
-    close: () => server.close(),
+    close: async () => {
+      await fleet.close();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * A TKE worker as it registers: node name = its LAN IP (the cluster's NodeNameType "lan-ip"), providerID
+ * `qcloud:///<zone id>/<instance id>`, the node pool id and instance id as labels.
+ */
+export function tkeNodeSpec(i: TkeInstance, pool?: TkeNodePool): KwokNodeSpec {
+  return {
+    name: i.LanIP,
+    providerID: `qcloud:///100003/${i.InstanceId}`,
+    ip: i.LanIP,
+    labels: {
+      'cloud.tencent.com/node-instance-id': i.InstanceId,
+      'node.kubernetes.io/instance-type': pool?.InstanceType ?? 'S5.MEDIUM4',
+      ...(i.NodePoolId ? { 'tke.cloud.tencent.com/nodepool-id': i.NodePoolId } : {}),
+    },
   };
 }

@@ -5,7 +5,7 @@ import { TargetPicker, type KubeTarget } from '../common/kube-targets.js';
 import { Timeline } from '../ack/timeline.js';
 
 /** Delays at timeScale 1, in ms. */
-export const TKE_DELAYS = { createCluster: 4000, deleteCluster: 2000, nodePool: 2000 };
+export const TKE_DELAYS = { createCluster: 4000, deleteCluster: 2000, nodePool: 2000, endpoint: 1000 };
 
 export type ClusterStatus = 'Creating' | 'Running' | 'Deleting' | 'Abnormal';
 export type LifeState = 'creating' | 'normal' | 'updating' | 'deleting';
@@ -32,7 +32,20 @@ export interface TkeCluster {
   CreatedTime: string;
   /** Why the cluster went Abnormal (also reported by DescribeTasks as LastError). */
   FailedReason?: string;
+  /**
+   * The API server's access endpoints (CreateClusterEndpoint). Without one, DescribeClusterKubeconfig hands
+   * out a kubeconfig for the cluster's default domain, which nothing outside TKE can reach (SDK docs).
+   */
+  endpoints: { intranet?: TkeEndpoint; extranet?: TkeEndpoint };
   target?: KubeTarget;
+}
+
+/** DescribeClusterEndpointStatus: Created | Creating | NotFound | CreateFailed. */
+export interface TkeEndpoint {
+  Status: 'Creating' | 'Created' | 'CreateFailed';
+  ErrorMsg: string;
+  SubnetId?: string;
+  SecurityGroup?: string;
 }
 
 export interface TkeNodePool {
@@ -132,7 +145,10 @@ export class TkeStore {
   }
 
   createCluster(
-    spec: Omit<TkeCluster, 'ClusterId' | 'Status' | 'CreatedTime' | 'FailedReason' | 'target'> & {
+    spec: Omit<
+      TkeCluster,
+      'ClusterId' | 'Status' | 'CreatedTime' | 'FailedReason' | 'target' | 'endpoints'
+    > & {
       workers: number;
     },
     failure?: string,
@@ -142,6 +158,7 @@ export class TkeStore {
       ClusterId: `cls-${alnum(8)}`,
       Status: 'Creating',
       CreatedTime: tkeTime(),
+      endpoints: {},
     };
     if (!c.ClusterName) c.ClusterName = c.ClusterId;
     this.clusters.set(c.ClusterId, c);
@@ -175,6 +192,27 @@ export class TkeStore {
       for (const p of this.poolsOf(c.ClusterId)) this.nodepools.delete(p.NodePoolId);
       for (const i of this.instancesOf(c.ClusterId)) this.instances.delete(i.InstanceId);
       this.clusters.delete(c.ClusterId);
+    });
+  }
+
+  /** CreateClusterEndpoint: Creating, then Created (or CreateFailed with the reason) after a while. */
+  createEndpoint(
+    c: TkeCluster,
+    extranet: boolean,
+    settings: { SubnetId?: string; SecurityGroup?: string },
+    failure?: string,
+  ): void {
+    const e: TkeEndpoint = { Status: 'Creating', ErrorMsg: '', ...settings };
+    c.endpoints[extranet ? 'extranet' : 'intranet'] = e;
+    const task = this.task(
+      c,
+      extranet ? 'create_cluster_extranet_endpoint' : 'create_cluster_intranet_endpoint',
+      c.ClusterId,
+    );
+    this.timeline.after(TKE_DELAYS.endpoint, () => {
+      e.Status = failure === undefined ? 'Created' : 'CreateFailed';
+      e.ErrorMsg = failure ?? '';
+      this.finish(task, failure);
     });
   }
 

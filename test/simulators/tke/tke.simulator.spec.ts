@@ -124,9 +124,27 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
       ClusterInstanceState: 'AllNormal',
     });
 
+    // No endpoint enabled yet: the kubeconfig names the cluster's default domain, reachable from nowhere.
+    const closed = await t.DescribeClusterKubeconfig({ ClusterId: id, IsExtranet: false });
+    expect(closed.Kubeconfig).toContain(`server: https://${id}.ccs.tencent-cloud.com`);
+    expect((await t.DescribeClusterEndpointStatus({ ClusterId: id })).Status).toBe('NotFound');
+    const noSubnet = await caught(t.CreateClusterEndpoint({ ClusterId: id, IsExtranet: false }));
+    expect(noSubnet.code).toBe('MissingParameter');
+    await t.CreateClusterEndpoint({ ClusterId: id, IsExtranet: false, SubnetId: 'subnet-a' });
+    expect((await t.DescribeClusterEndpointStatus({ ClusterId: id })).Status).toBe('Creating');
+    await until(
+      'endpoint Created',
+      async () => (await t.DescribeClusterEndpointStatus({ ClusterId: id, IsExtranet: false })).Status,
+      (s) => s === 'Created',
+    );
+    expect((await t.DescribeClusterEndpoints({ ClusterId: id })).ClusterIntranetSubnetId).toBe('subnet-a');
     const kc = await t.DescribeClusterKubeconfig({ ClusterId: id, IsExtranet: false });
     expect(kc.Kubeconfig).toContain(`server: ${TARGET.server}`);
     expect(kc.Kubeconfig).toContain(`token: ${TARGET.token}`);
+    // The external endpoint is a separate one, still closed.
+    expect((await t.DescribeClusterKubeconfig({ ClusterId: id, IsExtranet: true })).Kubeconfig).toContain(
+      '.ccs.tencent-cloud.com',
+    );
 
     const mod = await t.ModifyClusterAttribute({
       ClusterId: id,
@@ -282,13 +300,48 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     const range = await caught(
       t.CreateClusterNodePool({
         ClusterId: c.ClusterId!,
-        AutoScalingGroupPara: JSON.stringify({ MinSize: 2, MaxSize: 1 }),
-        LaunchConfigurePara: '{}',
+        AutoScalingGroupPara: JSON.stringify({
+          MinSize: 2,
+          MaxSize: 1,
+          VpcId: 'vpc-sim',
+          SubnetIds: ['subnet-a'],
+        }),
+        LaunchConfigurePara: JSON.stringify({ InstanceType: 'S5.MEDIUM4' }),
         InstanceAdvancedSettings: ADVANCED,
         EnableAutoscale: false,
       }),
     );
     expect(range.code).toBe('InvalidParameter');
+    // What an auto-scaling group and a launch configuration cannot do without (MissingParameter names it).
+    const asg = { MinSize: 0, MaxSize: 2, VpcId: 'vpc-sim', SubnetIds: ['subnet-a'] };
+    for (const [para, missing] of [
+      [{ ...asg, SubnetIds: undefined }, 'SubnetIds'],
+      [{ ...asg, VpcId: undefined }, 'VpcId'],
+    ] as const) {
+      const e = await caught(
+        t.CreateClusterNodePool({
+          ClusterId: c.ClusterId!,
+          AutoScalingGroupPara: JSON.stringify(para),
+          LaunchConfigurePara: JSON.stringify({ InstanceType: 'S5.MEDIUM4' }),
+          InstanceAdvancedSettings: ADVANCED,
+          EnableAutoscale: false,
+        }),
+      );
+      expect(e).toMatchObject({ code: 'MissingParameter', message: expect.stringContaining(missing) });
+    }
+    const noType = await caught(
+      t.CreateClusterNodePool({
+        ClusterId: c.ClusterId!,
+        AutoScalingGroupPara: JSON.stringify(asg),
+        LaunchConfigurePara: '{}',
+        InstanceAdvancedSettings: ADVANCED,
+        EnableAutoscale: false,
+      }),
+    );
+    expect(noType).toMatchObject({
+      code: 'MissingParameter',
+      message: expect.stringContaining('InstanceType'),
+    });
   });
 
   it('turns a throttle fault into HTTP 200 RequestLimitExceeded', async () => {
@@ -342,7 +395,17 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
       (s) => s !== 'Creating',
     );
     expect(await status(c.ClusterId!)).toBe('Abnormal');
-    const tasks = await t.DescribeTasks({ Filter: [{ Name: 'ClusterId', Values: [c.ClusterId!] }] });
+    // "the task type must be passed" (SDK model of DescribeTasks)
+    const untyped = await caught(
+      t.DescribeTasks({ Filter: [{ Name: 'ClusterId', Values: [c.ClusterId!] }] }),
+    );
+    expect(untyped.code).toBe('MissingParameter');
+    const tasks = await t.DescribeTasks({
+      Filter: [
+        { Name: 'ClusterId', Values: [c.ClusterId!] },
+        { Name: 'TaskType', Values: ['create_cluster'] },
+      ],
+    });
     expect(tasks.Tasks![0]).toMatchObject({
       TaskType: 'create_cluster',
       LifeState: 'aborted',
@@ -361,8 +424,13 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     sim.addFault({ kind: 'fail-task', action: 'CreateClusterNodePool', message: 'CVM sold out', count: 1 });
     const np = await t.CreateClusterNodePool({
       ClusterId: c.ClusterId!,
-      AutoScalingGroupPara: JSON.stringify({ MinSize: 1, MaxSize: 3 }),
-      LaunchConfigurePara: '{}',
+      AutoScalingGroupPara: JSON.stringify({
+        MinSize: 1,
+        MaxSize: 3,
+        VpcId: 'vpc-sim',
+        SubnetIds: ['subnet-a'],
+      }),
+      LaunchConfigurePara: JSON.stringify({ InstanceType: 'S5.MEDIUM4' }),
       InstanceAdvancedSettings: ADVANCED,
       EnableAutoscale: true,
     });
@@ -437,7 +505,13 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
         async () => (await c.DescribeClusterStatus({ ClusterIds: [id] })).ClusterStatusSet![0].ClusterState,
         (s) => s === 'Running',
       );
-      expect((await c.DescribeClusterKubeconfig({ ClusterId: id })).Kubeconfig).toContain(
+      await c.CreateClusterEndpoint({ ClusterId: id, IsExtranet: true });
+      await until(
+        'endpoint Created',
+        async () => (await c.DescribeClusterEndpointStatus({ ClusterId: id, IsExtranet: true })).Status,
+        (s) => s === 'Created',
+      );
+      expect((await c.DescribeClusterKubeconfig({ ClusterId: id, IsExtranet: true })).Kubeconfig).toContain(
         'server: https://127.0.0.1:1',
       );
     } finally {
