@@ -112,15 +112,18 @@ describe('provisioning rules (medium: real Postgres + Redis, no HTTP, no workers
       code: ErrorCode.VALIDATION_FAILED,
       details: { fields: [{ field: 'server' }, { field: 'token' }] },
     });
-    // Rancher changes the description only: a rename is refused, not silently applied to the record.
+    // Rancher changes the description only: a rename is refused (a capability refusal, 422), not
+    // silently applied to the record.
     await expect(update(c.id, { name: 'renamed' })).rejects.toMatchObject({
-      code: ErrorCode.VALIDATION_FAILED,
-      details: { fields: [{ field: 'name' }] },
+      code: ErrorCode.UNPROCESSABLE,
+      details: { provider: 'rancher', unsupported: ['name'] },
     });
     expect((await ds.query('SELECT name FROM clusters WHERE id = $1', [c.id]))[0].name).toBe(c.name);
-    // Rancher removes nodes by resizing the pool only.
+    // Rancher removes single nodes (CAPI delete-machine; the whole flow runs in
+    // test/e2e/vendor-lifecycle-rancher.spec.ts): no capability refusal here — what stops this record is
+    // its made-up credential, which cannot be opened.
     await expect(pools.removeNode(c.id, 'node-1', actor)).rejects.toMatchObject({
-      code: ErrorCode.UNPROCESSABLE,
+      code: ErrorCode.SECRET_UNREADABLE,
     });
   });
 
