@@ -6,6 +6,7 @@ import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { type BearerAuthenticator, BearerAuthenticators } from '../bearer-authenticators.js';
+import { AuthState } from '../auth-state.js';
 import { authDependency } from '../dependency.js';
 import type { AuthUser } from '../role.js';
 import { ApiTokensRepository, type ApiTokenState } from './api-tokens.repository.js';
@@ -45,6 +46,7 @@ export class ApiTokenAuthenticator implements BearerAuthenticator, OnModuleInit 
     private readonly revocations: TokenRevocations,
     private readonly audit: AuditService,
     private readonly ds: DataSource,
+    private readonly authState: AuthState,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -72,12 +74,15 @@ export class ApiTokenAuthenticator implements BearerAuthenticator, OnModuleInit 
     if (state.revoked) throw revoked('This API token has been revoked');
     if (state.expiresAtMs <= Date.now())
       throw unauthenticated(`This API token expired at ${new Date(state.expiresAtMs).toISOString()}`);
-    if (!state.owner) throw revoked('The owner of this API token no longer exists');
-    if (state.owner.disabled) throw revoked('The owner of this API token is disabled');
+    // The owner's state through AuthState (the same 1 s cache as login tokens, dropped at once on this
+    // instance when the user is changed or deleted).
+    const owner = (await this.authState.lookup(state.userId, `pat:${state.id}`)).user;
+    if (!owner) throw revoked('The owner of this API token no longer exists');
+    if (owner.disabled) throw revoked('The owner of this API token is disabled');
     const user: AuthUser = {
       id: state.userId,
-      username: state.owner.username,
-      role: state.owner.role,
+      username: owner.username,
+      role: owner.role,
       jti: `pat:${state.id}`,
       exp: Math.floor(state.expiresAtMs / 1000),
       tokenId: state.id,

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Role } from '../role.js';
 
 export interface ApiTokenRow {
   id: string;
@@ -24,8 +23,6 @@ export interface ApiTokenState {
   userId: string;
   expiresAtMs: number;
   revoked: boolean;
-  /** null: no such user (cannot happen while the FK cascades, kept for clarity). */
-  owner: { username: string; role: Role; disabled: boolean } | null;
 }
 
 type Querier = { query: DataSource['query'] };
@@ -118,10 +115,8 @@ export class ApiTokensRepository {
   async state(hash: Buffer): Promise<ApiTokenState | null> {
     const rows = (await this.ds.query(
       `SELECT t.id, t.secret_hash, t.user_id, t.revoked_at IS NOT NULL AS revoked,
-              floor(extract(epoch FROM t.expires_at) * 1000)::float8 AS expires_ms,
-              u.username, u.role, u.disabled
-         FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
-        WHERE t.secret_hash = $1`,
+              floor(extract(epoch FROM t.expires_at) * 1000)::float8 AS expires_ms
+         FROM api_tokens t WHERE t.secret_hash = $1`,
       [hash],
     )) as {
       id: string;
@@ -129,9 +124,6 @@ export class ApiTokensRepository {
       user_id: string;
       revoked: boolean;
       expires_ms: number;
-      username: string | null;
-      role: Role;
-      disabled: boolean;
     }[];
     const r = rows[0];
     if (!r) return null;
@@ -141,7 +133,6 @@ export class ApiTokensRepository {
       userId: r.user_id,
       expiresAtMs: Number(r.expires_ms),
       revoked: r.revoked,
-      owner: r.username !== null ? { username: r.username, role: r.role, disabled: r.disabled } : null,
     };
   }
 
