@@ -35,7 +35,11 @@ export class ApiTokensController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List your tokens (principals.manage: every token, filter by user_id)' })
+  @ApiOperation({
+    summary: 'List your tokens (principals.manage: every token, filter by user_id)',
+    description:
+      'Active tokens by default; `include_revoked=true` adds revoked ones. Secrets are never listed.',
+  })
   @ApiPageEnvelope(TokenDto)
   @ApiErrors(400, 403)
   list(@CurrentUser() caller: AuthUser, @Query() q: TokenListQueryDto) {
@@ -44,7 +48,11 @@ export class ApiTokensController {
 
   @Get(':id')
   @ApiUuidParam()
-  @ApiOperation({ summary: 'Get a token (never its secret)' })
+  @ApiOperation({
+    summary: 'Get a token (never its secret)',
+    description:
+      'With its grants, status, and where and when it was last used. Others’ tokens need principals.manage (404 otherwise).',
+  })
   @ApiOkEnvelope(TokenDto)
   @ApiErrors(400, 404)
   get(@CurrentUser() caller: AuthUser, @UuidParam() id: string) {
@@ -56,6 +64,7 @@ export class ApiTokensController {
   @ApiUuidParam()
   @ApiOperation({
     summary: 'Revoke a token: refused by every Berth instance within a second (durable in Postgres)',
+    description: 'Revoking a revoked token is a no-op. The token stays listed with include_revoked=true.',
   })
   @ApiOkEnvelope(null)
   @ApiErrors(400, 404)
@@ -69,6 +78,8 @@ export class ApiTokensController {
   @ApiUuidParam()
   @ApiOperation({
     summary: 'Rotate a token: a new secret with the same id and grants; the old secret stops working',
+    description:
+      'The new secret is in this answer only. Give expires_at for a new expiry (needed when the token has expired); a revoked token cannot be rotated (409).',
   })
   @ApiOkEnvelope(CreatedTokenDto)
   @ApiErrors(400, 404, 409)

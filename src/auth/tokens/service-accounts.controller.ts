@@ -29,7 +29,7 @@ export class ServiceAccountsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List service accounts' })
+  @ApiOperation({ summary: 'List service accounts', description: 'With how many active tokens each holds.' })
   @ApiPageEnvelope(ServiceAccountDto)
   @ApiErrors(400)
   list(@Query() q: PageQueryDto) {
@@ -38,7 +38,10 @@ export class ServiceAccountsController {
 
   @Get(':id')
   @ApiUuidParam()
-  @ApiOperation({ summary: 'Get a service account' })
+  @ApiOperation({
+    summary: 'Get a service account',
+    description: 'Its grants: GET /grants?subject_id=…; its tokens: GET /tokens?user_id=….',
+  })
   @ApiOkEnvelope(ServiceAccountDto)
   @ApiErrors(400, 404)
   get(@UuidParam() id: string) {
@@ -48,7 +51,10 @@ export class ServiceAccountsController {
   @Delete(':id')
   @Audit('service-account.delete', 'users')
   @ApiUuidParam()
-  @ApiOperation({ summary: 'Delete a service account: its tokens are revoked and its grants removed' })
+  @ApiOperation({
+    summary: 'Delete a service account: its tokens are revoked and its grants removed',
+    description: 'Every Berth instance refuses its tokens within a second.',
+  })
   @ApiOkEnvelope(null)
   @ApiErrors(400, 404)
   remove(@UuidParam() id: string) {

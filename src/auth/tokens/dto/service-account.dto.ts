@@ -16,8 +16,8 @@ export class CreateServiceAccountDto {
 
 export class ServiceAccountDto {
   @ApiProperty({ format: 'uuid', description: 'The user id (grants and tokens name it)' }) id: string;
-  @ApiProperty({ example: 'portal-bot' }) name: string;
-  @ApiProperty() disabled: boolean;
+  @ApiProperty({ example: 'portal-bot', description: 'Its username' }) name: string;
+  @ApiProperty({ description: 'A disabled account’s tokens are refused' }) disabled: boolean;
   @ApiProperty({ description: 'Tokens neither revoked nor expired', example: 1 }) active_tokens: number;
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }

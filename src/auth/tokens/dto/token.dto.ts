@@ -89,19 +89,32 @@ export class TokenListQueryDto extends PageQueryDto {
 
 export class TokenDto {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ example: 'portal-staging' }) name: string;
+  @ApiProperty({ example: 'portal-staging', description: 'What the token is for' }) name: string;
   @ApiProperty({ format: 'uuid', description: 'The owner: the token acts as this user' }) user_id: string;
-  @ApiProperty({ example: 'portal-bot' }) username: string;
+  @ApiProperty({ example: 'portal-bot', description: 'The owner’s username' }) username: string;
   @ApiProperty({
     example: 'berth_pat_…x9Qb2K',
     description: 'The prefix and last characters of the secret, to tell tokens apart',
   })
   hint: string;
-  @ApiProperty({ enum: ['active', 'expired', 'revoked'] }) status: 'active' | 'expired' | 'revoked';
+  @ApiProperty({ enum: ['active', 'expired', 'revoked'], description: 'Whether it works now' }) status:
+    'active' | 'expired' | 'revoked';
   @ApiProperty({ type: [GrantDto], description: 'The token’s own grants' }) grants: GrantDto[];
-  @ApiProperty({ format: 'date-time' }) expires_at: string;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) revoked_at: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) rotated_at: string | null;
+  @ApiProperty({ format: 'date-time', description: 'When it stops working' }) expires_at: string;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When it was revoked; null if not',
+  })
+  revoked_at: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When its secret was last replaced',
+  })
+  rotated_at: string | null;
   @ApiProperty({
     type: String,
     format: 'date-time',
@@ -109,8 +122,15 @@ export class TokenDto {
     description: 'Recorded at most once a minute per instance',
   })
   last_used_at: string | null;
-  @ApiProperty({ type: String, nullable: true, example: '10.0.4.17' }) last_used_ip: string | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) created_by: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '10.0.4.17',
+    description: 'Client address of the last use',
+  })
+  last_used_ip: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Who created it' })
+  created_by: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
 }
 
