@@ -5,6 +5,7 @@ import { NodePools1763810000000 } from './1763810000000-NodePools.js';
 import { DurableRevocation1764600000000 } from './1764600000000-DurableRevocation.js';
 import { OperationRequestId1764700000000 } from './1764700000000-OperationRequestId.js';
 import { Grants1764800000000 } from './1764800000000-Grants.js';
+import { ApiTokens1764900000000 } from './1764900000000-ApiTokens.js';
 import { CredentialExpiry1765100000000 } from './1765100000000-CredentialExpiry.js';
 
 /** Every migration, in order. A landed migration is never edited: add a new file and list it here. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   DurableRevocation1764600000000,
   OperationRequestId1764700000000,
   Grants1764800000000,
+  ApiTokens1764900000000,
   CredentialExpiry1765100000000,
 ];

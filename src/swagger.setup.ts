@@ -26,7 +26,8 @@ ${Object.entries(ERROR_CODE_DESCRIPTIONS)
   .map(([code, text]) => `| ${code} | ${text} |`)
   .join('\n')}
 
-**Auth.** \`POST /api/v1/auth/login\` returns a JWT; send it as \`Authorization: Bearer <token>\`.
+**Auth.** \`POST /api/v1/auth/login\` returns a JWT and a refresh token (\`POST /api/v1/auth/refresh\`); send the JWT
+as \`Authorization: Bearer <token>\`. Machine clients use API tokens (\`POST /api/v1/tokens\`, \`berth_pat_…\`) the same way.
 Roles: viewer (read), operator (change clusters), admin (users, credentials, audit).
 
 **Long-running work** answers \`202 Accepted\` with an operation; poll \`GET /api/v1/operations/{id}\`.
@@ -80,6 +81,11 @@ export const TAGS: { name: string; description: string }[] = [
       'Admin: grants (a role on a scope of clusters and namespaces, for a user, group or API token) and access reviews; everyone: “may I?” (auth/me/access-review).',
   },
   {
+    name: 'tokens',
+    description:
+      'API tokens (`berth_pat_…`) for machine clients, each with its own grants within its creator’s; service accounts that hold them.',
+  },
+  {
     name: 'credentials',
     description:
       'Admin: vendor credentials (settings and encrypted, write-only secrets), one shape per provider.',
@@ -100,6 +106,16 @@ export const OPERATION_IDS: Record<string, string> = {
   'GrantsController.remove': 'deleteGrant',
   'GrantsController.review': 'reviewAccess',
   'GrantsController.reviewSelf': 'reviewMyAccess',
+  'AuthController.refresh': 'refreshSession',
+  'ApiTokensController.create': 'createToken',
+  'ApiTokensController.list': 'listTokens',
+  'ApiTokensController.get': 'getToken',
+  'ApiTokensController.revoke': 'revokeToken',
+  'ApiTokensController.rotate': 'rotateToken',
+  'ServiceAccountsController.create': 'createServiceAccount',
+  'ServiceAccountsController.list': 'listServiceAccounts',
+  'ServiceAccountsController.get': 'getServiceAccount',
+  'ServiceAccountsController.remove': 'deleteServiceAccount',
   'UsersController.list': 'listUsers',
   'UsersController.create': 'createUser',
   'UsersController.get': 'getUser',
@@ -208,6 +224,19 @@ function requestExamples(): Record<string, Record<string, Example>> {
   const vendors = VENDOR_CREDENTIAL_SCHEMAS;
   return {
     login: one('Log in', { username: 'admin', password: 'change-me-please' }),
+    refreshSession: one('The refresh token of the last answer', {
+      refresh_token: 'berth_rt_Qm3x0Vb7LkT2sN9pWc4YhJd8AeGr1uKo5fZq6t8R2e',
+    }),
+    // Expiry 30 days after the document was built, so the example stays valid to send.
+    createToken: one('A portal token that reads staging clusters', {
+      name: 'portal-staging',
+      expires_at: new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      grants: [{ role: 'view', cluster_selector: 'env=staging' }],
+    }),
+    rotateToken: one('A new secret valid 30 more days', {
+      expires_at: new Date(Date.now() + 30 * 24 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    }),
+    createServiceAccount: one('A portal’s account', { name: 'portal-bot' }),
     createUser: one('A viewer', { username: 'alice', password: 'a-long-password', role: 'viewer' }),
     updateUser: one('Promote and keep enabled', { role: 'operator', disabled: false }),
     createGrant: one('A team edits its namespace on staging clusters', {

@@ -11,6 +11,8 @@ import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
+import { RefreshThrottle } from './tokens/refresh-throttle.js';
+import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
 import { TokenDenylist } from './token-denylist.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
@@ -35,8 +37,18 @@ import { UsersService } from './users.service.js';
     LoginThrottle,
     JwtStrategy,
     BearerAuthenticators,
+    RefreshTokensService,
+    RefreshThrottle,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [UsersService, AuthService, BearerAuthenticators, UsersRepository, TokenDenylist, AuthState],
+  exports: [
+    UsersService,
+    AuthService,
+    BearerAuthenticators,
+    UsersRepository,
+    TokenDenylist,
+    AuthState,
+    PasswordHasher,
+  ],
 })
 export class AuthModule {}

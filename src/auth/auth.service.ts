@@ -7,6 +7,14 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { LoginDto, LoginResponseDto } from './dto/login.dto.js';
 import type { MeDto } from './dto/user.dto.js';
 import { AccessService } from '../access/access.service.js';
+import { BearerAuthenticators } from './bearer-authenticators.js';
+import type { RefreshDto } from './tokens/dto/refresh.dto.js';
+import { RefreshThrottle } from './tokens/refresh-throttle.js';
+import {
+  type IssuedRefresh,
+  RefreshTokensService,
+  type SessionRef,
+} from './tokens/refresh-tokens.service.js';
 import { toGrantDto } from '../access/grants.service.js';
 import type { JwtClaims } from './jwt.strategy.js';
 import { authDependency } from './dependency.js';
@@ -27,6 +35,9 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly denylist: TokenDenylist,
     private readonly access: AccessService,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly refreshThrottle: RefreshThrottle,
+    private readonly authenticators: BearerAuthenticators,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -48,31 +59,70 @@ export class AuthService {
   }
 
   /**
-   * A login session for a user that proved who it is (password, SSO): the JWT Berth issues, with
-   * `last_login_at` recorded. `authTime` is taken before the user was read (see login).
+   * A login session for a user that proved who it is (password, SSO): the JWT Berth issues and the first
+   * refresh token of a new family, with `last_login_at` recorded. `authTime` is taken before the user was
+   * read (see login).
    */
   async issueSession(user: UserEntity, authTime: number): Promise<LoginResponseDto> {
     const now = new Date();
     await authDependency('postgres', () => this.users.update(user.id, { lastLoginAt: now }));
-    const claims: Omit<JwtClaims, 'iat' | 'exp'> = {
+    const session = this.newSession();
+    const refresh = await this.refreshTokens.start(user.id, authTime, session);
+    return this.sign({ ...user, lastLoginAt: now }, authTime, session, refresh);
+  }
+
+  /**
+   * A refresh token for a new pair (the used one stops working; a used one presented again ends the
+   * session). The session keeps its auth_time, so a role, password or state change still ends it.
+   * Attempts are counted per address like logins (429 past the limit, 503 without Redis).
+   */
+  async refresh(dto: RefreshDto, ip: string): Promise<LoginResponseDto> {
+    await this.refreshThrottle.take(ip);
+    const session = this.newSession();
+    const r = await this.refreshTokens.rotate(dto.refresh_token.trim(), session);
+    const user = await authDependency('postgres', () => this.users.findById(r.userId));
+    if (!user) throw new AppError(ErrorCode.TOKEN_REVOKED, 'The user of this session no longer exists');
+    await this.refreshThrottle.succeeded(ip);
+    return this.sign(user, r.authTime, session, r.issued);
+  }
+
+  private newSession(): SessionRef {
+    return { jti: randomUUID(), exp: Math.floor(Date.now() / 1000) + this.config.auth.jwt_ttl_seconds };
+  }
+
+  private async sign(
+    user: UserEntity,
+    authTime: number,
+    session: SessionRef,
+    refresh: IssuedRefresh,
+  ): Promise<LoginResponseDto> {
+    const claims: Omit<JwtClaims, 'iat'> = {
       sub: user.id,
       username: user.username,
       role: user.role,
-      jti: randomUUID(),
+      jti: session.jti,
       auth_time: authTime,
+      exp: session.exp,
     };
-    const ttl = this.config.auth.jwt_ttl_seconds;
-    const token = await this.jwt.signAsync(claims, { expiresIn: ttl, issuer: 'berth', algorithm: 'HS256' });
+    const token = await this.jwt.signAsync(claims, { issuer: 'berth', algorithm: 'HS256' });
     return {
       access_token: token,
       token_type: 'Bearer',
-      expires_in: ttl,
-      user: toUserDto({ ...user, lastLoginAt: now }),
+      expires_in: this.config.auth.jwt_ttl_seconds,
+      refresh_token: refresh.refreshToken,
+      refresh_expires_in: refresh.expiresIn,
+      user: toUserDto(user),
     };
   }
 
+  /**
+   * Revokes the bearer token used for this call: a login JWT with its whole session (refresh family and
+   * the access tokens it issued); an API token or other kind through its authenticator.
+   */
   async logout(user: AuthUser): Promise<void> {
+    if (user.tokenId && (await this.authenticators.revoke(user))) return;
     await this.denylist.revokeToken(user.id, user.jti, user.exp);
+    await this.refreshTokens.revokeSessionOf(user.jti);
   }
 
   async me(user: AuthUser): Promise<MeDto> {

@@ -10,6 +10,8 @@ export interface BearerAuthenticator {
   readonly name: string;
   accepts(token: string): boolean;
   authenticate(token: string, req: { ip?: string; headers: Record<string, unknown> }): Promise<AuthUser>;
+  /** Logout with a token of this kind: revoke it and answer true (false: not one of this kind's). */
+  revoke?(user: AuthUser): Promise<boolean>;
 }
 
 /**
@@ -26,5 +28,11 @@ export class BearerAuthenticators {
 
   find(token: string): BearerAuthenticator | undefined {
     return this.list.find((a) => a.accepts(token));
+  }
+
+  /** Logout of a caller that did not use a login JWT; false when no authenticator took it. */
+  async revoke(user: AuthUser): Promise<boolean> {
+    for (const a of this.list) if (a.revoke && (await a.revoke(user))) return true;
+    return false;
   }
 }

@@ -93,6 +93,10 @@ export const configSchema = z.object({
     login_max_attempts_per_account: int(1, 100_000).default(50),
     /** How long a guard verdict (user's role, disabled flag, tokens_valid_after, jti revoked) is cached per instance. */
     state_cache_ms: int(0, 60_000).default(1000),
+    /** Longest lifetime an API token may be given (`expires_at` at most this many days ahead). */
+    token_max_ttl_days: int(1, 3650).default(90),
+    /** Lifetime of a refresh token (each use returns a new one with a fresh lifetime). */
+    refresh_ttl_seconds: int(60, 365 * 24 * 3600).default(14 * 24 * 3600),
   }),
   encryption: z.object({
     /** Key ring "id:base64key,id2:base64key2"; the first key encrypts, all keys decrypt. */

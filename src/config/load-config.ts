@@ -26,6 +26,8 @@ const ENV_MAP: Record<string, string> = {
   BERTH_LOGIN_WINDOW_SECONDS: 'auth.login_window_seconds',
   BERTH_LOGIN_MAX_ATTEMPTS_PER_ACCOUNT: 'auth.login_max_attempts_per_account',
   BERTH_AUTH_STATE_CACHE_MS: 'auth.state_cache_ms',
+  BERTH_TOKEN_MAX_TTL_DAYS: 'auth.token_max_ttl_days',
+  BERTH_REFRESH_TTL_SECONDS: 'auth.refresh_ttl_seconds',
   BERTH_ENCRYPTION_KEYS: 'encryption.keys',
   BERTH_KUBE_TIMEOUT_MS: 'kube.timeout_ms',
   BERTH_FANOUT_CONCURRENCY: 'kube.fanout_concurrency',

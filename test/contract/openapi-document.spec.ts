@@ -74,6 +74,7 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
       'operations',
       'users',
       'access',
+      'tokens',
       'credentials',
       'secrets',
       'audit',

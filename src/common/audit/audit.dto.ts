@@ -16,7 +16,11 @@ export class AuditLogDto {
   @ApiProperty({ type: String, nullable: true, example: 'credentials' }) target_type: string | null;
   @ApiProperty({ type: String, nullable: true }) target_id: string | null;
   @ApiProperty({ enum: ['success', 'failure'] }) outcome: 'success' | 'failure';
-  @ApiProperty({ example: 201 }) status_code: number;
+  @ApiProperty({
+    example: 201,
+    description: 'HTTP status of the answer; 0 for an event recorded on its own (token.new-address)',
+  })
+  status_code: number;
   @ApiProperty({ type: Number, nullable: true, description: 'Envelope error code when the request failed' })
   error_code: number | null;
   @ApiProperty() request_id: string;

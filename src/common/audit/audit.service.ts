@@ -13,7 +13,8 @@ import { ErrorCode, statusOf } from '../error-codes.js';
 import type { AuthUser } from '../../auth/role.js';
 import { page, type Page } from '../envelope.js';
 import type { AuditLogDto, AuditQueryDto } from './audit.dto.js';
-import type { AuditLogEntity } from './audit-log.entity.js';
+import type { EntityManager } from 'typeorm';
+import { AuditLogEntity } from './audit-log.entity.js';
 import { auditDeclarationOf, declaredAction } from './audit.decorator.js';
 import { AuditRepository } from './audit.repository.js';
 
@@ -146,6 +147,39 @@ export class AuditService implements OnModuleInit {
       data: { audit: 'not_written', handler_status: handled, ...(dependency ? { dependency } : {}) },
       request_id: req.id,
     });
+  }
+
+  /**
+   * An audit row for something that is not a mutating request's answer (an API token used from a new
+   * address): recorded by the code that saw it, in its transaction when one is given. `status_code` is 0.
+   */
+  async event(
+    e: {
+      action: string;
+      actor: { id: string; username: string } | null;
+      targetType: string;
+      targetId: string | null;
+      req?: FastifyRequest;
+      ip?: string | null;
+    },
+    manager?: EntityManager,
+  ): Promise<void> {
+    const req = e.req;
+    const row = {
+      actorId: e.actor?.id ?? null,
+      actorName: auditText(e.actor?.username ?? 'anonymous', 64),
+      action: auditText(e.action, 160),
+      method: auditText(req?.method ?? 'EVENT', 16),
+      path: auditText(req ? (req.routeOptions?.url ?? req.url.split('?')[0]) : '', 512),
+      targetType: auditText(e.targetType, 64),
+      targetId: auditText(e.targetId, 256),
+      outcome: 'success' as const,
+      statusCode: 0,
+      errorCode: null,
+      requestId: auditText(req?.id ?? '', 128),
+      ip: auditText(e.ip ?? req?.ip ?? null, 64),
+    };
+    await (manager ? manager.getRepository(AuditLogEntity).insert(row) : this.repo.insert(row));
   }
 
   async list(q: AuditQueryDto): Promise<Page<AuditLogDto>> {
