@@ -5,6 +5,7 @@ import { NodePools1763810000000 } from './1763810000000-NodePools.js';
 import { DurableRevocation1764600000000 } from './1764600000000-DurableRevocation.js';
 import { OperationRequestId1764700000000 } from './1764700000000-OperationRequestId.js';
 import { Grants1764800000000 } from './1764800000000-Grants.js';
+import { Sso1764950000000 } from './1764950000000-Sso.js';
 
 /** Every migration, in order. A landed migration is never edited: add a new file and list it here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   DurableRevocation1764600000000,
   OperationRequestId1764700000000,
   Grants1764800000000,
+  Sso1764950000000,
 ];
