@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AccessModule } from './access/access.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { SsoModule } from './auth/sso/sso.module.js';
 import { ClustersModule } from './clusters/clusters.module.js';
 import { AuditModule } from './common/audit/audit.module.js';
 import { CryptoModule } from './common/crypto/crypto.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         AuditModule,
         AccessModule,
         AuthModule,
+        SsoModule,
         CredentialsModule,
         ClusterAccessModule,
         ClustersModule,

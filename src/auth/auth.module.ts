@@ -37,6 +37,14 @@ import { UsersService } from './users.service.js';
     BearerAuthenticators,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [UsersService, AuthService, BearerAuthenticators, UsersRepository, TokenDenylist, AuthState],
+  exports: [
+    UsersService,
+    AuthService,
+    BearerAuthenticators,
+    UsersRepository,
+    TokenDenylist,
+    AuthState,
+    LoginThrottle,
+  ],
 })
 export class AuthModule {}

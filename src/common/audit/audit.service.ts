@@ -77,7 +77,9 @@ export class AuditService implements OnModuleInit {
     // No HTTP adapter when running as a command-line context: nothing to audit then.
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onSend', async (req, reply, payload) => {
-      if (!MUTATING.has(req.method) || !req.url.startsWith('/api/')) return payload;
+      // Mutating requests, and reads whose route declares an action (a login answered on GET: the OIDC callback).
+      if (!(MUTATING.has(req.method) || auditDeclarationOf(req)) || !req.url.startsWith('/api/'))
+        return payload;
       const status = reply.statusCode;
       if (status >= 400 && req.audit?.errorCode === ErrorCode.DEPENDENCY_UNAVAILABLE) {
         void this.record(req, status);
