@@ -34,7 +34,10 @@ Send \`Idempotency-Key\` to make retries safe.`;
 
 /** The tags in the order a new user meets them, each with what it is for. */
 export const TAGS: { name: string; description: string }[] = [
-  { name: 'auth', description: 'Log in (a JWT), log out, and who you are.' },
+  {
+    name: 'auth',
+    description: 'Log in (a JWT) with a password, OIDC or LDAP (single sign-on), log out, and who you are.',
+  },
   {
     name: 'clusters',
     description:
@@ -74,6 +77,11 @@ export const TAGS: { name: string; description: string }[] = [
       'Long-running work (create, destroy, node pools, drains, key rotation): poll its status here.',
   },
   { name: 'users', description: 'Admin: Berth users and their roles.' },
+  {
+    name: 'access',
+    description:
+      'Who may do what, where: grants (a role on clusters / namespaces) for users and groups, groups and their SSO mappings, access review.',
+  },
   {
     name: 'credentials',
     description:
@@ -199,6 +207,22 @@ function requestExamples(): Record<string, Record<string, Example>> {
     login: one('Log in', { username: 'admin', password: 'change-me-please' }),
     createUser: one('A viewer', { username: 'alice', password: 'a-long-password', role: 'viewer' }),
     updateUser: one('Promote and keep enabled', { role: 'operator', disabled: false }),
+    createGroups: one('A group that SSO groups map to', {
+      name: 'platform',
+      description: 'Runs the staging clusters',
+      mappings: [
+        { connector: 'oidc', external_group: 'platform-team' },
+        { connector: 'ldap', external_group: 'cn=platform,ou=groups,dc=example,dc=com' },
+      ],
+    }),
+    updateGroups: one('Replace the mappings', {
+      description: null,
+      mappings: [{ connector: 'oidc', external_group: 'platform-team' }],
+    }),
+    oidcTokenSso: one('An ID token of the issuer', {
+      token: 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIn0.c2ln',
+    }),
+    ldapLoginSso: one('A directory account', { username: 'alice', password: 'directory-password' }),
     createCredential: Object.fromEntries(
       vendors.map((v) => [
         v.provider,

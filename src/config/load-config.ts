@@ -45,6 +45,7 @@ const ENV_MAP: Record<string, string> = {
   BERTH_OIDC_AUDIENCES: 'sso.oidc.audiences',
   BERTH_OIDC_UI_REDIRECT_URL: 'sso.oidc.ui_redirect_url',
   BERTH_OIDC_CLOCK_TOLERANCE_SECONDS: 'sso.oidc.clock_tolerance_seconds',
+  BERTH_OIDC_STATE_TTL_SECONDS: 'sso.oidc.state_ttl_seconds',
   BERTH_LDAP_URL: 'sso.ldap.url',
   BERTH_LDAP_BIND_DN: 'sso.ldap.bind_dn',
   BERTH_LDAP_BIND_PASSWORD: 'sso.ldap.bind_password',

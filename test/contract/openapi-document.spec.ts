@@ -73,6 +73,7 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
       'image pull secrets',
       'operations',
       'users',
+      'access',
       'credentials',
       'secrets',
       'audit',

@@ -80,6 +80,12 @@ describe('OIDC sign-in (e2e, real OpenID provider)', () => {
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     for (const p of ['state', 'nonce', 'code_challenge']) expect(authorize.searchParams.get(p)).toBeTruthy();
     expect(authorize.searchParams.get('scope')).toBe('openid profile email groups');
+    // The same as JSON, for a page that navigates itself; each start is a new state
+    const json = await t.api('GET', '/api/v1/auth/oidc/login?format=json');
+    expect(json.status).toBe(200);
+    const other = new URL(json.body.data.authorization_url as string);
+    expect(other.origin).toBe(idp.issuer);
+    expect(other.searchParams.get('state')).not.toBe(authorize.searchParams.get('state'));
 
     const back = await browserLogin(authorize.toString(), 'u-alice', REDIRECT);
     const res = await t.api('GET', callbackPath(back));

@@ -1,11 +1,17 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Audit } from '../../common/audit/audit.decorator.js';
 import { envelope } from '../../common/envelope.js';
 import { ApiErrors, ApiOkEnvelope } from '../../common/swagger.js';
 import { Public } from '../authenticated.decorator.js';
-import { LdapLoginDto, OidcTokenExchangeDto, SsoLoginResponseDto } from './dto/sso.dto.js';
+import {
+  LdapLoginDto,
+  OidcLoginQueryDto,
+  OidcLoginUrlDto,
+  OidcTokenExchangeDto,
+  SsoLoginResponseDto,
+} from './dto/sso.dto.js';
 import { LdapService } from './ldap.service.js';
 import { OidcService } from './oidc.service.js';
 import { SsoSessions } from './sso-sessions.js';
@@ -31,10 +37,15 @@ export class SsoController {
     description: 'To the issuer’s authorization endpoint',
     headers: { location: { description: 'The issuer’s authorization URL', schema: { type: 'string' } } },
   })
-  @ApiErrors(404, 503)
-  async oidcLogin(@Res() reply: FastifyReply) {
+  @ApiOkEnvelope(OidcLoginUrlDto, {
+    description: 'With format=json: the URL, for a page that navigates itself',
+  })
+  @ApiErrors(400, 404, 503)
+  async oidcLogin(@Query() q: OidcLoginQueryDto, @Res() reply: FastifyReply) {
     const url = await this.oidc.loginUrl();
-    return reply.code(302).header('cache-control', 'no-store').header('location', url).send();
+    reply.header('cache-control', 'no-store');
+    if (q.format === 'json') return reply.code(200).send(envelope({ authorization_url: url }));
+    return reply.code(302).header('location', url).send();
   }
 
   @Get('oidc/callback')
@@ -46,10 +57,30 @@ export class SsoController {
     description:
       'Answers the session as JSON, or — when BERTH_OIDC_UI_REDIRECT_URL is set — 302 to that URL with `#access_token=…&token_type=Bearer&expires_in=…` in the fragment (never in the query, so it stays out of server logs). The user is provisioned on first login (role none); its OIDC-sourced group memberships follow the groups claim through the group mappings.',
   })
-  @ApiQuery({ name: 'code', required: false, type: String })
-  @ApiQuery({ name: 'state', required: false, type: String })
-  @ApiQuery({ name: 'iss', required: false, type: String })
-  @ApiQuery({ name: 'error', required: false, type: String })
+  @ApiQuery({
+    name: 'code',
+    required: false,
+    type: String,
+    description: 'The authorization code the issuer sent',
+  })
+  @ApiQuery({
+    name: 'state',
+    required: false,
+    type: String,
+    description: 'The state Berth sent with the login',
+  })
+  @ApiQuery({
+    name: 'iss',
+    required: false,
+    type: String,
+    description: 'The issuer, when it names itself in the response (RFC 9207)',
+  })
+  @ApiQuery({
+    name: 'error',
+    required: false,
+    type: String,
+    description: 'The issuer’s error code when it refused the login',
+  })
   @ApiOkEnvelope(SsoLoginResponseDto)
   @ApiResponse({
     status: 302,

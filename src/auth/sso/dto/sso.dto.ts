@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { OptionalNotNull } from '../../../common/validators.js';
 import { LoginResponseDto } from '../../dto/login.dto.js';
 
 export class SsoLoginResponseDto extends LoginResponseDto {
@@ -36,4 +37,22 @@ export class LdapLoginDto {
   @IsString()
   @MaxLength(1024)
   password: string;
+}
+
+export class OidcLoginQueryDto {
+  @ApiPropertyOptional({
+    enum: ['json'],
+    description: 'json: answer the authorization URL as JSON (200) instead of redirecting to it (302)',
+  })
+  @OptionalNotNull()
+  @IsIn(['json'])
+  format?: 'json';
+}
+
+export class OidcLoginUrlDto {
+  @ApiProperty({
+    description: 'The issuer’s authorization URL to send the browser to',
+    example: 'https://idp.example/auth?client_id=berth&response_type=code&state=…',
+  })
+  authorization_url: string;
 }
