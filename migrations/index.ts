@@ -6,6 +6,7 @@ import { DurableRevocation1764600000000 } from './1764600000000-DurableRevocatio
 import { OperationRequestId1764700000000 } from './1764700000000-OperationRequestId.js';
 import { Grants1764800000000 } from './1764800000000-Grants.js';
 import { ApiTokens1764900000000 } from './1764900000000-ApiTokens.js';
+import { Sso1764950000000 } from './1764950000000-Sso.js';
 import { CredentialExpiry1765100000000 } from './1765100000000-CredentialExpiry.js';
 
 /** Every migration, in order. A landed migration is never edited: add a new file and list it here. */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   OperationRequestId1764700000000,
   Grants1764800000000,
   ApiTokens1764900000000,
+  Sso1764950000000,
   CredentialExpiry1765100000000,
 ];

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AccessModule } from './access/access.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { TokensModule } from './auth/tokens/tokens.module.js';
+import { SsoModule } from './auth/sso/sso.module.js';
 import { ClustersModule } from './clusters/clusters.module.js';
 import { AuditModule } from './common/audit/audit.module.js';
 import { CryptoModule } from './common/crypto/crypto.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         AccessModule,
         AuthModule,
         TokensModule,
+        SsoModule,
         CredentialsModule,
         ClusterAccessModule,
         ClustersModule,

@@ -90,6 +90,13 @@ export const PROPERTY_DESCRIPTIONS: Record<string, string> = {
   'AccessReviewDto.verb': 'The verb to ask about (see the role table)',
   'LoginResponseDto.token_type': 'Always "Bearer": send `Authorization: Bearer <access_token>`',
   'LoginResponseDto.user': 'The user who logged in',
+  'SsoLoginResponseDto.token_type': 'Always "Bearer": send `Authorization: Bearer <access_token>`',
+  'SsoLoginResponseDto.user': 'The user who signed in (provisioned at its first SSO login)',
+  'GroupDto.member_count': 'Members, local and SSO-derived',
+  'CreateGroupDto.mappings':
+    'SSO groups whose members become members at their next login through that connector',
+  'GroupMemberDto.user_id': 'The member’s user id',
+  'GroupMemberDto.added_at': 'When the membership was created',
   'LoginDto.username': 'Login name',
   'AckSettings.region_id': 'Alibaba Cloud region, e.g. "cn-hangzhou"',
   'AckSecrets.access_key_id': 'Alibaba Cloud AccessKey id',

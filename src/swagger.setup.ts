@@ -35,7 +35,10 @@ Send \`Idempotency-Key\` to make retries safe.`;
 
 /** The tags in the order a new user meets them, each with what it is for. */
 export const TAGS: { name: string; description: string }[] = [
-  { name: 'auth', description: 'Log in (a JWT), log out, and who you are.' },
+  {
+    name: 'auth',
+    description: 'Log in (a JWT) with a password, OIDC or LDAP (single sign-on), log out, and who you are.',
+  },
   {
     name: 'clusters',
     description:
@@ -86,6 +89,11 @@ export const TAGS: { name: string; description: string }[] = [
       'API tokens (`berth_pat_…`) for machine clients, each with its own grants within its creator’s; service accounts that hold them.',
   },
   {
+    name: 'access',
+    description:
+      'Who may do what, where: grants (a role on clusters / namespaces) for users and groups, groups and their SSO mappings, access review.',
+  },
+  {
     name: 'credentials',
     description:
       'Admin: vendor credentials (settings and encrypted, write-only secrets), one shape per provider.',
@@ -116,6 +124,18 @@ export const OPERATION_IDS: Record<string, string> = {
   'ServiceAccountsController.list': 'listServiceAccounts',
   'ServiceAccountsController.get': 'getServiceAccount',
   'ServiceAccountsController.remove': 'deleteServiceAccount',
+  'GroupsController.list': 'listGroups',
+  'GroupsController.create': 'createGroup',
+  'GroupsController.get': 'getGroup',
+  'GroupsController.update': 'updateGroup',
+  'GroupsController.remove': 'deleteGroup',
+  'GroupsController.members': 'listGroupMembers',
+  'GroupsController.addMember': 'addGroupMember',
+  'GroupsController.removeMember': 'removeGroupMember',
+  'SsoController.oidcLogin': 'startOidcLogin',
+  'SsoController.oidcCallback': 'finishOidcLogin',
+  'SsoController.oidcToken': 'exchangeOidcToken',
+  'SsoController.ldapLogin': 'ldapLogin',
   'UsersController.list': 'listUsers',
   'UsersController.create': 'createUser',
   'UsersController.get': 'getUser',
@@ -259,6 +279,22 @@ function requestExamples(): Record<string, Record<string, Example>> {
       cluster_id: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c',
       namespace: 'payments',
     }),
+    createGroup: one('A group that SSO groups map to', {
+      name: 'platform',
+      description: 'Runs the staging clusters',
+      mappings: [
+        { connector: 'oidc', external_group: 'platform-team' },
+        { connector: 'ldap', external_group: 'cn=platform,ou=groups,dc=example,dc=com' },
+      ],
+    }),
+    updateGroup: one('Replace the mappings', {
+      description: null,
+      mappings: [{ connector: 'oidc', external_group: 'platform-team' }],
+    }),
+    exchangeOidcToken: one('An ID token of the issuer', {
+      token: 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIn0.c2ln',
+    }),
+    ldapLogin: one('A directory account', { username: 'alice', password: 'directory-password' }),
     createCredential: Object.fromEntries(
       vendors.map((v) => [
         v.provider,

@@ -49,6 +49,7 @@ import { UsersService } from './users.service.js';
     TokenDenylist,
     AuthState,
     PasswordHasher,
+    LoginThrottle,
   ],
 })
 export class AuthModule {}

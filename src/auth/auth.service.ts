@@ -50,12 +50,14 @@ export class AuthService {
     const authTime = Date.now();
     const user = await authDependency('postgres', () => this.users.findByUsername(username));
     // Unknown users cost the same scrypt as known ones (verify hashes against a dummy) and are counted alike.
-    const ok = await this.hasher.verify(dto.password, user?.passwordHash ?? null);
-    if (!user || !ok || user.disabled || user.kind === 'service') {
+    // SSO users have no Berth password: checked against the dummy hash like unknown users.
+    const local = user && (user.source ?? 'local') === 'local' ? user : null;
+    const ok = await this.hasher.verify(dto.password, local?.passwordHash ?? null);
+    if (!local || !ok || local.disabled || local.kind === 'service') {
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Wrong username or password');
     }
     await this.throttle.succeeded(username, ip);
-    return this.issueSession(user, authTime);
+    return this.issueSession(local, authTime);
   }
 
   /**

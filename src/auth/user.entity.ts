@@ -19,6 +19,18 @@ export class UserEntity {
   @Column({ type: 'text', default: 'human' })
   kind: 'human' | 'service';
 
+  /** Where the user comes from: a local password, or an SSO connector (no password login then). */
+  @Column({ type: 'text', default: 'local' })
+  source: 'local' | 'oidc' | 'ldap';
+
+  /** SSO identity: the OIDC issuer or the LDAP server URL (null for local users). */
+  @Column({ name: 'external_issuer', type: 'text', nullable: true })
+  externalIssuer: string | null;
+
+  /** SSO identity: the OIDC `sub` or the user's LDAP DN (null for local users). */
+  @Column({ name: 'external_subject', type: 'text', nullable: true })
+  externalSubject: string | null;
+
   @Column({ type: 'boolean', default: false })
   disabled: boolean;
 

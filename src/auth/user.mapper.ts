@@ -8,6 +8,7 @@ export function toUserDto(u: UserEntity): UserDto {
     username: u.username,
     role: u.role,
     kind: u.kind ?? 'human',
+    source: u.source ?? 'local',
     disabled: u.disabled,
     last_login_at: u.lastLoginAt?.toISOString() ?? null,
     created_at: u.createdAt.toISOString(),

@@ -55,6 +55,71 @@ const origins = z
       });
   });
 
+/** A list of plain strings given as YAML array or as a comma- or space-separated string (env). */
+const words = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(/[\s,]+/)).map((e) => e.trim()).filter(Boolean));
+
+/** OpenID Connect connector (README "Single sign-on"); off while `issuer` is unset. */
+const oidcSchema = z
+  .object({
+    /** The issuer identifier; its discovery document is `<issuer>/.well-known/openid-configuration`. */
+    issuer: url(['https:', 'http:']).optional(),
+    client_id: z.string().min(1).optional(),
+    /** Confidential clients; a public client (PKCE only) leaves it out. */
+    client_secret: z.string().min(1).optional(),
+    /** Berth's callback as registered at the issuer: `<Berth URL>/api/v1/auth/oidc/callback`. */
+    redirect_uri: url(['https:', 'http:']).optional(),
+    scopes: words.default(['openid', 'profile', 'email', 'groups']),
+    /** The claim holding the user's group names (a string array, or one string). */
+    groups_claim: z.string().min(1).default('groups'),
+    /** The claim that becomes the Berth username (falls back to `email`, then `sub`). */
+    username_claim: z.string().min(1).default('preferred_username'),
+    /** `aud` values accepted on tokens handed to the token exchange; default: the client id. */
+    audiences: words.default([]),
+    /** After the browser flow, redirect here with the session in the fragment instead of answering JSON. */
+    ui_redirect_url: url(['https:', 'http:']).optional(),
+    /** How long a started login (state, nonce, PKCE verifier in Redis) may take. */
+    state_ttl_seconds: int(30, 3600).default(600),
+    /** Allowed clock skew when checking `exp`, `iat` and `nbf`. */
+    clock_tolerance_seconds: int(0, 300).default(30),
+    timeout_ms: int(100, 60_000).default(5000),
+  })
+  .superRefine((o, ctx) => {
+    if (!o.issuer) return;
+    for (const k of ['client_id', 'redirect_uri'] as const)
+      if (!o[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when the OIDC issuer is set' });
+  });
+
+/** LDAP connector (README "Single sign-on"); off while `url` is unset. */
+const ldapSchema = z
+  .object({
+    url: url(['ldap:', 'ldaps:']).optional(),
+    /** The service account Berth binds as to search users and groups. */
+    bind_dn: z.string().min(1).optional(),
+    bind_password: z.string().min(1).optional(),
+    start_tls: bool.default(false),
+    user_base: z.string().min(1).optional(),
+    /** `{username}` is replaced by the login name, escaped per RFC 4515. */
+    user_filter: z
+      .string()
+      .refine((v) => v.includes('{username}'), 'must contain {username}')
+      .default('(&(objectClass=inetOrgPerson)(uid={username}))'),
+    username_attribute: z.string().min(1).default('uid'),
+    /** The user attribute listing group DNs (memberOf); used when no group_base is set. */
+    group_attribute: z.string().min(1).default('memberOf'),
+    /** Search groups here instead of reading group_attribute. */
+    group_base: z.string().min(1).optional(),
+    /** `{dn}` is the user's DN, `{username}` the login name, both escaped per RFC 4515. */
+    group_filter: z.string().min(1).default('(&(objectClass=groupOfNames)(member={dn}))'),
+    timeout_ms: int(100, 60_000).default(5000),
+  })
+  .superRefine((o, ctx) => {
+    if (!o.url) return;
+    for (const k of ['bind_dn', 'bind_password', 'user_base'] as const)
+      if (!o[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when the LDAP URL is set' });
+  });
+
 export const configSchema = z.object({
   env: z.enum(['development', 'test', 'production']),
   port: int(0, 65535),
@@ -145,6 +210,8 @@ export const configSchema = z.object({
     allow: list,
     deny: list,
   }),
+  /** Single sign-on connectors (README "Single sign-on"). */
+  sso: z.object({ oidc: oidcSchema.prefault({}), ldap: ldapSchema.prefault({}) }).prefault({}),
   /** Browser origins allowed to call the API with CORS (README "Browser clients (CORS)"); none = no CORS. */
   cors: z.object({ origins: origins.default([]) }).default({ origins: [] }),
   workers: z.object({

@@ -45,6 +45,27 @@ const ENV_MAP: Record<string, string> = {
   BERTH_OUTBOUND_ALLOW: 'outbound.allow',
   BERTH_OUTBOUND_DENY: 'outbound.deny',
   BERTH_CORS_ORIGINS: 'cors.origins',
+  BERTH_OIDC_ISSUER: 'sso.oidc.issuer',
+  BERTH_OIDC_CLIENT_ID: 'sso.oidc.client_id',
+  BERTH_OIDC_CLIENT_SECRET: 'sso.oidc.client_secret',
+  BERTH_OIDC_REDIRECT_URI: 'sso.oidc.redirect_uri',
+  BERTH_OIDC_SCOPES: 'sso.oidc.scopes',
+  BERTH_OIDC_GROUPS_CLAIM: 'sso.oidc.groups_claim',
+  BERTH_OIDC_USERNAME_CLAIM: 'sso.oidc.username_claim',
+  BERTH_OIDC_AUDIENCES: 'sso.oidc.audiences',
+  BERTH_OIDC_UI_REDIRECT_URL: 'sso.oidc.ui_redirect_url',
+  BERTH_OIDC_CLOCK_TOLERANCE_SECONDS: 'sso.oidc.clock_tolerance_seconds',
+  BERTH_OIDC_STATE_TTL_SECONDS: 'sso.oidc.state_ttl_seconds',
+  BERTH_LDAP_URL: 'sso.ldap.url',
+  BERTH_LDAP_BIND_DN: 'sso.ldap.bind_dn',
+  BERTH_LDAP_BIND_PASSWORD: 'sso.ldap.bind_password',
+  BERTH_LDAP_START_TLS: 'sso.ldap.start_tls',
+  BERTH_LDAP_USER_BASE: 'sso.ldap.user_base',
+  BERTH_LDAP_USER_FILTER: 'sso.ldap.user_filter',
+  BERTH_LDAP_USERNAME_ATTRIBUTE: 'sso.ldap.username_attribute',
+  BERTH_LDAP_GROUP_ATTRIBUTE: 'sso.ldap.group_attribute',
+  BERTH_LDAP_GROUP_BASE: 'sso.ldap.group_base',
+  BERTH_LDAP_GROUP_FILTER: 'sso.ldap.group_filter',
   BERTH_WORKERS: 'workers.enabled',
   BERTH_WORKER_CONCURRENCY: 'workers.concurrency',
   BERTH_OPERATION_RECOVERY_INTERVAL_MS: 'workers.recovery_interval_ms',
@@ -127,6 +148,10 @@ export function loadConfig(
     if (config.auth.jwt_secret === DEV_JWT_SECRET) weak.push('BERTH_JWT_SECRET is the development default');
     if (config.encryption.keys.includes(DEV_ENCRYPTION_KEYS.split(':')[1]))
       weak.push('BERTH_ENCRYPTION_KEYS contains the development key');
+    // Tokens, codes and passwords never cross the network in clear text in production.
+    if (config.sso.oidc.issuer?.startsWith('http:')) weak.push('BERTH_OIDC_ISSUER must be an https URL');
+    if (config.sso.ldap.url?.startsWith('ldap:') && !config.sso.ldap.start_tls)
+      weak.push('BERTH_LDAP_URL must be ldaps:// (or set BERTH_LDAP_START_TLS=true)');
     if (weak.length) throw new ConfigError(`refusing to start in production:\n  - ${weak.join('\n  - ')}`);
   }
   return config;

@@ -6,7 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registeredRoutes } from '../../src/app.factory.js';
-import { auditDeclarationProblems, mutatingRoutes } from '../../src/common/audit/audit-declarations.check.js';
+import {
+  auditDeclarationProblems,
+  auditedReadRoutes,
+  mutatingRoutes,
+} from '../../src/common/audit/audit-declarations.check.js';
 import { importCluster, testbed } from '../helpers/clusters.js';
 import { settled, simCredential } from '../helpers/providers.js';
 import { startTestApp, type TestApp, userToken } from '../helpers/test-app.js';
@@ -78,7 +82,10 @@ describe('audit actions declared on the route (e2e, testbed + ACK simulator)', (
     const table = [...readme.matchAll(/^\| `(\w+ \/api\/v1\/[^`]+)` \| ([^|]+) \| `([^`]+)` \|$/gm)].map(
       (m) => `${m[1]} ${[...m[2].matchAll(/`([^`]+)`/g)].map((a) => a[1]).join(',')} ${m[3]}`,
     );
-    const declared = routes.map(
+    // Read routes that declare an action (the OIDC callback, a login on GET) are recorded and listed too.
+    const reads = auditedReadRoutes(controllers);
+    expect(auditDeclarationProblems(reads)).toEqual([]);
+    const declared = [...routes, ...reads].map(
       (r) =>
         `${r.route.replace(/^(\w+) /, '$1 /api/v1/')} ${r.audit!.actions.join(',')} ${r.audit!.targetType}`,
     );

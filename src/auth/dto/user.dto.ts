@@ -25,6 +25,11 @@ export class UserDto {
     description: 'service: a service account (API tokens only, no password login)',
   })
   kind: 'human' | 'service';
+  @ApiProperty({
+    enum: ['local', 'oidc', 'ldap'],
+    description: 'local: password login; oidc / ldap: signs in through that SSO connector only',
+  })
+  source: 'local' | 'oidc' | 'ldap';
   @ApiProperty() disabled: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) last_login_at: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;

@@ -27,6 +27,22 @@ export function mutatingRoutes(
   controllers: { metatype: unknown; instance: object }[],
   scanner = new MetadataScanner(),
 ): AuditedRoute[] {
+  return routesOf(controllers, scanner, false);
+}
+
+/** Read-only routes that declare an audit action all the same (a login answered on GET: the OIDC callback). */
+export function auditedReadRoutes(
+  controllers: { metatype: unknown; instance: object }[],
+  scanner = new MetadataScanner(),
+): AuditedRoute[] {
+  return routesOf(controllers, scanner, true);
+}
+
+function routesOf(
+  controllers: { metatype: unknown; instance: object }[],
+  scanner: MetadataScanner,
+  reads: boolean,
+): AuditedRoute[] {
   const out: AuditedRoute[] = [];
   for (const { metatype, instance } of controllers) {
     const proto = Object.getPrototypeOf(instance) as Record<string, unknown>;
@@ -34,9 +50,10 @@ export function mutatingRoutes(
     for (const name of scanner.getAllMethodNames(proto)) {
       const fn = proto[name] as object;
       const method = Reflect.getMetadata(METHOD_METADATA, fn) as RequestMethod | undefined;
-      if (method === undefined || READ_ONLY.has(method)) continue;
+      if (method === undefined || READ_ONLY.has(method) !== reads) continue;
       const config = Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, fn) as
         { audit?: AuditDeclaration } | undefined;
+      if (reads && !config?.audit) continue;
       out.push({
         handler: `${(metatype as { name: string }).name}.${name}`,
         route: `${RequestMethod[method]} ${joinPath(base, Reflect.getMetadata(PATH_METADATA, fn) as string | undefined)}`,

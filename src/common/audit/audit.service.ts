@@ -78,7 +78,12 @@ export class AuditService implements OnModuleInit {
     // No HTTP adapter when running as a command-line context: nothing to audit then.
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onSend', async (req, reply, payload) => {
-      if ((!MUTATING.has(req.method) && !req.audit?.sensitive) || !req.url.startsWith('/api/'))
+      // Mutating requests, reads whose route declares an action (a login answered on GET: the OIDC
+      // callback), and reads that reveal something sensitive (Secret values).
+      if (
+        !(MUTATING.has(req.method) || auditDeclarationOf(req) || req.audit?.sensitive) ||
+        !req.url.startsWith('/api/')
+      )
         return payload;
       const status = reply.statusCode;
       if (status >= 400 && req.audit?.errorCode === ErrorCode.DEPENDENCY_UNAVAILABLE) {
