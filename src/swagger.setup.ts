@@ -81,17 +81,12 @@ export const TAGS: { name: string; description: string }[] = [
   {
     name: 'access',
     description:
-      'Admin: grants (a role on a scope of clusters and namespaces, for a user, group or API token) and access reviews; everyone: “may I?” (auth/me/access-review).',
+      'Who may do what, where. Admin: grants (a role on a scope of clusters and namespaces, for a user, group or API token), groups and their SSO mappings, access reviews; everyone: “may I?” (auth/me/access-review).',
   },
   {
     name: 'tokens',
     description:
       'API tokens (`berth_pat_…`) for machine clients, each with its own grants within its creator’s; service accounts that hold them.',
-  },
-  {
-    name: 'access',
-    description:
-      'Who may do what, where: grants (a role on clusters / namespaces) for users and groups, groups and their SSO mappings, access review.',
   },
   {
     name: 'credentials',

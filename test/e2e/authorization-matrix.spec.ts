@@ -28,7 +28,18 @@ interface Op {
   query: Schema[];
   example?: unknown;
 }
-type Subject = 'none' | 'other-cluster' | 'other-namespace' | 'too-weak' | 'right';
+type Subject =
+  | 'none'
+  | 'other-cluster'
+  | 'other-namespace'
+  | 'too-weak'
+  | 'right'
+  /** An API token of a user holding the right grant, the token itself scoped to the right place. */
+  | 'token-right'
+  /** An API token of that user whose own grant is on another cluster (its owner's grant does not widen it). */
+  | 'token-other-cluster'
+  /** An API token with the right grant whose owner has no grant (the owner's grants bound the token). */
+  | 'token-owner-none';
 
 const ROLE_ORDER = ['view', 'edit', 'exec', 'reveal-secrets', 'cluster-admin', 'admin'];
 /** A role without the verb of `role`'s routes (null: no weaker role exists, e.g. for view). */
@@ -80,6 +91,47 @@ describe('authorization matrix over every operation (e2e, testbed)', () => {
     return token;
   }
 
+  /**
+   * An API token (berth_pat_…) of a user holding `owner`, with `own` as the token's grant. A token can only
+   * be minted within its creator's grants, so the "owner has nothing" case is made by removing the owner's
+   * grant after the token is made.
+   */
+  async function tokenFor(owner: Record<string, unknown>[], own: Record<string, unknown>, dropOwner = false) {
+    const key = JSON.stringify({ owner, own, dropOwner });
+    const hit = tokens.get(key);
+    if (hit) return hit;
+    const username = `t-${tokens.size}-${randomUUID().slice(0, 6)}`;
+    const password = `pw-${username}-123456`;
+    const u = await t.api('POST', '/api/v1/users', {
+      token: admin,
+      body: { username, password, role: 'none' },
+    });
+    const ids: string[] = [];
+    for (const grant of owner) {
+      const g = await t.api('POST', '/api/v1/grants', {
+        token: admin,
+        body: { subject_type: 'user', subject_id: u.body.data.id, ...grant },
+      });
+      expect(g.status).toBe(201);
+      ids.push(g.body.data.id);
+    }
+    const login = await t.login(username, password);
+    const made = await t.api('POST', '/api/v1/tokens', {
+      token: login,
+      body: {
+        name: 'matrix',
+        expires_at: new Date(Date.now() + 86_400_000).toISOString(),
+        grants: [own],
+      },
+    });
+    if (made.status !== 201) throw new Error(`token ${key}: ${made.text}`);
+    if (dropOwner)
+      for (const id of ids)
+        expect((await t.api('DELETE', `/api/v1/grants/${id}`, { token: admin })).status).toBe(200);
+    tokens.set(key, made.body.data.token);
+    return made.body.data.token as string;
+  }
+
   /** The grant each subject holds for an operation. */
   function grantFor(op: Op, s: Subject): Record<string, unknown> | null | 'skip' {
     const role = op.role;
@@ -101,13 +153,20 @@ describe('authorization matrix over every operation (e2e, testbed)', () => {
         return weaker === 'cluster-admin' ? { role: weaker } : { role: weaker, ...onA, ...ns };
       }
       case 'right':
+      case 'token-right':
+      case 'token-owner-none':
         return { role, ...onA, ...ns };
+      case 'token-other-cluster':
+        if (allClusters) return 'skip';
+        return { role, cluster_selector: 'matrix=b', ...ns };
     }
   }
 
   /** What the subject must get (null: anything the authorization did not refuse). */
   function expected(op: Op, s: Subject): 403 | 404 | null {
-    if (s === 'right') return null;
+    if (s === 'right' || s === 'token-right') return null;
+    if (s === 'token-other-cluster') return expected(op, 'other-cluster');
+    if (s === 'token-owner-none') return expected(op, 'none');
     const scoped = op.scope === 'namespace' || op.scope === 'cluster' || op.scope === 'cluster-wide';
     if (!scoped) {
       // No place to hide: without the verb anywhere it is 403; with it on another cluster a fleet
@@ -209,13 +268,30 @@ describe('authorization matrix over every operation (e2e, testbed)', () => {
     const throwaway = async () =>
       importCluster(t, admin, testbed()[2], `matrix-t-${n++}`, { labels: { matrix: 'a' } });
     let cells = 0;
-    const order: Subject[] = ['none', 'other-cluster', 'other-namespace', 'too-weak', 'right'];
+    const order: Subject[] = [
+      'none',
+      'other-cluster',
+      'other-namespace',
+      'too-weak',
+      'token-other-cluster',
+      'token-owner-none',
+      'right',
+      'token-right',
+    ];
     // Self routes (who am I, log out) need no grant: every subject gets what an admin gets.
     for (const op of ops.filter((o) => o.scope !== 'self')) {
       for (const s of order) {
         const grant = grantFor(op, s);
         if (grant === 'skip') continue;
-        const token = await subjectToken(grant);
+        const right = grantFor(op, 'right') as Record<string, unknown>;
+        const token =
+          s === 'token-right'
+            ? await tokenFor([right], grant!)
+            : s === 'token-other-cluster'
+              ? await tokenFor([right, grant!], grant!) // the owner may act on A; the token may not
+              : s === 'token-owner-none'
+                ? await tokenFor([right], grant!, true)
+                : await subjectToken(grant);
         const res = await request(op, token, throwaway);
         cells++;
         const want = expected(op, s);
@@ -231,7 +307,7 @@ describe('authorization matrix over every operation (e2e, testbed)', () => {
           );
       }
     }
-    const self = ops.filter((o) => o.scope === 'self' && o.method === 'GET');
+    const self = ops.filter((o) => o.scope === 'self' && o.method === 'GET' && !o.path.includes('{'));
     for (const op of self) {
       const res = await request(op, await subjectToken(null), throwaway);
       cells++;
