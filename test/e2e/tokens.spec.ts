@@ -84,8 +84,16 @@ describe('API tokens, service accounts and refresh tokens (e2e, testbed)', () =>
     expect(firstUse).toEqual([
       expect.objectContaining({ actor_name: 'admin', ip: '127.0.0.1', status_code: 0 }),
     ]);
+    expect(firstUse[0].token_id).toBe(id);
     await t.api('GET', '/api/v1/auth/me', { token: secret });
     expect((await auditRows('action=token.new-address')).filter((r) => r.target_id === id)).toHaveLength(1);
+    // Every row of a request made with the token names it (a refused write too).
+    const refused = await t.api('POST', '/api/v1/credentials', { token: secret, body: {} });
+    expect(refused.status).toBe(403);
+    expect((await auditRows('action=credential.create')).find((r) => r.token_id === id)).toMatchObject({
+      outcome: 'failure',
+      status_code: 403,
+    });
 
     const rotated = await t.api('POST', `/api/v1/tokens/${id}/rotate`, { token: admin });
     expect(rotated.status).toBe(200);

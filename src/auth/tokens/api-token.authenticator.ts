@@ -150,7 +150,7 @@ export class ApiTokenAuthenticator implements BearerAuthenticator, OnModuleInit 
           await this.audit.event(
             {
               action: 'token.new-address',
-              actor: { id: user.id, username: user.username },
+              actor: { id: user.id, username: user.username, tokenId: id },
               targetType: 'tokens',
               targetId: id,
               req,

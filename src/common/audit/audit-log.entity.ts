@@ -12,6 +12,10 @@ export class AuditLogEntity {
   @Column({ name: 'actor_id', type: 'uuid', nullable: true })
   actorId: string | null;
 
+  /** The API token the request acted with; null for a login session. */
+  @Column({ name: 'token_id', type: 'uuid', nullable: true })
+  tokenId: string | null;
+
   @Column({ name: 'actor_name', type: 'text' })
   actorName: string;
 

@@ -8,6 +8,13 @@ export class AuditLogDto {
   @ApiProperty() id: string;
   @ApiProperty({ format: 'date-time' }) occurred_at: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) actor_id: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The API token the request acted with; null for a login session',
+  })
+  token_id: string | null;
   @ApiProperty({ description: 'Username, or the attempted username for logins, or "anonymous"' })
   actor_name: string;
   @ApiProperty({ example: 'credentials.create' }) action: string;

@@ -25,6 +25,7 @@ function toDto(r: AuditLogEntity): AuditLogDto {
     id: String(r.id),
     occurred_at: r.occurredAt.toISOString(),
     actor_id: r.actorId,
+    token_id: r.tokenId ?? null,
     actor_name: r.actorName,
     action: r.action,
     method: r.method,
@@ -106,6 +107,7 @@ export class AuditService implements OnModuleInit {
     try {
       await this.repo.insert({
         actorId: user?.id ?? null,
+        tokenId: user?.tokenId ?? null,
         actorName: auditText(user?.username ?? ctx.actorName ?? 'anonymous', 64),
         // Routes declare their action (@Audit); only requests no route took (404, refused at the edge) fall back.
         action: auditText(
@@ -161,7 +163,7 @@ export class AuditService implements OnModuleInit {
   async event(
     e: {
       action: string;
-      actor: { id: string; username: string } | null;
+      actor: { id: string; username: string; tokenId?: string | null } | null;
       targetType: string;
       targetId: string | null;
       req?: FastifyRequest;
@@ -172,6 +174,7 @@ export class AuditService implements OnModuleInit {
     const req = e.req;
     const row = {
       actorId: e.actor?.id ?? null,
+      tokenId: e.actor?.tokenId ?? null,
       actorName: auditText(e.actor?.username ?? 'anonymous', 64),
       action: auditText(e.action, 160),
       method: auditText(req?.method ?? 'EVENT', 16),
