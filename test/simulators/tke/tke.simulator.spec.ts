@@ -73,7 +73,8 @@ describe('TKE simulator via tencentcloud-sdk-nodejs-tke', () => {
     delete process.env.https_proxy;
     delete process.env.HTTP_PROXY;
     delete process.env.HTTPS_PROXY;
-    sim = await startTkeSimulator({ targets: [TARGET], timeScale: 0.1 });
+    // 0.25: the "Creating" window (1 s) outlasts a create call on a loaded machine
+    sim = await startTkeSimulator({ targets: [TARGET], timeScale: 0.25 });
     t = clientFor(sim);
   });
   afterAll(async () => {
