@@ -9,6 +9,7 @@ import type { AppConfig } from './config/app-config.js';
 import { describeDocument } from './openapi-descriptions.js';
 import type { VendorClusterSpecDoc } from './credentials/credential-schema.js';
 import { addKubeSchemas } from './kube/dto/kube-object.schemas.js';
+import { addWatchResponses } from './live/watch/watch-swagger.js';
 import { VENDOR_CREDENTIAL_SCHEMAS } from './providers/vendor-registry.js';
 
 const DESCRIPTION = `One REST API for every Kubernetes cluster, whatever vendor made it.
@@ -200,6 +201,7 @@ export const OPERATION_IDS: Record<string, string> = {
   'ImagePullSecretsController.remove': 'deleteImagePullSecret',
   'OperationsController.list': 'listOperations',
   'OperationsController.get': 'getOperation',
+  'OperationEventsController.events': 'streamOperationEvents',
   'SecretsController.keys': 'getSecretKeys',
   'SecretsController.reencrypt': 'reencryptSecrets',
   'AuditController.list': 'listAuditLogs',
@@ -640,11 +642,13 @@ export function setupSwagger(app: NestFastifyApplication, config: Pick<AppConfig
   // Statuses every route can answer and the live-object schemas join first, so that finishing the
   // document (examples, descriptions, lint fixes) covers them too.
   const document = addCommonResponses(
-    addKubeSchemas(
-      SwaggerModule.createDocument(app, builder, {
-        extraModels: [ErrorEnvelopeDto],
-        operationIdFactory: operationId,
-      }),
+    addWatchResponses(
+      addKubeSchemas(
+        SwaggerModule.createDocument(app, builder, {
+          extraModels: [ErrorEnvelopeDto],
+          operationIdFactory: operationId,
+        }),
+      ),
     ),
   ) as Doc;
   SwaggerModule.setup('api/docs', app, finishDocument(document, config), {

@@ -36,15 +36,16 @@ const DESCRIPTIONS: Record<keyof typeof PATTERNS, string> = {
 
 /** A validated Kubernetes path parameter (400 code 40001 when malformed), documented in Swagger. */
 export function KubeParam(name: string, kind: keyof typeof PATTERNS): ParameterDecorator {
-  return Param(name, {
-    transform(value: string) {
-      if (!PATTERNS[kind].test(value))
-        throw AppError.validation([
-          { field: name, errors: [`${name} must be a ${DESCRIPTIONS[kind].toLowerCase()}`] },
-        ]);
-      return value;
-    },
-  });
+  return Param(name, { transform: (value: string) => kubeParamValue(name, kind, value) });
+}
+
+/** The check of {@link KubeParam}, for code that reads path parameters itself (watch streams). */
+export function kubeParamValue(name: string, kind: keyof typeof PATTERNS, value: unknown): string {
+  if (typeof value !== 'string' || !PATTERNS[kind].test(value))
+    throw AppError.validation([
+      { field: name, errors: [`${name} must be a ${DESCRIPTIONS[kind].toLowerCase()}`] },
+    ]);
+  return value;
 }
 
 export const ApiKubeParam = (name: string, kind: keyof typeof PATTERNS) =>

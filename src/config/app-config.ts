@@ -214,6 +214,34 @@ export const configSchema = z.object({
   sso: z.object({ oidc: oidcSchema.prefault({}), ldap: ldapSchema.prefault({}) }).prefault({}),
   /** Browser origins allowed to call the API with CORS (README "Browser clients (CORS)"); none = no CORS. */
   cors: z.object({ origins: origins.default([]) }).default({ origins: [] }),
+  /** Watch streams (SSE, README "Watch"): limits, heartbeats, re-checks, per-cluster reconnect backoff. */
+  watch: z
+    .object({
+      /** Open streams on this instance, and per caller (user id); past them 429 with Retry-After. */
+      max_streams: int(1, 100_000).default(1000),
+      max_streams_per_caller: int(1, 10_000).default(20),
+      /** Bytes a stream may hold for a slow reader before it is dropped (final `error` event, reason overflow). */
+      max_buffer_bytes: int(4096, 256 * 1024 * 1024).default(1024 * 1024),
+      /** SSE comment sent this often so proxies keep idle streams open. */
+      heartbeat_seconds: int(1, 3600).default(15),
+      /** How often the caller's token and grants are checked again while a stream is open. */
+      recheck_seconds: int(1, 3600).default(5),
+      /** Reconnect backoff of one cluster's upstream watch: first delay, and the cap. */
+      backoff_ms: int(10, 600_000).default(1000),
+      max_backoff_ms: int(10, 3_600_000).default(30_000),
+      /** How often an operation's record is read while its events are streamed. */
+      operation_poll_ms: int(50, 60_000).default(500),
+    })
+    .default({
+      max_streams: 1000,
+      max_streams_per_caller: 20,
+      max_buffer_bytes: 1024 * 1024,
+      heartbeat_seconds: 15,
+      recheck_seconds: 5,
+      backoff_ms: 1000,
+      max_backoff_ms: 30_000,
+      operation_poll_ms: 500,
+    }),
   workers: z.object({
     enabled: bool,
     concurrency: int(1, 64),

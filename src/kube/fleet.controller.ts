@@ -14,6 +14,7 @@ import {
   FleetSummaryQueryDto,
 } from './dto/actions.dto.js';
 import { FleetService } from './fleet.service.js';
+import { Watchable } from '../live/watch/watchable.js';
 
 const ids = (s?: string) => (s ? s.split(',') : undefined);
 
@@ -39,6 +40,7 @@ export class FleetController {
     description: 'Outcome per cluster',
   })
   @ApiErrors(400, 403, 404, 405, 422, 502, 503, 504)
+  @Watchable({ scope: 'fleet', query: FleetQueryDto, resource: { param: 'resource' } })
   resources(
     @CurrentUser() user: AuthUser,
     @KubeParam('resource', 'resource') resource: string,

@@ -27,6 +27,7 @@ import { EventsService } from './events.service.js';
 import { ResourceMetricsService } from './resource-metrics.service.js';
 import { ResourcesService } from './resources.service.js';
 import { Audit } from '../common/audit/audit.decorator.js';
+import { Watchable } from '../live/watch/watchable.js';
 
 const LIVE =
   'Read live from the cluster’s API server. Kubernetes errors keep their status (403, 404, 409); unreachable → 503, slow → 504.';
@@ -67,6 +68,7 @@ export class ResourcesController {
   })
   @ApiKubePage()
   @ApiErrors(400, 403, 404, 405, 422, 502, 503, 504)
+  @Watchable({ scope: 'cluster', query: ResourceListQueryDto, resource: { param: 'resource' } })
   list(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -126,6 +128,7 @@ export class ResourcesController {
   })
   @ApiPageEnvelope(kubeRef('Event'), 'One page of events, newest first')
   @ApiErrors(400, 403, 404, 422, 502, 503, 504)
+  @Watchable({ scope: 'cluster', query: EventsQueryDto, resource: 'events', events: true })
   listEvents(@UuidParam() id: string, @Query() q: EventsQueryDto) {
     return this.events.list(id, q);
   }

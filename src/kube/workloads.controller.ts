@@ -27,6 +27,7 @@ import { LogsService } from './logs.service.js';
 import { ResourcesService } from './resources.service.js';
 import { type ScalableKind, WorkloadsService } from './workloads.service.js';
 import { Audit } from '../common/audit/audit.decorator.js';
+import { Watchable } from '../live/watch/watchable.js';
 
 const KINDS = ['deployments', 'statefulsets'];
 /** A deployment or a stateful set, whichever the route's kind names (items carry no kind). */
@@ -54,6 +55,7 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'List namespaces' })
   @ApiKubePage(kubeRef('KubeObject'), 'One page of namespaces', V1('Namespace'))
   @ApiErrors(400, 403, 404, 422, 503, 504)
+  @Watchable({ scope: 'cluster', query: SelectorQueryDto, resource: 'namespaces' })
   namespaces(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -134,6 +136,7 @@ export class WorkloadsController {
   @ApiOperation({ summary: 'List pods of a namespace' })
   @ApiKubePage(kubeRef('Pod'), 'One page of pods', V1('Pod'))
   @ApiErrors(400, 403, 404, 422, 503, 504)
+  @Watchable({ scope: 'cluster', query: SelectorQueryDto, resource: 'pods', namespaceParam: 'ns' })
   pods(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
@@ -214,6 +217,12 @@ export class WorkloadsController {
     kind: ['Deployment', 'StatefulSet'],
   })
   @ApiErrors(400, 403, 404, 422, 503, 504)
+  @Watchable({
+    scope: 'cluster',
+    query: SelectorQueryDto,
+    resource: { param: 'kind', map: (k) => `${kindParam(k)}.apps` },
+    namespaceParam: 'ns',
+  })
   workloadList(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,

@@ -15,6 +15,7 @@ import { ApiIdempotencyKey, IdempotencyKey } from '../operations/idempotency-key
 import { CreateNodePoolDto, NodePoolDto, UpdateNodePoolDto } from './dto/node-pool.dto.js';
 import { NodePoolsService } from './node-pools.service.js';
 import { Audit } from '../common/audit/audit.decorator.js';
+import { Watchable } from '../live/watch/watchable.js';
 
 @ApiTags('node pools')
 @Controller('clusters/:id')
@@ -34,6 +35,7 @@ export class NodePoolsController {
   })
   @ApiKubePage(NODE_LIST_ITEM, 'One page of nodes', { api_version: ['v1'], kind: ['Node'] })
   @ApiErrors(400, 403, 404, 422, 503, 504)
+  @Watchable({ scope: 'cluster', query: SelectorQueryDto, resource: 'nodes' })
   listNodes(
     @CurrentUser() user: AuthUser,
     @UuidParam() id: string,
