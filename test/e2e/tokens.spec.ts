@@ -28,6 +28,7 @@ describe('API tokens, service accounts and refresh tokens (e2e, testbed)', () =>
     return res.body.data.data as {
       action: string;
       target_id: string | null;
+      token_id: string | null;
       actor_name: string;
       ip: string | null;
       status_code: number;
