@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
@@ -133,11 +133,18 @@ describe('HarborHttpClient against a scripted server', () => {
     password: 'pw',
     insecureSkipTlsVerify: false,
   });
+  // 1.5 s: a scripted answer is never late on a loaded machine, so only the hung call times out.
   const http = new HarborHttpClient(undefined, {
-    timeoutMs: 300,
+    timeoutMs: 1500,
     attempts: 3,
     backoffMs: 10,
     maxBackoffMs: 50,
+  });
+
+  // Each test scripts its own answers: one test's leftovers never answer the next one.
+  beforeEach(() => {
+    script.length = 0;
+    seen.length = 0;
   });
 
   beforeAll(async () => {
