@@ -42,13 +42,14 @@ export function deploymentLine(d: Deployment): string {
 
 export async function tour(baseUrl: string, username: string, password: string): Promise<string[]> {
   const out: string[] = [];
-  const anon = createClient<paths>({ baseUrl });
+  // List routes also answer text/event-stream (watch=true): a JSON client says which media type it reads.
+  const anon = createClient<paths, 'application/json'>({ baseUrl });
 
   // auth
   const login = await anon.POST('/api/v1/auth/login', { body: { username, password } });
   if (login.error) throw new Error(describeError(login.error));
   const token = login.data.data.access_token;
-  const api = createClient<paths>({ baseUrl, headers: { authorization: `Bearer ${token}` } });
+  const api = createClient<paths, 'application/json'>({ baseUrl, headers: { authorization: `Bearer ${token}` } });
   const me = await api.GET('/api/v1/auth/me');
   out.push(`me: ${me.data?.data.username} (${me.data?.data.role})`);
 
@@ -89,8 +90,9 @@ export async function tour(baseUrl: string, username: string, password: string):
     const logs = await api.GET('/api/v1/clusters/{id}/namespaces/{ns}/pods/{name}/logs', {
       params: { path: { id, ns: 'default', name: item.metadata.name ?? '' }, query: { tail_lines: 10 } },
     });
-    // JSON lines without follow; with follow=true the answer is a text/plain stream.
-    const lines = typeof logs.data === 'string' ? logs.data.split('\n') : (logs.data?.data.lines ?? []);
+    // JSON lines without follow (this client reads application/json; with follow=true the answer is a
+    // text/plain stream, read with a client for that media type).
+    const lines = logs.data?.data.lines ?? [];
     out.push(...lines);
   }
   const pod = await api.GET('/api/v1/clusters/{id}/namespaces/{ns}/pods/{name}', {
