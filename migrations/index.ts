@@ -6,6 +6,7 @@ import { DurableRevocation1764600000000 } from './1764600000000-DurableRevocatio
 import { OperationRequestId1764700000000 } from './1764700000000-OperationRequestId.js';
 import { Grants1764800000000 } from './1764800000000-Grants.js';
 import { CredentialExpiry1765100000000 } from './1765100000000-CredentialExpiry.js';
+import { AuditDetails1765200000000 } from './1765200000000-AuditDetails.js';
 
 /** Every migration, in order. A landed migration is never edited: add a new file and list it here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   OperationRequestId1764700000000,
   Grants1764800000000,
   CredentialExpiry1765100000000,
+  AuditDetails1765200000000,
 ];

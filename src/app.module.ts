@@ -15,6 +15,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { ClusterAccessModule } from './kube/access/cluster-access.module.js';
 import { KubeModule } from './kube/kube.module.js';
+import { LiveModule } from './live/live.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NodesModule } from './nodes/nodes.module.js';
 import { OpsModule } from './ops.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
         ClusterAccessModule,
         ClustersModule,
         KubeModule,
+        LiveModule,
         NodesModule,
         RegistriesModule,
         OpsModule,

@@ -11,6 +11,7 @@ import { AuthService } from './auth.service.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
+import { RequestAuthenticator } from './request-authenticator.js';
 import { TokenDenylist } from './token-denylist.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
@@ -35,8 +36,17 @@ import { UsersService } from './users.service.js';
     LoginThrottle,
     JwtStrategy,
     BearerAuthenticators,
+    RequestAuthenticator,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [UsersService, AuthService, BearerAuthenticators, UsersRepository, TokenDenylist, AuthState],
+  exports: [
+    UsersService,
+    AuthService,
+    BearerAuthenticators,
+    RequestAuthenticator,
+    UsersRepository,
+    TokenDenylist,
+    AuthState,
+  ],
 })
 export class AuthModule {}

@@ -131,6 +131,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflict with the current state',
   412: 'Precondition failed',
   422: 'Well-formed but refused',
+  426: 'A WebSocket upgrade is required',
   429: 'Rate limited',
   502: 'The vendor or cluster answered with an error',
   503: 'The cluster, vendor or a dependency is unreachable',

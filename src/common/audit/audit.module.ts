@@ -15,5 +15,6 @@ import { AuditService } from './audit.service.js';
     AuditRepository,
     { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
   ],
+  exports: [AuditService],
 })
 export class AuditModule {}
