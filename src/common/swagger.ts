@@ -168,6 +168,10 @@ export const ERROR_EXAMPLES: Record<number, ReturnType<typeof err>> = {
     expected: 'application/json',
   }),
   422: err(ErrorCode.UNPROCESSABLE, 'imported clusters have no vendor: this needs a vendor cluster'),
+  426: err(
+    ErrorCode.UPGRADE_REQUIRED,
+    'This route is a WebSocket: send GET with Connection: Upgrade, Upgrade: websocket and a Kubernetes channel subprotocol',
+  ),
   429: err(ErrorCode.RATE_LIMITED, 'Too many failed logins; retry in 60 s', { retry_after_seconds: 60 }),
   500: err(
     ErrorCode.INTERNAL,

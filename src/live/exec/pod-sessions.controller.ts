@@ -1,5 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiDefaultResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Access } from '../../access/access.decorator.js';
 import { Verb } from '../../access/roles.js';
 import { AppError } from '../../common/app-error.js';
@@ -9,6 +9,17 @@ import { ApiErrors } from '../../common/swagger.js';
 
 const PROTOCOLS =
   'Sec-WebSocket-Protocol: v5.channel.k8s.io or v4.channel.k8s.io (exec, attach), v2.portforward.k8s.io or portforward.k8s.io (port-forward) — passed to the API server, which picks one. Channels are Kubernetes’ own (0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize, 255 close in v5), relayed byte for byte. The bearer token goes in Authorization or, for browsers, as the subprotocol base64url.bearer.authorization.k8s.io.<base64url token>. Each session is audited (pod.exec / pod.attach / pod.portforward) with its end and byte counts.';
+
+const SWITCHING =
+  '101 Switching Protocols (the only answer besides the errors listed): the session runs over the WebSocket with the subprotocol the API server chose';
+
+const Q = {
+  container: 'Container name; default: the pod’s only container',
+  stdin: 'Send stdin (channel 0)',
+  stdout: 'Receive stdout (channel 1)',
+  stderr: 'Receive stderr (channel 2)',
+  tty: 'Allocate a terminal (resize messages on channel 4)',
+};
 
 const upgradeOnly = (): never => {
   throw new AppError(
@@ -32,12 +43,12 @@ export class PodSessionsController {
   @Access(Verb.PODS_EXEC, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiOperation({ summary: 'Exec in a container (WebSocket)', description: PROTOCOLS })
   @ApiQuery({ name: 'command', required: true, isArray: true, type: String, description: 'One per argument' })
-  @ApiQuery({ name: 'container', required: false, type: String })
-  @ApiQuery({ name: 'stdin', required: false, type: Boolean })
-  @ApiQuery({ name: 'stdout', required: false, type: Boolean })
-  @ApiQuery({ name: 'stderr', required: false, type: Boolean })
-  @ApiQuery({ name: 'tty', required: false, type: Boolean })
-  @ApiResponse({ status: 101, description: 'Switching Protocols: the session runs over the WebSocket' })
+  @ApiQuery({ name: 'container', required: false, type: String, description: Q.container })
+  @ApiQuery({ name: 'stdin', required: false, type: Boolean, description: Q.stdin })
+  @ApiQuery({ name: 'stdout', required: false, type: Boolean, description: Q.stdout })
+  @ApiQuery({ name: 'stderr', required: false, type: Boolean, description: Q.stderr })
+  @ApiQuery({ name: 'tty', required: false, type: Boolean, description: Q.tty })
+  @ApiDefaultResponse({ description: SWITCHING })
   @ApiErrors(400, 403, 404, 426, 503, 504)
   exec(@UuidParam() _id: string, @KubeParam('ns', 'label') _ns: string, @Param('name') _name: string) {
     return upgradeOnly();
@@ -46,12 +57,12 @@ export class PodSessionsController {
   @Get('attach')
   @Access(Verb.PODS_EXEC, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiOperation({ summary: 'Attach to a running container (WebSocket)', description: PROTOCOLS })
-  @ApiQuery({ name: 'container', required: false, type: String })
-  @ApiQuery({ name: 'stdin', required: false, type: Boolean })
-  @ApiQuery({ name: 'stdout', required: false, type: Boolean })
-  @ApiQuery({ name: 'stderr', required: false, type: Boolean })
-  @ApiQuery({ name: 'tty', required: false, type: Boolean })
-  @ApiResponse({ status: 101, description: 'Switching Protocols: the session runs over the WebSocket' })
+  @ApiQuery({ name: 'container', required: false, type: String, description: Q.container })
+  @ApiQuery({ name: 'stdin', required: false, type: Boolean, description: Q.stdin })
+  @ApiQuery({ name: 'stdout', required: false, type: Boolean, description: Q.stdout })
+  @ApiQuery({ name: 'stderr', required: false, type: Boolean, description: Q.stderr })
+  @ApiQuery({ name: 'tty', required: false, type: Boolean, description: Q.tty })
+  @ApiDefaultResponse({ description: SWITCHING })
   @ApiErrors(400, 403, 404, 426, 503, 504)
   attach(@UuidParam() _id: string, @KubeParam('ns', 'label') _ns: string, @Param('name') _name: string) {
     return upgradeOnly();
@@ -62,10 +73,7 @@ export class PodSessionsController {
   @ApiOperation({ summary: 'Forward pod ports (WebSocket)', description: PROTOCOLS })
   @ApiParam({ name: 'name', description: 'Pod name' })
   @ApiQuery({ name: 'ports', required: true, isArray: true, type: Number, description: 'Pod ports' })
-  @ApiResponse({
-    status: 101,
-    description: 'Switching Protocols: the forwarded streams run over the WebSocket',
-  })
+  @ApiDefaultResponse({ description: SWITCHING })
   @ApiErrors(400, 403, 404, 426, 503, 504)
   portforward(@UuidParam() _id: string, @KubeParam('ns', 'label') _ns: string, @Param('name') _name: string) {
     return upgradeOnly();

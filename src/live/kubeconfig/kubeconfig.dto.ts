@@ -23,7 +23,10 @@ export class KubeconfigContextDto {
   })
   name: string;
   @ApiProperty({ format: 'uuid' }) cluster_id: string;
-  @ApiProperty({ example: 'http://berth.example.com/k8s/clusters/3f8b2a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b' })
+  @ApiProperty({
+    example: 'https://berth.example.com/k8s/clusters/3f8b2a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+    description: 'The context’s server: Berth’s public URL + /k8s/clusters/<id>',
+  })
   server: string;
 }
 
@@ -33,8 +36,18 @@ export class KubeconfigDto {
       'A kubeconfig (YAML): one context per cluster, server = Berth, user = a Berth credential of the caller (never a cluster credential)',
   })
   kubeconfig: string;
-  @ApiProperty({ type: [KubeconfigContextDto] }) contexts: KubeconfigContextDto[];
-  @ApiProperty({ example: 'alpha', type: String, nullable: true }) current_context: string | null;
+  @ApiProperty({
+    type: [KubeconfigContextDto],
+    description: 'The contexts in the kubeconfig, by cluster name',
+  })
+  contexts: KubeconfigContextDto[];
+  @ApiProperty({
+    example: 'alpha',
+    type: String,
+    nullable: true,
+    description: 'The kubeconfig’s current-context (the first cluster by name); null without clusters',
+  })
+  current_context: string | null;
   @ApiProperty({ format: 'date-time', description: 'When the kubeconfig’s credential expires' })
   expires_at: string;
   @ApiProperty({
