@@ -8,7 +8,8 @@ import { Grants1764800000000 } from './1764800000000-Grants.js';
 import { ApiTokens1764900000000 } from './1764900000000-ApiTokens.js';
 import { Sso1764950000000 } from './1764950000000-Sso.js';
 import { CredentialExpiry1765100000000 } from './1765100000000-CredentialExpiry.js';
-import { AuditTokenId1765200000000 } from './1765200000000-AuditTokenId.js';
+import { AuditDetails1765200000000 } from './1765200000000-AuditDetails.js';
+import { AuditTokenId1765300000000 } from './1765300000000-AuditTokenId.js';
 
 /** Every migration, in order. A landed migration is never edited: add a new file and list it here. */
 export const MIGRATIONS = [
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   ApiTokens1764900000000,
   Sso1764950000000,
   CredentialExpiry1765100000000,
-  AuditTokenId1765200000000,
+  AuditDetails1765200000000,
+  AuditTokenId1765300000000,
 ];

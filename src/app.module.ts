@@ -18,6 +18,7 @@ import { OperationsModule } from './operations/operations.module.js';
 import { ClusterAccessModule } from './kube/access/cluster-access.module.js';
 import { KubeModule } from './kube/kube.module.js';
 import { WatchModule } from './live/watch/watch.module.js';
+import { LiveModule } from './live/live.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NodesModule } from './nodes/nodes.module.js';
 import { OpsModule } from './ops.module.js';
@@ -46,6 +47,7 @@ export class AppModule {
         ClustersModule,
         KubeModule,
         WatchModule,
+        LiveModule,
         NodesModule,
         RegistriesModule,
         OpsModule,

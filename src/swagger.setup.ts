@@ -51,6 +51,16 @@ export const TAGS: { name: string; description: string }[] = [
       'Kubernetes objects read and changed live in one cluster: any resource type, namespaces, pods and their logs, deployments and statefulsets, events, metrics, server-side apply.',
   },
   {
+    name: 'live sessions',
+    description:
+      'A shell in a container, attach, and port-forward: WebSocket sessions speaking Kubernetes’ own channel subprotocols, audited from start to end.',
+  },
+  {
+    name: 'kubectl through Berth',
+    description:
+      'One kubeconfig for every cluster you may see; kubectl, k9s and Lens then talk to /k8s/clusters/<id> through Berth’s authentication, grants and audit.',
+  },
+  {
     name: 'fleet',
     description: 'One question asked of every cluster at once: a summary, or a resource type.',
   },

@@ -1,6 +1,5 @@
-import { type ExecutionContext, Injectable, Optional } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import { AppError } from '../common/app-error.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -8,7 +7,7 @@ import { ACCESS_SPEC, type AccessSpec } from '../access/access.decorator.js';
 import { AccessService, type AccessTarget } from '../access/access.service.js';
 import { Verb } from '../access/roles.js';
 import { AUTHENTICATED_ONLY, IS_PUBLIC } from './authenticated.decorator.js';
-import { BearerAuthenticators } from './bearer-authenticators.js';
+import { RequestAuthenticator } from './request-authenticator.js';
 import type { AuthUser } from './role.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,37 +21,27 @@ interface GuardedRequest {
 }
 
 /**
- * The one global guard: a valid, unrevoked bearer token, then the route's declared verb checked by
+ * The one global guard: a valid, unrevoked bearer token (RequestAuthenticator, shared with the upgrade
+ * handlers and the Kubernetes proxy), then the route's declared verb checked by
  * AccessService on the route's cluster and namespace (404 where the caller has no grant at all, 403 where
  * its role lacks the verb). Routes without a declaration are refused at boot (see access-boot-check).
  */
 @Injectable()
-export class AccessGuard extends AuthGuard('jwt') {
+export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly access: AccessService,
-    private readonly authenticators: BearerAuthenticators,
+    private readonly authn: RequestAuthenticator,
     @Optional() private readonly metrics?: MetricsService,
-  ) {
-    super();
-  }
+  ) {}
 
-  override async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest<GuardedRequest>();
-    const bearer = bearerOf(req);
-    const other = bearer ? this.authenticators.find(bearer) : undefined;
-    if (other) {
-      try {
-        req.user = await other.authenticate(
-          bearer!,
-          req as unknown as { ip?: string; headers: Record<string, unknown> },
-        );
-      } catch (e) {
-        this.handleRequest(e, null, null);
-      }
-    } else await super.canActivate(ctx);
+    req.user = await this.authn.authenticate(
+      req as unknown as { ip?: string; headers: Record<string, unknown> },
+    );
     const spec = this.reflector.getAllAndOverride<AccessSpec | undefined>(ACCESS_SPEC, targets);
     if (!spec) {
       if (this.reflector.getAllAndOverride<boolean>(AUTHENTICATED_ONLY, targets)) return true;
@@ -73,30 +62,6 @@ export class AccessGuard extends AuthGuard('jwt') {
       throw e;
     }
     return true;
-  }
-
-  override handleRequest<T>(err: unknown, user: T, info: unknown): T {
-    if (err) {
-      // A refused token (revoked, claims missing); a dependency outage (503) is no refusal.
-      if (err instanceof AppError && err.code === ErrorCode.TOKEN_REVOKED) this.metrics?.refused('revoked');
-      else if (err instanceof AppError && err.code === ErrorCode.UNAUTHENTICATED)
-        this.metrics?.refused('invalid');
-      throw err;
-    }
-    if (!user) {
-      const reason = info instanceof Error ? info.message : '';
-      this.metrics?.refused(
-        reason === 'jwt expired' ? 'expired' : reason === 'No auth token' ? 'missing' : 'invalid',
-      );
-      const message =
-        reason === 'jwt expired'
-          ? 'The bearer token has expired; log in again'
-          : reason === 'No auth token'
-            ? 'A bearer token is required (Authorization: Bearer <token>)'
-            : 'The bearer token is invalid';
-      throw new AppError(ErrorCode.UNAUTHENTICATED, message);
-    }
-    return user;
   }
 }
 
@@ -131,11 +96,4 @@ function targetOf(spec: AccessSpec, req: GuardedRequest): AccessTarget | 'invali
     t.namespace = typeof v === 'string' && v !== '' ? v : null;
   }
   return t;
-}
-
-function bearerOf(req: GuardedRequest): string | undefined {
-  const h = req.headers?.authorization;
-  if (typeof h !== 'string') return undefined;
-  const m = /^Bearer\s+(\S+)$/i.exec(h);
-  return m?.[1];
 }

@@ -13,6 +13,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { RefreshThrottle } from './tokens/refresh-throttle.js';
 import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
+import { RequestAuthenticator } from './request-authenticator.js';
 import { TokenDenylist } from './token-denylist.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
@@ -39,12 +40,14 @@ import { UsersService } from './users.service.js';
     BearerAuthenticators,
     RefreshTokensService,
     RefreshThrottle,
+    RequestAuthenticator,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
   exports: [
     UsersService,
     AuthService,
     BearerAuthenticators,
+    RequestAuthenticator,
     UsersRepository,
     TokenDenylist,
     AuthState,

@@ -29,6 +29,7 @@ export enum ErrorCode {
   APPLY_FAILED = 42203,
   OUTBOUND_ADDRESS_REFUSED = 42210,
   NOT_KUBERNETES = 42211,
+  UPGRADE_REQUIRED = 42600,
   RATE_LIMITED = 42900,
   HEADERS_TOO_LARGE = 43100,
   INTERNAL = 50000,
@@ -73,6 +74,8 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   [ErrorCode.NOT_KUBERNETES]:
     'The server answered, but not as a Kubernetes API server does; never saved, even with force',
   [ErrorCode.RATE_LIMITED]: 'Too many requests; retry after the Retry-After header',
+  [ErrorCode.UPGRADE_REQUIRED]:
+    'The route is a WebSocket (exec, attach, port-forward): send the upgrade handshake',
   [ErrorCode.HEADERS_TOO_LARGE]: 'The request headers are too large',
   [ErrorCode.INTERNAL]: 'Unexpected server error; quote the request_id when reporting it',
   [ErrorCode.SECRET_UNREADABLE]: 'A stored secret cannot be decrypted with the configured key ring',

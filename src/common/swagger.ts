@@ -131,6 +131,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflict with the current state',
   412: 'Precondition failed',
   422: 'Well-formed but refused',
+  426: 'A WebSocket upgrade is required',
   429: 'Rate limited',
   502: 'The vendor or cluster answered with an error',
   503: 'The cluster, vendor or a dependency is unreachable',
@@ -167,6 +168,10 @@ export const ERROR_EXAMPLES: Record<number, ReturnType<typeof err>> = {
     expected: 'application/json',
   }),
   422: err(ErrorCode.UNPROCESSABLE, 'imported clusters have no vendor: this needs a vendor cluster'),
+  426: err(
+    ErrorCode.UPGRADE_REQUIRED,
+    'This route is a WebSocket: send GET with Connection: Upgrade, Upgrade: websocket and a Kubernetes channel subprotocol',
+  ),
   429: err(ErrorCode.RATE_LIMITED, 'Too many failed logins; retry in 60 s', { retry_after_seconds: 60 }),
   500: err(
     ErrorCode.INTERNAL,

@@ -242,6 +242,22 @@ export const configSchema = z.object({
       max_backoff_ms: 30_000,
       operation_poll_ms: 500,
     }),
+  /** Interactive sessions (exec, attach, port-forward; README "Exec, attach, port-forward"). 0 = no limit. */
+  live: z
+    .object({
+      /** A session with no byte either way for this long is closed. */
+      exec_idle_timeout_seconds: int(0, 7 * 86_400).default(0),
+      /** A session is closed after this long, busy or not. */
+      exec_max_session_seconds: int(0, 30 * 86_400).default(0),
+      /**
+       * PEM file of the CA that signed the certificate Berth's public URL serves (its ingress / load balancer),
+       * written into downloaded kubeconfigs as certificate-authority-data. Unset: the system trust store.
+       */
+      kubeconfig_ca_file: z.string().min(1).optional(),
+      /** Lifetime of the API token a downloaded kubeconfig carries (at most BERTH_TOKEN_MAX_TTL_DAYS). */
+      kubeconfig_ttl_days: int(1, 3650).default(30),
+    })
+    .default({ exec_idle_timeout_seconds: 0, exec_max_session_seconds: 0, kubeconfig_ttl_days: 30 }),
   workers: z.object({
     enabled: bool,
     concurrency: int(1, 64),

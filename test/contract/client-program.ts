@@ -49,7 +49,10 @@ export async function tour(baseUrl: string, username: string, password: string):
   const login = await anon.POST('/api/v1/auth/login', { body: { username, password } });
   if (login.error) throw new Error(describeError(login.error));
   const token = login.data.data.access_token;
-  const api = createClient<paths, 'application/json'>({ baseUrl, headers: { authorization: `Bearer ${token}` } });
+  const api = createClient<paths, 'application/json'>({
+    baseUrl,
+    headers: { authorization: `Bearer ${token}` },
+  });
   const me = await api.GET('/api/v1/auth/me');
   out.push(`me: ${me.data?.data.username} (${me.data?.data.role})`);
 

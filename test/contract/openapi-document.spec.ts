@@ -65,6 +65,8 @@ describe('OpenAPI document: names, tags, servers and per-provider schemas (e2e)'
       'auth',
       'clusters',
       'live resources',
+      'live sessions',
+      'kubectl through Berth',
       'fleet',
       'nodes',
       'node pools',

@@ -20,5 +20,6 @@ import { TokenRevocations } from './token-revocations.js';
     TokenRevocations,
     ServiceAccountsService,
   ],
+  exports: [ApiTokensService],
 })
 export class TokensModule {}

@@ -48,4 +48,8 @@ export class AuditLogEntity {
 
   @Column({ type: 'text', nullable: true })
   ip: string | null;
+
+  /** What a session row records beyond the request (exec: pod, container, command, start, end, bytes). */
+  @Column({ type: 'jsonb', nullable: true })
+  details?: object | null;
 }

@@ -32,6 +32,14 @@ export class AuditLogDto {
   error_code: number | null;
   @ApiProperty() request_id: string;
   @ApiProperty({ type: String, nullable: true }) ip: string | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      'Sessions (pod.exec, pod.attach, pod.portforward): namespace, pod, container, command, ports, protocol, started_at, ended_at, duration_ms, bytes_from_client, bytes_to_client, end_reason',
+  })
+  details: Record<string, unknown> | null;
 }
 
 export class AuditQueryDto extends PageQueryDto {

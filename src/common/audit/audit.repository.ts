@@ -33,6 +33,22 @@ export class AuditRepository {
     await this.repo.insert(row);
   }
 
+  async insertReturningId(row: Omit<AuditLogEntity, 'id' | 'occurredAt'>): Promise<string> {
+    const r = await this.repo.insert(row);
+    return String((r.identifiers[0] as { id: string | number }).id);
+  }
+
+  /** Merges keys into a row's details (and sets its status, e.g. a session that ended in an error). */
+  async mergeDetails(id: string, details: Record<string, unknown>, statusCode?: number): Promise<void> {
+    await this.repo.query(
+      `UPDATE audit_logs SET details = COALESCE(details, '{}'::jsonb) || $2::jsonb,
+              status_code = COALESCE($3, status_code),
+              outcome = CASE WHEN COALESCE($3, status_code) < 400 THEN 'success' ELSE 'failure' END
+        WHERE id = $1`,
+      [id, JSON.stringify(details), statusCode ?? null],
+    );
+  }
+
   list(f: AuditFilter): Promise<[AuditLogEntity[], number]> {
     const where: FindOptionsWhere<AuditLogEntity> = {};
     if (f.actor) where.actorName = f.actor;

@@ -37,7 +37,23 @@ function toDto(r: AuditLogEntity): AuditLogDto {
     error_code: r.errorCode,
     request_id: r.requestId,
     ip: r.ip,
+    details: (r.details as Record<string, unknown> | null | undefined) ?? null,
   };
+}
+
+/** An audit row written by code (a session over an upgraded connection, a proxied request), not by the onSend hook. */
+export interface AuditEvent {
+  actor: AuthUser | null;
+  action: string;
+  method: string;
+  path: string;
+  targetType: string;
+  targetId: string | null;
+  statusCode: number;
+  errorCode?: number | null;
+  requestId: string;
+  ip?: string | null;
+  details?: Record<string, unknown> | null;
 }
 
 /** Copied request fields lose NUL bytes (Postgres text cannot hold them) and are capped. */
@@ -178,16 +194,51 @@ export class AuditService implements OnModuleInit {
       actorName: auditText(e.actor?.username ?? 'anonymous', 64),
       action: auditText(e.action, 160),
       method: auditText(req?.method ?? 'EVENT', 16),
-      path: auditText(req ? (req.routeOptions?.url ?? req.url.split('?')[0]) : '', 512),
+      // The request may be a raw upgrade or proxy request (no Fastify route, maybe no url).
+      path: auditText(req ? (req.routeOptions?.url ?? String(req.url ?? '').split('?')[0]) : '', 512),
       targetType: auditText(e.targetType, 64),
       targetId: auditText(e.targetId, 256),
       outcome: 'success' as const,
       statusCode: 0,
       errorCode: null,
-      requestId: auditText(req?.id ?? '', 128),
+      requestId: auditText(String(req?.id ?? ''), 128),
       ip: auditText(e.ip ?? req?.ip ?? null, 64),
     };
     await (manager ? manager.getRepository(AuditLogEntity).insert(row) : this.repo.insert(row));
+  }
+
+  /**
+   * The programmatic entry point: writes one row and answers its id (throws when it cannot be written, so
+   * the caller refuses what it was about to do — nothing audited happens without its row).
+   */
+  async recordEvent(e: AuditEvent): Promise<string> {
+    return this.repo.insertReturningId({
+      actorId: e.actor?.id ?? null,
+      tokenId: e.actor?.tokenId ?? null,
+      actorName: auditText(e.actor?.username ?? 'anonymous', 64),
+      action: auditText(e.action, 160),
+      method: auditText(e.method, 16),
+      path: auditText(e.path, 512),
+      targetType: auditText(e.targetType, 64),
+      targetId: auditText(e.targetId, 256),
+      outcome: e.statusCode < 400 ? 'success' : 'failure',
+      statusCode: e.statusCode,
+      errorCode: e.errorCode ?? null,
+      requestId: auditText(e.requestId, 128),
+      ip: auditText(e.ip ?? null, 64),
+      details: e.details ?? null,
+    });
+  }
+
+  /** Completes a row written by recordEvent (a session's end, bytes); logged, never thrown, when it fails. */
+  async completeEvent(id: string, details: Record<string, unknown>, statusCode?: number): Promise<boolean> {
+    try {
+      await this.repo.mergeDetails(id, details, statusCode);
+      return true;
+    } catch (e) {
+      this.logger.error({ err: (e as Error).message, audit_id: id }, 'could not complete the audit row');
+      return false;
+    }
   }
 
   async list(q: AuditQueryDto): Promise<Page<AuditLogDto>> {

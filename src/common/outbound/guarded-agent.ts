@@ -53,7 +53,7 @@ function refuseLiteral(
 /** An HTTPS agent whose every connection is checked against the outbound policy. */
 export class GuardedHttpsAgent extends https.Agent {
   constructor(
-    private readonly policy: OutboundPolicy,
+    readonly policy: OutboundPolicy,
     options: https.AgentOptions = {},
   ) {
     super({ ...options, lookup: guardedLookup(policy) as unknown as https.AgentOptions['lookup'] });

@@ -215,6 +215,55 @@ export class KubeClient {
   close(): void {
     this.closed = true;
     this.agent.destroy();
+    this.longAgent?.destroy();
+  }
+
+  private longAgent?: Agent;
+
+  /**
+   * The raw pass-through of Berth's Kubernetes proxy and exec relay (src/live/): one request to this
+   * cluster's API server with the stored credential; the caller's other headers go as given (the caller
+   * strips its own Authorization, hop-by-hop and impersonation headers). `path` is a path below the
+   * server's base (never a URL: it cannot change the host) and `search` its query string. Long-lived
+   * requests (watch, follow, upgrades) use a second agent without a socket limit, so they never hold the
+   * pooled connections of ordinary calls; both check every connection against the outbound policy.
+   */
+  passthrough(
+    method: string,
+    path: string,
+    search: string,
+    headers: Record<string, string | string[]>,
+    long = false,
+  ): ClientRequest {
+    if (this.closed)
+      throw new AppError(ErrorCode.CLUSTER_UNREACHABLE, `Cluster ${this.cluster.name}: client closed`, {
+        cluster_id: this.cluster.id,
+        cluster_name: this.cluster.name,
+      });
+    const url = new URL(this.base.href);
+    url.pathname = this.base.pathname.replace(/\/$/, '') + path;
+    url.search = search;
+    let agent = this.agent;
+    if (long) {
+      this.longAgent ??= new GuardedHttpsAgent((this.agent as GuardedHttpsAgent).policy, {
+        ...(this.agent as GuardedHttpsAgent).options,
+        keepAlive: false,
+        maxSockets: Infinity,
+      });
+      agent = this.longAgent;
+    }
+    return httpsRequest(url, { method, headers: { ...headers, ...this.headers }, agent });
+  }
+
+  /** Reports a pass-through call to the cluster's request metrics. */
+  metered(status: number | null, startedAt: number, error?: unknown): void {
+    if (status !== null) this.meter?.answered(status, startedAt);
+    else this.meter?.failed(error, startedAt);
+  }
+
+  /** A connection failure in Berth's one answer for them (the reason is logged, never sent). */
+  unreachable(e: Error & { code?: string }): AppError {
+    return this.networkError(e);
   }
 
   /** How this client gets a renewed credential when the cluster answers 401 (set by the pool's owner). */

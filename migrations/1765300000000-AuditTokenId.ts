@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Audit rows name the API token a request acted with (null for a login session or no caller). */
-export class AuditTokenId1765200000000 implements MigrationInterface {
-  name = 'AuditTokenId1765200000000';
+export class AuditTokenId1765300000000 implements MigrationInterface {
+  name = 'AuditTokenId1765300000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE audit_logs ADD COLUMN token_id uuid');
