@@ -395,6 +395,29 @@ spec:
     previousLogsFile: ${join(dir, 'pod.log')}
     follow: false
 ---
+# exec / attach run the command on this machine, in the cluster's directory (kwok's "local" exec target)
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterExec
+metadata:
+  name: berth-testbed-exec
+spec:
+  selector: {}
+  execs:
+  - containers: []
+    local:
+      workDir: ${dir}
+---
+# port-forward to any port of any pod is an echo: the bytes sent come back (kwok runs the command per connection)
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterPortForward
+metadata:
+  name: berth-testbed-port-forward
+spec:
+  selector: {}
+  forwards:
+  - ports: []
+    command: [cat]
+---
 ${readFileSync(join(ROOT, 'test/testbed/kwok/metrics-resource.yaml'), 'utf8')}`;
 }
 
