@@ -10,6 +10,7 @@ import { Verb } from '../access/roles.js';
 import { AUTHENTICATED_ONLY, IS_PUBLIC } from './authenticated.decorator.js';
 import { BearerAuthenticators } from './bearer-authenticators.js';
 import type { AuthUser } from './role.js';
+import { TokenVerdicts } from './token-verdicts.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -32,6 +33,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     private readonly reflector: Reflector,
     private readonly access: AccessService,
     private readonly authenticators: BearerAuthenticators,
+    private readonly verdicts: TokenVerdicts,
     @Optional() private readonly metrics?: MetricsService,
   ) {
     super();
@@ -52,7 +54,16 @@ export class AccessGuard extends AuthGuard('jwt') {
       } catch (e) {
         this.handleRequest(e, null, null);
       }
-    } else await super.canActivate(ctx);
+    } else {
+      // A login token verified within the last auth.state_cache_ms (and not revoked since) is not verified again.
+      const known = bearer ? this.verdicts.get(bearer) : undefined;
+      if (known) req.user = known;
+      else {
+        const started = this.verdicts.begin();
+        await super.canActivate(ctx);
+        if (bearer) this.verdicts.set(bearer, req.user, started);
+      }
+    }
     const spec = this.reflector.getAllAndOverride<AccessSpec | undefined>(ACCESS_SPEC, targets);
     if (!spec) {
       if (this.reflector.getAllAndOverride<boolean>(AUTHENTICATED_ONLY, targets)) return true;

@@ -12,6 +12,7 @@ import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { TokenDenylist } from './token-denylist.js';
+import { TokenVerdicts } from './token-verdicts.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -32,6 +33,7 @@ import { UsersService } from './users.service.js';
     PasswordHasher,
     AuthState,
     TokenDenylist,
+    TokenVerdicts,
     LoginThrottle,
     JwtStrategy,
     BearerAuthenticators,

@@ -2,7 +2,6 @@ import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
 import type { AuthUser } from '../auth/role.js';
 import { ClusterClients } from './access/cluster-clients.js';
 import { AppError } from '../common/app-error.js';
@@ -152,15 +151,12 @@ export class ResourcesService {
       };
     }
     const head = `{"code":0,"message":"ok","data":{"cur_page":${q.page},"cur_page_size":${q.page_size},"api_version":${JSON.stringify(kind.api_version)},"kind":${JSON.stringify(kind.kind)},"data":`;
-    async function* body(): AsyncGenerator<Buffer> {
-      yield Buffer.from(head);
-      yield* list.items;
+    const stream = list.relay(Buffer.from(head), async () => {
       const total = await finish(list.count());
-      yield Buffer.from(
+      return Buffer.from(
         `,"total":${total},"total_page":${total === 0 ? 0 : Math.ceil(total / q.page_size)}}}`,
       );
-    }
-    const stream = Readable.from(body(), { objectMode: false });
+    });
     // However the relay ends — read to the end, the client hanging up before or while the body flows
     // (Fastify destroys the stream), an error — the upstream answer is released with it.
     stream.once('close', () => list.close());

@@ -76,17 +76,26 @@ export class AuditService implements OnModuleInit {
   onModuleInit(): void {
     // No HTTP adapter when running as a command-line context: nothing to audit then.
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    fastify?.addHook('onSend', async (req, reply, payload) => {
-      if ((!MUTATING.has(req.method) && !req.audit?.sensitive) || !req.url.startsWith('/api/'))
-        return payload;
+    // A callback hook: reads (nothing to audit) pass without a promise per request.
+    fastify?.addHook('onSend', (req, reply, payload, done) => {
+      if ((!MUTATING.has(req.method) && !req.audit?.sensitive) || !req.url.startsWith('/api/')) {
+        done(null, payload);
+        return;
+      }
       const status = reply.statusCode;
       if (status >= 400 && req.audit?.errorCode === ErrorCode.DEPENDENCY_UNAVAILABLE) {
         void this.record(req, status);
-        return payload;
+        done(null, payload);
+        return;
       }
-      const failure = await this.record(req, status);
-      if (failure === null || status >= 400) return payload;
-      return this.refuse(req, reply, payload, failure);
+      this.record(req, status)
+        .then((failure) =>
+          failure === null || status >= 400 ? payload : this.refuse(req, reply, payload, failure),
+        )
+        .then(
+          (out) => done(null, out),
+          (e: Error) => done(e),
+        );
     });
   }
 
