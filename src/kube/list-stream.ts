@@ -353,3 +353,28 @@ export async function openList(
 export function readItems(list: OpenList): Promise<Buffer> {
   return list.readAll();
 }
+
+/**
+ * Where a list of `limit` items ends, reading as little as possible: a typed list (a metadata-only
+ * page included) says its continue token before its items, so the items are never read; a list that
+ * ends within `limit` is read through to count it.
+ */
+export async function skipTo(
+  res: IncomingMessage,
+  limit: number,
+  timeoutMs?: number,
+): Promise<{ token?: string; count: number }> {
+  const list = await openList(res, limit, { timeoutMs });
+  const head = list.metadata().continue;
+  if (head) {
+    list.close();
+    return { token: head, count: limit };
+  }
+  try {
+    await list.readAll();
+  } finally {
+    list.close();
+  }
+  const token = list.metadata().continue;
+  return token ? { token, count: limit } : { count: list.count() };
+}
