@@ -54,8 +54,7 @@ export function assertSomeAnswered(summary: { status: FleetStatus }[]): void {
 export type ClusterGate = (cluster: ClusterRecord) => Promise<'ok' | 'hidden' | AppError>;
 
 /**
- * Runs work on many clusters at once: at most `fanout_concurrency` at a time, all within one
- * request-wide deadline, each outcome kept as data. One dead or slow cluster costs its timeout and never fails the rest.
+ * Runs work on many clusters at once, all started together within one request-wide deadline, each outcome kept as data. One dead or slow cluster costs its timeout and never fails the rest.
  */
 @Injectable()
 export class ClusterFanOut {
@@ -91,9 +90,11 @@ export class ClusterFanOut {
         return d instanceof AppError ? { cluster: c, error: d } : this.clients.target(c);
       }),
     );
+    // Every cluster starts at once: under one request-wide deadline, a bound would leave the clusters
+    // queued behind hung ones no time at all (each pooled client bounds its own connections).
     return mapLimit(
       targets,
-      this.config.kube.fanout_concurrency,
+      Math.max(1, targets.length),
       async ({ cluster, client, error }, position): Promise<FanOutResult<T>> => {
         if (!client) return { cluster, latency_ms: 0, ...classifyClusterError(error) };
         const started = performance.now();
