@@ -1,4 +1,5 @@
 // Small load runner for Berth's benchmarks: keep-alive agents, fixed concurrency, latencies per request.
+import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
@@ -7,6 +8,13 @@ export interface Target {
   headers: Record<string, string>;
   ca?: string;
 }
+
+/**
+ * What one measured request is: one URL, several fetched in parallel (a client-side fan-out: done
+ * when the last one is), and an untimed step before it (e.g. dropping a cache to make the request cold).
+ */
+export type Probe =
+  Target | { all: Target[]; before?: () => Promise<void> } | (Target & { before: () => Promise<void> });
 
 export interface Stats {
   n: number;
@@ -26,8 +34,8 @@ function agentFor(t: Target): HttpAgent | HttpsAgent {
   let a = agents.get(key);
   if (!a) {
     a = t.url.startsWith('https:')
-      ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ca: t.ca })
-      : new HttpAgent({ keepAlive: true, maxSockets: 64 });
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 128, ca: t.ca })
+      : new HttpAgent({ keepAlive: true, maxSockets: 128 });
     agents.set(key, a);
   }
   return a;
@@ -52,8 +60,37 @@ export function hit(t: Target): Promise<{ status: number; bytes: number; ms: num
   });
 }
 
+/** One probe: its untimed step first, then the request(s); the status is the worst one. */
+async function probe(p: Probe): Promise<{ status: number; bytes: number; ms: number }> {
+  if ('before' in p && p.before) await p.before();
+  if ('all' in p) {
+    const started = performance.now();
+    const rs = await Promise.all(p.all.map(hit));
+    return {
+      status: Math.max(...rs.map((r) => r.status)),
+      bytes: rs.reduce((n, r) => n + r.bytes, 0),
+      ms: performance.now() - started,
+    };
+  }
+  return hit(p);
+}
+
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+function stats(l: number[], errors: number, bytes: number, elapsed: number): Stats {
+  l.sort((a, b) => a - b);
+  return {
+    n: l.length,
+    errors,
+    p50: pct(l, 50),
+    p90: pct(l, 90),
+    p99: pct(l, 99),
+    mean: l.reduce((a, b) => a + b, 0) / Math.max(1, l.length),
+    rps: l.length / elapsed,
+    bytes: bytes / Math.max(1, l.length),
+  };
+}
 
 /** Runs `t` with `concurrency` loops for `seconds` (after `warmup` requests) and summarises latencies. */
 export async function measure(
@@ -71,7 +108,7 @@ export async function measure(
       while (performance.now() < end) {
         try {
           const r = await hit(t);
-          if (r.status >= 400) errors++;
+          if (r.status < 200 || r.status >= 300) errors++;
           bytes += r.bytes;
           latencies.push(r.ms);
         } catch {
@@ -80,42 +117,78 @@ export async function measure(
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    n: latencies.length,
-    errors,
-    p50: pct(latencies, 50),
-    p90: pct(latencies, 90),
-    p99: pct(latencies, 99),
-    mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
-    rps: latencies.length / elapsed,
-    bytes: bytes / Math.max(1, latencies.length),
-  };
+  return stats(latencies, errors, bytes, (performance.now() - started) / 1000);
+}
+
+/**
+ * Throughput at `concurrency` connections, the targets taking turns in `slices` short runs (the first
+ * one rotating), so a burst of background load falls on all of them alike. Stats are summed per target.
+ */
+export async function throughput(
+  targets: Target[],
+  opts: { seconds: number; concurrency: number; slices: number },
+): Promise<Stats[]> {
+  const lat: number[][] = targets.map(() => []);
+  const errs = targets.map(() => 0);
+  const bytes = targets.map(() => 0);
+  const time = targets.map(() => 0);
+  for (const t of targets) for (let i = 0; i < 5; i++) await hit(t);
+  for (let s = 0; s < opts.slices; s++) {
+    for (let k = 0; k < targets.length; k++) {
+      const i = (s + k) % targets.length;
+      const r = await measure(targets[i], {
+        seconds: opts.seconds / opts.slices,
+        concurrency: opts.concurrency,
+        warmup: 0,
+      });
+      time[i] += r.n / Math.max(r.rps, 1e-9);
+      errs[i] += r.errors;
+      bytes[i] += r.bytes * r.n;
+      for (let j = 0; j < r.n; j++) lat[i].push(r.mean); // latencies per slice are not kept: means only
+    }
+  }
+  return lat.map((l, i) => stats(l, errs[i], bytes[i], time[i]));
 }
 
 export const fmt = (s: Stats) =>
   `n=${String(s.n).padStart(5)} p50=${s.p50.toFixed(1).padStart(7)}ms p90=${s.p90.toFixed(1).padStart(7)}ms p99=${s.p99.toFixed(1).padStart(7)}ms rps=${s.rps.toFixed(1).padStart(7)} err=${s.errors} size=${(s.bytes / 1024).toFixed(0)}KiB`;
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[11] = utime, fields[12] = stime (fields 14 and 15 of stat(5)), in clock ticks (100 per second)
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Resident set size of a process in MiB (VmRSS). */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
 /**
- * Runs the targets in turn, one request each per round, for `seconds`: every target sees the same
- * background load, so their ratio is fair even on a busy machine.
+ * Runs the probes in turn, one request each per round, for `seconds`: every target sees the same
+ * background load, so their ratio is fair even on a busy machine. The first probe of a round rotates.
+ * `cpu`: pids whose CPU time over the run is divided by each probe's request count (same index).
  */
 export async function interleave(
-  targets: Target[],
-  opts: { seconds: number; warmup?: number },
-): Promise<Stats[]> {
-  for (const t of targets) for (let i = 0; i < (opts.warmup ?? 5); i++) await hit(t);
-  const lat: number[][] = targets.map(() => []);
-  const errs = targets.map(() => 0);
-  const bytes = targets.map(() => 0);
+  probes: Probe[],
+  opts: { seconds: number; warmup?: number; cpu?: (number | undefined)[]; maxRounds?: number },
+): Promise<(Stats & { cpuMsPerRequest?: number })[]> {
+  for (const t of probes) for (let i = 0; i < (opts.warmup ?? 5); i++) await probe(t);
+  const lat: number[][] = probes.map(() => []);
+  const errs = probes.map(() => 0);
+  const bytes = probes.map(() => 0);
+  const cpu0 = (opts.cpu ?? []).map((pid) => (pid ? cpuMs(pid) : 0));
   const end = performance.now() + opts.seconds * 1000;
   const started = performance.now();
-  while (performance.now() < end) {
-    for (const [i, t] of targets.entries()) {
+  for (let round = 0; performance.now() < end && round < (opts.maxRounds ?? Infinity); round++) {
+    for (let k = 0; k < probes.length; k++) {
+      const i = (round + k) % probes.length;
       try {
-        const r = await hit(t);
-        if (r.status >= 400) errs[i]++;
+        const r = await probe(probes[i]);
+        if (r.status < 200 || r.status >= 300) errs[i]++;
         bytes[i] += r.bytes;
         lat[i].push(r.ms);
       } catch {
@@ -124,17 +197,10 @@ export async function interleave(
     }
   }
   const elapsed = (performance.now() - started) / 1000;
+  const cpu1 = (opts.cpu ?? []).map((pid) => (pid ? cpuMs(pid) : 0));
   return lat.map((l, i) => {
-    l.sort((a, b) => a - b);
-    return {
-      n: l.length,
-      errors: errs[i],
-      p50: pct(l, 50),
-      p90: pct(l, 90),
-      p99: pct(l, 99),
-      mean: l.reduce((a, b) => a + b, 0) / Math.max(1, l.length),
-      rps: l.length / elapsed,
-      bytes: bytes[i] / Math.max(1, l.length),
-    };
+    const s = stats(l, errs[i], bytes[i], elapsed);
+    const pid = opts.cpu?.[i];
+    return pid ? { ...s, cpuMsPerRequest: (cpu1[i] - cpu0[i]) / Math.max(1, s.n) } : s;
   });
 }

@@ -49,8 +49,10 @@ export async function createApp(config: AppConfig, opts: { logDestination?: Dest
   fastify.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) if (method !== 'HEAD') list.push({ method, url: r.url });
   });
-  fastify.addHook('onRequest', async (req, reply) => {
+  // Hooks on every request are plain callbacks (an async hook costs a promise per request).
+  fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    done();
   });
   registerCors(fastify, config.cors.origins); // before every route: preflights answered for all of them
   registerJsonBodyParser(fastify, BODY_LIMIT);

@@ -51,6 +51,11 @@ export class AuthState {
     return state;
   }
 
+  /** When the cached state of a token was read (undefined: none cached): a verdict on it lasts no longer than it. */
+  readAt(userId: string, jti: string): number | undefined {
+    return this.cache.get(`${userId} ${jti}`)?.at;
+  }
+
   invalidateUser(userId: string): void {
     for (const [key, e] of this.cache) if (e.userId === userId) this.cache.delete(key);
   }

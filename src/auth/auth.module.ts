@@ -15,6 +15,7 @@ import { RefreshThrottle } from './tokens/refresh-throttle.js';
 import { RefreshTokensService } from './tokens/refresh-tokens.service.js';
 import { RequestAuthenticator } from './request-authenticator.js';
 import { TokenDenylist } from './token-denylist.js';
+import { TokenVerdicts } from './token-verdicts.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -35,6 +36,7 @@ import { UsersService } from './users.service.js';
     PasswordHasher,
     AuthState,
     TokenDenylist,
+    TokenVerdicts,
     LoginThrottle,
     JwtStrategy,
     BearerAuthenticators,

@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { BearerAuthenticators } from './bearer-authenticators.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { TokenVerdicts } from './token-verdicts.js';
 import type { AuthUser } from './role.js';
 
 /** What an authenticator sees of a request: its headers (and address), for HTTP routes and upgrades alike. */
@@ -38,6 +39,7 @@ export class RequestAuthenticator {
     private readonly jwt: JwtService,
     private readonly strategy: JwtStrategy,
     private readonly authenticators: BearerAuthenticators,
+    private readonly verdicts: TokenVerdicts,
     @Optional() private readonly metrics?: MetricsService,
   ) {
     // A KeyObject: given a string, jsonwebtoken first tries (and fails) to read it as a public key.
@@ -55,6 +57,10 @@ export class RequestAuthenticator {
     }
     const other = this.authenticators.find(bearer);
     if (!other) {
+      // A login token verified within the last auth.state_cache_ms (and not revoked since) is not verified again.
+      const known = this.verdicts.get(bearer);
+      if (known) return known;
+      const started = this.verdicts.begin();
       let claims: unknown;
       try {
         claims = this.jwt.verify(bearer, {
@@ -70,7 +76,9 @@ export class RequestAuthenticator {
           expired ? 'The bearer token has expired; log in again' : 'The bearer token is invalid',
         );
       }
-      return this.counted(() => this.strategy.validate(claims));
+      const user = await this.counted(() => this.strategy.validate(claims));
+      this.verdicts.set(bearer, user, started);
+      return user;
     }
     return this.counted(() => other.authenticate(bearer, req));
   }

@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
 import { AuthState } from './auth-state.js';
 import { authDependency } from './dependency.js';
+import { TokenVerdicts } from './token-verdicts.js';
 import type { JwtClaims } from './jwt.strategy.js';
 import type { Role } from './role.js';
 
@@ -28,18 +29,23 @@ export class TokenDenylist {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly state: AuthState,
+    private readonly verdicts: TokenVerdicts,
   ) {}
 
   /** Logout: durable first (a failure is a 503 and the logout did not happen), then the fast copy. */
   async revokeToken(userId: string, jti: string, exp: number): Promise<void> {
     await this.state.revokeToken(userId, jti, exp);
+    this.verdicts.drop({ jti });
     const ttl = Math.max(1, exp - Math.floor(Date.now() / 1000));
     await this.bestEffort(() => this.redis.set(`denylist:jti:${jti}`, '1', 'EX', ttl), `token ${jti}`);
+    // After the denylist copy: an instance that drops its verdict and verifies again finds the key.
+    await this.verdicts.publish({ jti });
   }
 
   /** After `users.tokens_valid_after` was moved (role, password or state changed, user deleted) in Postgres. */
   async revokeUser(userId: string): Promise<void> {
     this.state.invalidateUser(userId);
+    this.verdicts.drop({ user: userId });
     await this.bestEffort(
       () =>
         this.redis.set(
@@ -50,6 +56,7 @@ export class TokenDenylist {
         ),
       `user ${userId}`,
     );
+    await this.verdicts.publish({ user: userId });
   }
 
   /**

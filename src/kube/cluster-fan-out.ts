@@ -54,8 +54,9 @@ export function assertSomeAnswered(summary: { status: FleetStatus }[]): void {
 export type ClusterGate = (cluster: ClusterRecord) => Promise<'ok' | 'hidden' | AppError>;
 
 /**
- * Runs work on many clusters at once: at most `fanout_concurrency` at a time, each within its own
- * deadline, each outcome kept as data. One dead or slow cluster costs its timeout and never fails the rest.
+ * Runs work on many clusters at once — at most `fanout_concurrency` at a time (default 64), all within one
+ * request-wide deadline — each outcome kept as data. One dead or slow cluster costs its timeout and never
+ * fails the rest; any number of hung clusters costs the deadline once.
  */
 @Injectable()
 export class ClusterFanOut {
@@ -70,6 +71,8 @@ export class ClusterFanOut {
     timeoutMs: number,
     fn: (client: KubeClient, cluster: ClusterRecord, position: number, signal: AbortSignal) => Promise<T>,
     gate?: ClusterGate,
+    /** One deadline for the whole request (performance.now() ms); default: `timeoutMs` from now. */
+    deadline = performance.now() + timeoutMs,
   ): Promise<FanOutResult<T>[]> {
     const records = await this.clients.records(ids);
     const decisions = gate
@@ -89,6 +92,8 @@ export class ClusterFanOut {
         return d instanceof AppError ? { cluster: c, error: d } : this.clients.target(c);
       }),
     );
+    // Bounded, under one request-wide deadline: a cluster queued behind hung ones gets what is left of it,
+    // so the bound is set high (fleets up to it start at once); it caps the sockets one request opens.
     return mapLimit(
       targets,
       this.config.kube.fanout_concurrency,
@@ -100,15 +105,16 @@ export class ClusterFanOut {
         // left behind (a stream being read, a request in flight) are released, not left to run on.
         const done = new AbortController();
         try {
-          return {
-            cluster,
-            latency_ms: latency(),
-            value: await this.withDeadline(
-              fn(client, cluster, position, done.signal),
-              timeoutMs,
-              cluster.name,
-            ),
-          };
+          // The deadline is the request's, not this cluster's turn's: clusters waiting for a slot
+          // behind hung ones get what is left of it, so any number of hung clusters costs timeoutMs.
+          const value = await this.withDeadline(
+            fn(client, cluster, position, done.signal),
+            Math.max(0, deadline - performance.now()),
+            cluster.name,
+            undefined,
+            timeoutMs,
+          );
+          return { cluster, latency_ms: latency(), value };
         } catch (e) {
           return { cluster, latency_ms: latency(), ...classifyClusterError(e) };
         } finally {
@@ -127,6 +133,8 @@ export class ClusterFanOut {
     ms: number,
     clusterName: string,
     abandon?: AbortController,
+    /** The timeout the caller asked for (for the message), when `ms` is what is left of it. */
+    asked = ms,
   ): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     // The work's own failure after the deadline has nobody to report to.
@@ -135,7 +143,10 @@ export class ClusterFanOut {
       timer = setTimeout(() => {
         abandon?.abort();
         reject(
-          new AppError(ErrorCode.UPSTREAM_TIMEOUT, `Cluster ${clusterName} did not answer within ${ms} ms`),
+          new AppError(
+            ErrorCode.UPSTREAM_TIMEOUT,
+            `Cluster ${clusterName} did not answer within ${asked} ms`,
+          ),
         );
       }, ms);
     });

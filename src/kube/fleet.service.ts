@@ -1,9 +1,9 @@
 import { Inject, Injectable, StreamableFile } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { AccessService } from '../access/access.service.js';
 import { Verb } from '../access/roles.js';
 import type { AuthUser } from '../auth/role.js';
 import { AppError } from '../common/app-error.js';
-import { mapLimit } from '../common/concurrency.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -18,7 +18,7 @@ import {
   type FleetStatus,
 } from './cluster-fan-out.js';
 import { FleetResourceCheck, type FleetResourceStatus } from './fleet-validation.js';
-import { openList, readItems } from './list-stream.js';
+import { openList, readItems, skipTo } from './list-stream.js';
 
 export interface FleetClusterResult {
   cluster_id: string;
@@ -42,6 +42,8 @@ interface ClusterShare {
   truncated: boolean;
   /** The items read so far, as raw JSON slices (undefined until read). */
   items: Buffer[] | undefined;
+  /** How many of the cluster's objects come before `items[0]` (a deep page skips them unread). */
+  skip?: number;
 }
 
 const COMMA = Buffer.from(',');
@@ -113,13 +115,26 @@ export class FleetService {
     // Secret values: only clusters and namespaces where the caller may reveal them are queried.
     const verb = q.show_secret_values ? Verb.SECRETS_REVEAL : Verb.OBJECTS_READ;
     const timeout = q.timeout_ms ?? this.config.kube.timeout_ms;
+    // One deadline for the whole request, both the counts and the items: hung clusters cost `timeout`, once.
+    const deadline = performance.now() + timeout;
+    const left = () => Math.max(0, Math.round(deadline - performance.now()));
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
     // Item boundaries are found while the bytes stream in, so slicing costs no extra pass afterwards.
-    const readPrefix = async (client: KubeClient, path: string, limit: number, signal: AbortSignal) => {
+    const readPrefix = async (
+      client: KubeClient,
+      path: string,
+      limit: number,
+      signal: AbortSignal,
+      cont?: string,
+    ) => {
       const list = await openList(
-        await client.stream(path, { query: { ...selectors, limit }, timeoutMs: timeout, signal }),
+        await client.stream(path, {
+          query: { ...selectors, limit, continue: cont },
+          timeoutMs: left(),
+          signal,
+        }),
         limit,
-        { slices: true, timeoutMs: timeout },
+        { slices: true, timeoutMs: left() },
       );
       // Abandoned (deadline passed, the cluster's part failed): the stream being read is released.
       const release = () => list.close();
@@ -162,7 +177,7 @@ export class FleetService {
           const head = await client.json<KubeList>('GET', path, {
             accept: METADATA_ONLY,
             query: { limit: 1 },
-            timeoutMs: timeout,
+            timeoutMs: left(),
             signal,
           });
           const remaining = head.metadata.remainingItemCount;
@@ -183,6 +198,7 @@ export class FleetService {
         return { client, path, ...kind, count: read.count, truncated: read.more, items: read.items };
       },
       this.gate(user, verb, q.namespace ?? null),
+      deadline,
     );
     const summary: FleetClusterResult[] = [];
     const answered: (FleetClusterResult & { prefix: Buffer; value: ClusterShare })[] = [];
@@ -227,29 +243,67 @@ export class FleetService {
     for (;;) {
       const missing = windows().filter((w) => w.lo < w.hi && !w.a.value.items);
       if (!missing.length) break;
-      await mapLimit(missing, this.config.kube.fanout_concurrency, async ({ a, at, hi }) => {
-        const started = performance.now();
-        const done = new AbortController();
-        try {
-          const read = await this.fanOut.withDeadline(
-            readPrefix(a.value.client, a.value.path, hi - at, done.signal),
-            timeout,
-            a.cluster_name,
-            done,
-          );
-          a.value.items = read.items;
-          // Only a list that ended early says the cluster has fewer objects than phase 1 counted.
-          if (!read.more) a.count = Math.min(a.count, read.count);
-        } catch (e) {
-          Object.assign(a, { ...classifyClusterError(e), count: 0 });
-          a.value.items = [];
-        } finally {
-          done.abort();
-        }
-        a.latency_ms += Math.round(performance.now() - started);
-      });
+      await Promise.all(
+        missing.map(async ({ a, at, lo, hi }) => {
+          const started = performance.now();
+          const done = new AbortController();
+          try {
+            const read = await this.fanOut.withDeadline(
+              (async () => {
+                // A deep window: skip to it through the head of a metadata-only page, then read only it.
+                const skip = lo - at;
+                let cont: string | undefined;
+                if (skip > 0) {
+                  const s = await skipTo(
+                    await a.value.client.stream(a.value.path, {
+                      accept: METADATA_ONLY,
+                      query: { limit: skip },
+                      timeoutMs: left(),
+                      signal: done.signal,
+                    }),
+                    skip,
+                    left(),
+                  );
+                  if (!s.token) return { items: [], count: s.count, more: false, skip };
+                  cont = s.token;
+                }
+                const r = await readPrefix(a.value.client, a.value.path, hi - lo, done.signal, cont);
+                return { ...r, count: skip + r.count, skip };
+              })(),
+              left(),
+              a.cluster_name,
+              done,
+              timeout,
+            );
+            a.value.items = read.items;
+            a.value.skip = read.skip;
+            // Only a list that ended early says the cluster has fewer objects than phase 1 counted.
+            if (!read.more) a.count = Math.min(a.count, read.count);
+          } catch (e) {
+            Object.assign(a, { ...classifyClusterError(e), count: 0 });
+            a.value.items = [];
+          } finally {
+            done.abort();
+          }
+          a.latency_ms += Math.round(performance.now() - started);
+        }),
+      );
     }
     const total = answered.reduce((n, a) => n + a.count, 0);
+    // A list cut at max_per_cluster is never served as if it were whole: the page that would end it is
+    // refused, naming the clusters that have more (pages before the cut are served, each cut cluster
+    // reported `truncated: true`).
+    const cut = answered.filter((a) => a.truncated && a.status === 'ok');
+    if (cut.length && to >= total) {
+      throw new AppError(
+        ErrorCode.UNPROCESSABLE,
+        `The list was cut at max_per_cluster=${q.max_per_cluster} on ${cut.map((a) => a.cluster_name).join(', ')}, which ${cut.length === 1 ? 'has' : 'have'} more; this page would end it short. Raise max_per_cluster (up to 5000) or narrow the query (namespace, label_selector, clusters)`,
+        {
+          max_per_cluster: q.max_per_cluster,
+          truncated: cut.map((a) => ({ cluster_id: a.cluster_id, cluster_name: a.cluster_name })),
+        },
+      );
+    }
     const { data: _none, ...meta } = page([], total, q.page, q.page_size);
     const clusters = summary.map(
       ({ prefix: _p, value: _v, ...row }: FleetClusterResult & { prefix?: unknown; value?: unknown }) => row,
@@ -262,7 +316,8 @@ export class FleetService {
     let first = true;
     for (const { a, at, lo, hi } of windows()) {
       if (lo >= hi) continue;
-      for (let item of a.value.items!.slice(lo - at, hi - at)) {
+      const skip = a.value.skip ?? 0;
+      for (let item of a.value.items!.slice(lo - at - skip, hi - at - skip)) {
         if (a.value.redact)
           item = Buffer.from(JSON.stringify(redactSecret(JSON.parse(item.toString('utf8')) as KubeObject)));
         if (!first) parts.push(COMMA);
@@ -271,7 +326,10 @@ export class FleetService {
       }
     }
     parts.push(Buffer.from(']}}'));
-    return new StreamableFile(Buffer.concat(parts), { type: 'application/json; charset=utf-8' });
+    // The items' bytes go out as they are, slice after slice: no second copy of the page.
+    return new StreamableFile(Readable.from(parts, { objectMode: false }), {
+      type: 'application/json; charset=utf-8',
+    });
   }
 
   async summary(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { IncomingMessage } from 'node:http';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { openList, readItems } from './list-stream.js';
 
 function upstream(text: string, chunk = 7): IncomingMessage & PassThrough {
@@ -124,5 +125,37 @@ describe('openList', () => {
       { code: 50400 },
     );
     expect(stalled.destroyed).toBe(true);
+  });
+
+  it('relay(): lead, items and trailer with backpressure (the upstream pauses behind a slow reader)', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      metadata: { name: `p${i}`, pad: 'x'.repeat(100) },
+    }));
+    const text = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: many });
+    const res = upstream(text, 4096);
+    const list = await openList(res, 3000);
+    let paused = 0;
+    const out: Buffer[] = [];
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _enc, cb) {
+        if (res.isPaused()) paused++;
+        out.push(chunk);
+        setTimeout(cb, 1);
+      },
+    });
+    await pipeline(
+      list.relay(Buffer.from('{"data":'), async () => Buffer.from(`,"total":${list.count()}}`)),
+      slow,
+    );
+    expect(JSON.parse(Buffer.concat(out).toString())).toEqual({ data: many, total: 3000 });
+    expect(paused).toBeGreaterThan(0);
+  });
+
+  it('relay(): a broken upstream destroys the stream with the cluster error and releases the answer', async () => {
+    const res = upstream('{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[{"a":1},', 4);
+    const list = await openList(res, 2);
+    const relayed = list.relay(Buffer.from('['), async () => Buffer.from(']'));
+    await expect(pipeline(relayed, new PassThrough().resume())).rejects.toMatchObject({ code: 50201 });
   });
 });

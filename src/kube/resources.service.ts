@@ -2,9 +2,9 @@ import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
 import type { AuthUser } from '../auth/role.js';
 import { ClusterClients } from './access/cluster-clients.js';
+import type { ClusterRecord } from './access/cluster-record.js';
 import { AppError } from '../common/app-error.js';
 import { page, type Page } from '../common/envelope.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -13,7 +13,7 @@ import type { KubeClient } from './client/kube-client.js';
 import type { ApiResourceDto, ApiResourceQueryDto } from './dto/resource.dto.js';
 import { checkResourceUse } from './fleet-validation.js';
 import { itemsOf, type KubeList, type KubeObject, METADATA_ONLY, redactSecret } from './kube-list.js';
-import { openList, readItems } from './list-stream.js';
+import { openList, readItems, skipTo } from './list-stream.js';
 
 /** A page of objects of one type; items as Kubernetes lists them (apiVersion and kind on the page). */
 export type KubePage = Page<KubeObject> & { api_version: string; kind: string };
@@ -45,6 +45,11 @@ export class ResourcesService {
     private readonly clients: ClusterClients,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
+
+  /** A cluster's record as live reads see it (reused for a moment: no SQL per call). */
+  cluster(clusterId: string): Promise<ClusterRecord> {
+    return this.clients.record(clusterId);
+  }
 
   async apiResources(clusterId: string, q: ApiResourceQueryDto): Promise<Page<ApiResourceDto>> {
     const client = await this.clients.client(clusterId);
@@ -152,15 +157,12 @@ export class ResourcesService {
       };
     }
     const head = `{"code":0,"message":"ok","data":{"cur_page":${q.page},"cur_page_size":${q.page_size},"api_version":${JSON.stringify(kind.api_version)},"kind":${JSON.stringify(kind.kind)},"data":`;
-    async function* body(): AsyncGenerator<Buffer> {
-      yield Buffer.from(head);
-      yield* list.items;
+    const stream = list.relay(Buffer.from(head), async () => {
       const total = await finish(list.count());
-      yield Buffer.from(
+      return Buffer.from(
         `,"total":${total},"total_page":${total === 0 ? 0 : Math.ceil(total / q.page_size)}}}`,
       );
-    }
-    const stream = Readable.from(body(), { objectMode: false });
+    });
     // However the relay ends — read to the end, the client hanging up before or while the body flows
     // (Fastify destroys the stream), an error — the upstream answer is released with it.
     stream.once('close', () => list.close());
@@ -222,12 +224,14 @@ export class ResourcesService {
       const cached = await this.redis.get(`${key}:${pageNo}`);
       if (cached) return { token: cached, total: 0 };
     }
-    const skipped = await client.json<KubeList>('GET', path, {
-      accept: METADATA_ONLY,
-      query: { ...selectors, limit: offset },
-    });
-    if (!skipped.metadata.continue) return { end: true, total: itemsOf(skipped).length };
-    return { token: skipped.metadata.continue, total: 0 };
+    // Only the head of the metadata-only page is read: its continue token comes before its items.
+    const skipped = await skipTo(
+      await client.stream(path, { accept: METADATA_ONLY, query: { ...selectors, limit: offset } }),
+      offset,
+      client.timeoutMs,
+    );
+    if (!skipped.token) return { end: true, total: skipped.count };
+    return { token: skipped.token, total: 0 };
   }
 
   /** Counts the items after a continue token, metadata only (selectors leave remainingItemCount unset). */

@@ -125,7 +125,7 @@ export class MetricsService implements OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    fastify?.addHook('onResponse', async (req, reply) => {
+    fastify?.addHook('onResponse', (req, reply, done) => {
       const labels = {
         method: req.method,
         route: req.routeOptions?.url ?? 'unmatched',
@@ -133,6 +133,7 @@ export class MetricsService implements OnModuleInit {
       };
       this.requests.inc(labels);
       this.duration.observe(labels, reply.elapsedTime / 1000);
+      done();
     });
   }
 

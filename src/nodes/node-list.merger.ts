@@ -24,6 +24,9 @@ export class NodeListMerger {
     q: ListOptions,
     signal?: AbortSignal,
   ): Promise<KubePage | StreamableFile> {
+    // Imported clusters have no node records: no SQL before their live read.
+    if ((await this.resources.cluster(clusterId)).provider === 'imported')
+      return this.resources.list(user, clusterId, 'nodes', q, signal);
     const records = await this.repo.listNodes(clusterId);
     if (!records.length) return this.resources.list(user, clusterId, 'nodes', q, signal);
     const byName = new Map<string, NodeRecordDto>(

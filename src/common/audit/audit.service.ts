@@ -94,22 +94,30 @@ export class AuditService implements OnModuleInit {
   onModuleInit(): void {
     // No HTTP adapter when running as a command-line context: nothing to audit then.
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    fastify?.addHook('onSend', async (req, reply, payload) => {
-      // Mutating requests, reads whose route declares an action (a login answered on GET: the OIDC
-      // callback), and reads that reveal something sensitive (Secret values).
+    // A callback hook: reads with nothing to audit pass without a promise per request. Audited: mutating
+    // requests, reads whose route declares an action (the OIDC callback), reads that reveal Secret values.
+    fastify?.addHook('onSend', (req, reply, payload, done) => {
       if (
         !(MUTATING.has(req.method) || auditDeclarationOf(req) || req.audit?.sensitive) ||
         !req.url.startsWith('/api/')
-      )
-        return payload;
+      ) {
+        done(null, payload);
+        return;
+      }
       const status = reply.statusCode;
       if (status >= 400 && req.audit?.errorCode === ErrorCode.DEPENDENCY_UNAVAILABLE) {
         void this.record(req, status);
-        return payload;
+        done(null, payload);
+        return;
       }
-      const failure = await this.record(req, status);
-      if (failure === null || status >= 400) return payload;
-      return this.refuse(req, reply, payload, failure);
+      this.record(req, status)
+        .then((failure) =>
+          failure === null || status >= 400 ? payload : this.refuse(req, reply, payload, failure),
+        )
+        .then(
+          (out) => done(null, out),
+          (e: Error) => done(e),
+        );
     });
   }
 

@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { Logger } from '@nestjs/common';
 import {
   type ClientRequest,
@@ -152,6 +151,8 @@ export class KubeClient {
         throw unusable(problem.part === 'cert' ? 'client-certificate-data' : 'client-key-data', problem.why);
     }
     try {
+      // Loaded on the first client, not at boot: the library is about a second of module loading.
+      const { KubeConfig } = await import('@kubernetes/client-node');
       const kc = new KubeConfig();
       kc.loadFromOptions({
         clusters: [
