@@ -158,6 +158,19 @@ describe('dependency outages', () => {
   it('Redis frozen (SIGSTOP): 503 within the command timeout, recovery on SIGCONT', async () => {
     redis.freeze();
     try {
+      // A frozen Redis is not a closed connection: a token verified in the last BERTH_AUTH_STATE_CACHE_MS
+      // keeps its in-process verdict that long (revocations are durable in Postgres; none is older than
+      // the TTL). Once it expires, every check needs Redis again and must fail fast.
+      const cached = await timed(
+        'redis frozen',
+        'GET /auth/me (cached verdict)',
+        'GET',
+        '/api/v1/auth/me',
+        admin,
+      );
+      expect([200, 503]).toContain(cached.status);
+      expect(cached.ms).toBeLessThan(REDIS_BOUND);
+      await new Promise((r) => setTimeout(r, t.config.auth.state_cache_ms + 50));
       for (let round = 0; round < 3; round++) {
         expectUnavailable(
           await timed('redis frozen', 'GET /auth/me', 'GET', '/api/v1/auth/me', admin),

@@ -1,4 +1,4 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Param } from '@nestjs/common';
 import { ApiDefaultResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Access } from '../../access/access.decorator.js';
 import { Verb } from '../../access/roles.js';
@@ -28,6 +28,16 @@ const upgradeOnly = (): never => {
   );
 };
 
+/** The container and stdio query parameters exec and attach share. */
+const ApiStdioQueries = () =>
+  applyDecorators(
+    ApiQuery({ name: 'container', required: false, type: String, description: Q.container }),
+    ApiQuery({ name: 'stdin', required: false, type: Boolean, description: Q.stdin }),
+    ApiQuery({ name: 'stdout', required: false, type: Boolean, description: Q.stdout }),
+    ApiQuery({ name: 'stderr', required: false, type: Boolean, description: Q.stderr }),
+    ApiQuery({ name: 'tty', required: false, type: Boolean, description: Q.tty }),
+  );
+
 /**
  * Documents the WebSocket session routes. The upgrade itself never reaches Nest: the HTTP server's
  * `upgrade` event goes to LiveUpgrades → PodSessions, which authenticates and authorizes the same way the
@@ -43,11 +53,7 @@ export class PodSessionsController {
   @Access(Verb.PODS_EXEC, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiOperation({ summary: 'Exec in a container (WebSocket)', description: PROTOCOLS })
   @ApiQuery({ name: 'command', required: true, isArray: true, type: String, description: 'One per argument' })
-  @ApiQuery({ name: 'container', required: false, type: String, description: Q.container })
-  @ApiQuery({ name: 'stdin', required: false, type: Boolean, description: Q.stdin })
-  @ApiQuery({ name: 'stdout', required: false, type: Boolean, description: Q.stdout })
-  @ApiQuery({ name: 'stderr', required: false, type: Boolean, description: Q.stderr })
-  @ApiQuery({ name: 'tty', required: false, type: Boolean, description: Q.tty })
+  @ApiStdioQueries()
   @ApiDefaultResponse({ description: SWITCHING })
   @ApiErrors(400, 403, 404, 426, 503, 504)
   exec(@UuidParam() _id: string, @KubeParam('ns', 'label') _ns: string, @Param('name') _name: string) {
@@ -57,11 +63,7 @@ export class PodSessionsController {
   @Get('attach')
   @Access(Verb.PODS_EXEC, { cluster: 'id', namespace: { param: 'ns' } })
   @ApiOperation({ summary: 'Attach to a running container (WebSocket)', description: PROTOCOLS })
-  @ApiQuery({ name: 'container', required: false, type: String, description: Q.container })
-  @ApiQuery({ name: 'stdin', required: false, type: Boolean, description: Q.stdin })
-  @ApiQuery({ name: 'stdout', required: false, type: Boolean, description: Q.stdout })
-  @ApiQuery({ name: 'stderr', required: false, type: Boolean, description: Q.stderr })
-  @ApiQuery({ name: 'tty', required: false, type: Boolean, description: Q.tty })
+  @ApiStdioQueries()
   @ApiDefaultResponse({ description: SWITCHING })
   @ApiErrors(400, 403, 404, 426, 503, 504)
   attach(@UuidParam() _id: string, @KubeParam('ns', 'label') _ns: string, @Param('name') _name: string) {

@@ -48,18 +48,28 @@ export class KubeconfigDto {
     description: 'The kubeconfig’s current-context (the first cluster by name); null without clusters',
   })
   current_context: string | null;
-  @ApiProperty({ format: 'date-time', description: 'When the kubeconfig’s credential expires' })
-  expires_at: string;
   @ApiProperty({
-    enum: ['api_token'],
+    type: String,
+    format: 'date-time',
+    nullable: true,
     description:
-      'What the credential is: an API token of the caller (berth_pat_…) named after the download, with the caller’s grants; list or revoke it under /tokens',
+      'When the kubeconfig’s credential expires; null when it reaches no cluster (no credential then)',
   })
-  credential: 'api_token';
+  expires_at: string | null;
+  @ApiProperty({
+    type: String,
+    enum: ['api_token'],
+    nullable: true,
+    description:
+      'What the credential is: an API token of the caller (berth_pat_…) named after the download, with the caller’s grants; list or revoke it under /tokens. null without clusters',
+  })
+  credential: 'api_token' | null;
 
   @ApiProperty({
+    type: String,
     format: 'uuid',
-    description: 'Id of that API token (DELETE /tokens/{id} revokes the kubeconfig)',
+    nullable: true,
+    description: 'Id of that API token (DELETE /tokens/{id} revokes the kubeconfig); null without clusters',
   })
-  token_id: string;
+  token_id: string | null;
 }

@@ -62,7 +62,10 @@ export class KubeconfigService {
     }
     chosen = [...chosen].sort((a, b) => a.name.localeCompare(b.name));
     const base = this.publicBase(requestBase);
-    const cred = await this.credential(user, `kubeconfig ${new Date().toISOString().slice(0, 19)}`);
+    // No cluster to reach: an empty kubeconfig, and no token minted for nothing.
+    const cred = chosen.length
+      ? await this.credential(user, `kubeconfig ${new Date().toISOString().slice(0, 19)}`)
+      : null;
     const userName = `berth-${user.username}`;
     const contexts = chosen.map((c) => ({
       name: c.name,
@@ -77,7 +80,7 @@ export class KubeconfigService {
         name: c.name,
         cluster: { server: c.server, ...(this.caData ? { 'certificate-authority-data': this.caData } : {}) },
       })),
-      users: [{ name: userName, user: { token: cred.token } }],
+      users: cred ? [{ name: userName, user: { token: cred.token } }] : [],
       contexts: contexts.map((c) => ({ name: c.name, context: { cluster: c.name, user: userName } })),
       'current-context': contexts[0]?.name ?? '',
     };
@@ -85,9 +88,9 @@ export class KubeconfigService {
       kubeconfig: stringify(doc),
       contexts,
       current_context: contexts[0]?.name ?? null,
-      expires_at: cred.expiresAt.toISOString(),
-      credential: 'api_token',
-      token_id: cred.tokenId,
+      expires_at: cred ? cred.expiresAt.toISOString() : null,
+      credential: cred ? 'api_token' : null,
+      token_id: cred ? cred.tokenId : null,
     };
   }
 
