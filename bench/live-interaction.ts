@@ -482,7 +482,7 @@ async function main() {
             (event, data) => {
               if (event === 'BOOKMARK') ready++;
               if (event === 'error' || event === 'CLUSTER_UNREACHABLE') {
-                const k = `${event} ${data.reason ?? data.code ?? ''}`;
+                const k = `${event} ${data.reason ?? data.error?.message ?? ''}`;
                 errors.set(k, (errors.get(k) ?? 0) + 1);
               }
             },
