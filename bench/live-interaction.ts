@@ -465,54 +465,61 @@ async function main() {
     const pid = berth.pid!;
     const upPort = new URL(alpha.server).port;
     await sleep(3000);
-    const rssBefore = rssMiB(pid);
-    const sockBefore = socketsTo(pid, upPort);
-    console.log(`\n== ${STREAMS} idle SSE watch streams (RSS before ${rssBefore.toFixed(0)} MiB)`);
-    const open: { close: () => void }[] = [];
-    let ready = 0;
-    let failed = 0;
-    const errors = new Map<string, number>();
-    const opened = performance.now();
-    for (let i = 0; i < STREAMS; i += 50) {
-      const batch = await Promise.allSettled(
-        Array.from({ length: Math.min(50, STREAMS - i) }, () =>
-          sse(
-            `${url}/api/v1/clusters/${id}/resources/configmaps?namespace=${NS}&watch=true`,
-            token,
-            (event, data) => {
-              if (event === 'BOOKMARK') ready++;
-              if (event === 'error' || event === 'CLUSTER_UNREACHABLE') {
-                const k = `${event} ${data.reason ?? data.error?.message ?? ''}`;
-                errors.set(k, (errors.get(k) ?? 0) + 1);
-              }
-            },
+    const cycle = async () => {
+      const rssBefore = rssMiB(pid);
+      const sockBefore = socketsTo(pid, upPort);
+      console.log(`\n== ${STREAMS} idle SSE watch streams (RSS before ${rssBefore.toFixed(0)} MiB)`);
+      const open: { close: () => void }[] = [];
+      let ready = 0;
+      let failed = 0;
+      const errors = new Map<string, number>();
+      const opened = performance.now();
+      for (let i = 0; i < STREAMS; i += 50) {
+        const batch = await Promise.allSettled(
+          Array.from({ length: Math.min(50, STREAMS - i) }, () =>
+            sse(
+              `${url}/api/v1/clusters/${id}/resources/configmaps?namespace=${NS}&watch=true`,
+              token,
+              (event, data) => {
+                if (event === 'BOOKMARK') ready++;
+                if (event === 'error' || event === 'CLUSTER_UNREACHABLE') {
+                  const k = `${event} ${data.reason ?? data.error?.message ?? ''}`;
+                  errors.set(k, (errors.get(k) ?? 0) + 1);
+                }
+              },
+            ),
           ),
-        ),
+        );
+        for (const s of batch)
+          if (s.status === 'fulfilled') open.push(s.value);
+          else {
+            failed++;
+            errors.set(String(s.reason.message), (errors.get(String(s.reason.message)) ?? 0) + 1);
+          }
+      }
+      for (let i = 0; ready < open.length && i < 600; i++) await sleep(100);
+      const openMs = performance.now() - opened;
+      await sleep(3000);
+      const rssOpen = rssMiB(pid);
+      const sockOpen = socketsTo(pid, upPort);
+      console.log(
+        `${open.length} open (${ready} past the initial list, ${failed} refused) in ${openMs.toFixed(0)} ms; RSS ${rssOpen.toFixed(0)} MiB; upstream sockets ${sockOpen}${errors.size ? `; errors: ${[...errors].map(([k, v]) => `${k} x${v}`).join(', ')}` : ''}`,
       );
-      for (const s of batch)
-        if (s.status === 'fulfilled') open.push(s.value);
-        else {
-          failed++;
-          errors.set(String(s.reason.message), (errors.get(String(s.reason.message)) ?? 0) + 1);
-        }
-    }
-    for (let i = 0; ready < open.length && i < 600; i++) await sleep(100);
-    const openMs = performance.now() - opened;
-    await sleep(3000);
-    const rssOpen = rssMiB(pid);
-    const sockOpen = socketsTo(pid, upPort);
-    console.log(
-      `${open.length} open (${ready} past the initial list, ${failed} refused) in ${openMs.toFixed(0)} ms; RSS ${rssOpen.toFixed(0)} MiB; upstream sockets ${sockOpen}${errors.size ? `; errors: ${[...errors].map(([k, v]) => `${k} x${v}`).join(', ')}` : ''}`,
-    );
-    for (const s of open) s.close();
-    let rssAfter = rssMiB(pid);
-    for (let i = 0; i < 15; i++) {
-      await sleep(1000);
-      rssAfter = rssMiB(pid);
-      if (rssAfter - rssBefore < (rssOpen - rssBefore) / 4) break;
-    }
-    const sockAfter = socketsTo(pid, upPort);
-    console.log(`closed: RSS ${rssAfter.toFixed(0)} MiB; upstream sockets ${sockAfter}`);
+      for (const s of open) s.close();
+      let rssAfter = rssMiB(pid);
+      for (let i = 0; i < 15; i++) {
+        await sleep(1000);
+        rssAfter = rssMiB(pid);
+        if (rssAfter - rssBefore < (rssOpen - rssBefore) / 4) break;
+      }
+      const sockAfter = socketsTo(pid, upPort);
+      console.log(`closed: RSS ${rssAfter.toFixed(0)} MiB; upstream sockets ${sockAfter}`);
+      return { rssBefore, rssOpen, rssAfter, sockBefore, sockOpen, sockAfter, ready, failed, errors };
+    };
+    const first = await cycle();
+    // A second open / close: RSS that V8 keeps after the first is reused, not grown, if nothing leaks.
+    const second = await cycle();
+    const { rssBefore, rssOpen, rssAfter, sockBefore, sockOpen, sockAfter, ready, failed, errors } = first;
     const perStream = ((rssOpen - rssBefore) * 1024) / Math.max(1, ready);
     row(
       `${STREAMS} idle SSE watch streams, RSS before / open / after`,
@@ -528,9 +535,15 @@ async function main() {
     );
     row(
       '  memory returns after closing',
-      `${(rssAfter - rssBefore).toFixed(0)} of ${(rssOpen - rssBefore).toFixed(0)} MiB still held`,
+      `${(rssAfter - rssBefore).toFixed(0)} of ${(rssOpen - rssBefore).toFixed(0)} MiB still held (RSS)`,
       '<= 1/4 held',
       rssAfter - rssBefore <= Math.max(4, (rssOpen - rssBefore) / 4),
+    );
+    row(
+      `  a second ${STREAMS} open / closed: RSS open / after`,
+      `${second.rssOpen.toFixed(0)} / ${second.rssAfter.toFixed(0)} MiB (+${(second.rssOpen - rssOpen).toFixed(0)} MiB over the first), ${second.ready} ready`,
+      'no growth (<= +10 MiB)',
+      second.rssOpen - rssOpen <= 10 && second.ready === STREAMS,
     );
 
     console.log('\n== summary (goals: issue 12, Performance)\n');
