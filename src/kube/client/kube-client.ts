@@ -202,12 +202,15 @@ export class KubeClient {
     }
   }
 
-  /** The connection pool's state: sockets in use, idle sockets, and requests waiting for a socket. */
+  /**
+   * The connections' state: sockets in use (pooled calls and open streams), idle pooled sockets, and
+   * requests waiting for a pooled socket.
+   */
   sockets(): { busy: number; free: number; queued: number } {
     const count = (m: NodeJS.ReadOnlyDict<unknown[]>) =>
       Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
     return {
-      busy: count(this.agent.sockets),
+      busy: count(this.agent.sockets) + (this.longAgent ? count(this.longAgent.sockets) : 0),
       free: count(this.agent.freeSockets),
       queued: count(this.agent.requests),
     };
