@@ -11,12 +11,11 @@ import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_pro
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer as createTlsServer } from 'node:tls';
 import pg from 'pg';
-import { rssMiB } from './lib.js';
+import { interleave, rssMiB } from './lib.js';
 
 interface Cluster {
   name: string;
@@ -80,7 +79,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A self-signed TLS front for 127.0.0.1 relaying raw TCP to Berth's plain-http port (as an ingress would). */
+/** A self-signed TLS front for 127.0.0.1 relaying raw TCP to Berth's plain-http port, in its own process (bench/tls-front.ts). */
 async function tlsFront(dir: string, target: number) {
   const key = join(dir, 'front.key');
   const cert = join(dir, 'front.crt');
@@ -102,18 +101,17 @@ async function tlsFront(dir: string, target: number) {
     'subjectAltName=IP:127.0.0.1',
   ]);
   if (r.code !== 0) throw new Error(`openssl: ${r.stderr}`);
-  const server = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (s: Socket) => {
-    const up = connect(target, '127.0.0.1');
-    s.pipe(up);
-    up.pipe(s);
-    s.on('error', () => up.destroy());
-    up.on('error', () => s.destroy());
-    s.on('close', () => up.destroy());
-    up.on('close', () => s.destroy());
-  });
   const port = await freePort();
-  await new Promise<void>((res) => server.listen(port, '127.0.0.1', res));
-  return { server, port, caFile: cert };
+  const proc = spawn(
+    'node',
+    ['--import', 'tsx/esm', `${ROOT}bench/tls-front.ts`, String(port), String(target), key, cert],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((r) => proc.stdout!.once('data', () => r()));
+  return { proc, port, caFile: cert };
 }
 
 async function startBerth(port: number, env: Record<string, string>): Promise<ChildProcess> {
@@ -373,6 +371,53 @@ async function main() {
       b / d <= 1.2,
     );
 
+    // The same page as kubectl asks for it (a Table of 500), one HTTP request each, no kubectl process:
+    // whether the difference above is the proxy path or the rest of kubectl's run.
+    const table = {
+      accept:
+        'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+    };
+    const page = `/api/v1/namespaces/${NS}/pods?limit=500`;
+    const pat = kc.json.data.kubeconfig.match(/token: (\S+)/)[1] as string;
+    const [hd, hk, hb, hp, vd, vb] = await interleave(
+      [
+        {
+          url: alpha.server + page,
+          headers: { ...table, authorization: `Bearer ${alpha.token}` },
+          ca: ca(alpha),
+        },
+        { url: kproxy.url + page, headers: table },
+        {
+          url: `https://127.0.0.1:${front.port}/k8s/clusters/${id}${page}`,
+          headers: { ...table, authorization: `Bearer ${pat}` },
+          ca: readFileSync(front.caFile, 'utf8'),
+        },
+        { url: `${url}/k8s/clusters/${id}${page}`, headers: { ...table, authorization: `Bearer ${pat}` } },
+        {
+          url: `${alpha.server}/version`,
+          headers: { authorization: `Bearer ${alpha.token}` },
+          ca: ca(alpha),
+        },
+        { url: `${url}/k8s/clusters/${id}/version`, headers: { authorization: `Bearer ${pat}` } },
+      ],
+      { seconds: 8 },
+    );
+    console.log(
+      `Table page of 500 over HTTP: direct p50=${hd.p50.toFixed(1)}ms, kubectl proxy ${hk.p50.toFixed(1)}ms, berth ${hb.p50.toFixed(1)}ms, berth without the TLS front ${hp.p50.toFixed(1)}ms (${hb.n} each, ${hb.errors + hp.errors} errors); /version direct ${vd.p50.toFixed(1)}ms, berth ${vb.p50.toFixed(1)}ms`,
+    );
+    row(
+      '  (same page, Berth without the TLS front; /version berth vs direct)',
+      `${hp.p50.toFixed(1)} ms = ${x(hp.p50 / hk.p50)}; ${vb.p50.toFixed(2)} / ${vd.p50.toFixed(2)} ms`,
+      '',
+      null,
+    );
+    row(
+      '  (one Table page of 500 over HTTP: berth vs kubectl proxy, vs direct)',
+      `${hb.p50.toFixed(1)} / ${hk.p50.toFixed(1)} ms = ${x(hb.p50 / hk.p50)}, ${x(hb.p50 / hd.p50)}`,
+      '',
+      null,
+    );
+
     // 2. watch event delay: SSE vs a direct watch opened at the same time
     const cmPath = `/api/v1/namespaces/${NS}/configmaps`;
     const kube = (method: string, path: string, body?: unknown, type = 'application/json') =>
@@ -562,7 +607,7 @@ async function main() {
       berth.kill('SIGTERM');
       await exited;
     }
-    front.server.close();
+    front.proc.kill('SIGTERM');
     await run(KUBECTL, ['--kubeconfig', alpha.kubeconfig_path, 'delete', 'namespace', NS, '--wait=false']);
     rmSync(dir, { recursive: true, force: true });
   }
