@@ -82,8 +82,10 @@ function background(kubeconfig: string, args: string[], env: Record<string, stri
   const out = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return {
     out,
+    exited,
     stop: () => {
       if (child.exitCode === null) child.kill('SIGTERM');
     },
@@ -179,7 +181,12 @@ describe('kubectl through Berth (e2e, testbed)', () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-kubectl-'));
     front = await tlsFront(dir);
     t = await startTestApp({
-      env: { BERTH_PUBLIC_URL: `https://127.0.0.1:${front.port}`, BERTH_KUBECONFIG_CA_FILE: front.caFile },
+      env: {
+        BERTH_PUBLIC_URL: `https://127.0.0.1:${front.port}`,
+        BERTH_KUBECONFIG_CA_FILE: front.caFile,
+        // Long-lived proxied answers (get -w, logs -f) re-check their caller this often.
+        BERTH_WATCH_RECHECK_SECONDS: '1',
+      },
     });
     front.target.port = Number(new URL(t.url).port);
     admin = await t.login();
@@ -300,6 +307,35 @@ describe('kubectl through Berth (e2e, testbed)', () => {
       actor_name: 'admin',
       details: { resource: 'configmaps', namespace: NS, name: 'one' },
     });
+  });
+
+  it('a revoked token stops an open kubectl get -w through Berth within seconds', async () => {
+    const res = await t.api('GET', `/api/v1/kubeconfig?clusters=${cluster}`, { token: admin });
+    expect(res.status).toBe(200);
+    expect(res.body.data.credential).toBe('api_token');
+    const config = join(dir, 'revoked.kubeconfig');
+    writeFileSync(config, res.body.data.kubeconfig as string, { mode: 0o600 });
+    const watch = background(config, ['get', 'configmaps', '-n', NS, '-w', '--output-watch-events']);
+    const sleep = (ms: number) => new Promise<'running'>((r) => setTimeout(() => r('running'), ms));
+    try {
+      const made = await kubectl(direct(), ['create', 'configmap', 'revoke-probe', '-n', NS]);
+      expect(made.stderr).toBe('');
+      await eventually(async () => expect(watch.out.stdout).toMatch(/ADDED\s+revoke-probe\s/), 10_000);
+      // Re-checks (every second here) pass while the token is valid: the watch stays open.
+      expect(await Promise.race([watch.exited, sleep(2500)])).toBe('running');
+      const revoked = Date.now();
+      expect(
+        (await t.api('DELETE', `/api/v1/tokens/${res.body.data.token_id}`, { token: admin })).status,
+      ).toBe(200);
+      expect(await Promise.race([watch.exited, sleep(5000)])).not.toBe('running');
+      expect(Date.now() - revoked).toBeLessThan(5000);
+      // The token itself is refused now.
+      const again = await kubectl(config, ['get', 'configmaps', '-n', NS]);
+      expect(again.code).not.toBe(0);
+    } finally {
+      watch.stop();
+      await kubectl(direct(), ['delete', 'configmap', 'revoke-probe', '-n', NS]);
+    }
   });
 
   it('kubectl logs -f streams without buffering', async () => {

@@ -202,12 +202,15 @@ export class KubeClient {
     }
   }
 
-  /** The connection pool's state: sockets in use, idle sockets, and requests waiting for a socket. */
+  /**
+   * The connections' state: sockets in use (pooled calls and open streams), idle pooled sockets, and
+   * requests waiting for a pooled socket.
+   */
   sockets(): { busy: number; free: number; queued: number } {
     const count = (m: NodeJS.ReadOnlyDict<unknown[]>) =>
       Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
     return {
-      busy: count(this.agent.sockets),
+      busy: count(this.agent.sockets) + (this.longAgent ? count(this.longAgent.sockets) : 0),
       free: count(this.agent.freeSockets),
       queued: count(this.agent.requests),
     };
@@ -244,16 +247,21 @@ export class KubeClient {
     const url = new URL(this.base.href);
     url.pathname = this.base.pathname.replace(/\/$/, '') + path;
     url.search = search;
-    let agent = this.agent;
-    if (long) {
-      this.longAgent ??= new GuardedHttpsAgent((this.agent as GuardedHttpsAgent).policy, {
-        ...(this.agent as GuardedHttpsAgent).options,
-        keepAlive: false,
-        maxSockets: Infinity,
-      });
-      agent = this.longAgent;
-    }
+    const agent = long ? this.streamAgent() : this.agent;
     return httpsRequest(url, { method, headers: { ...headers, ...this.headers }, agent });
+  }
+
+  /**
+   * The agent of long-lived answers (watches, logs -f): unpooled, so open streams never hold the
+   * `MAX_SOCKETS` connections that every other call to the cluster shares (64 open watches used to starve them).
+   */
+  private streamAgent(): Agent {
+    this.longAgent ??= new GuardedHttpsAgent((this.agent as GuardedHttpsAgent).policy, {
+      ...(this.agent as GuardedHttpsAgent).options,
+      keepAlive: false,
+      maxSockets: Infinity,
+    });
+    return this.longAgent;
   }
 
   /** Reports a pass-through call to the cluster's request metrics. */
@@ -449,38 +457,44 @@ export class KubeClient {
           queueMs,
         );
         signal?.addEventListener('abort', onAbort, { once: true });
-        r = httpsRequest(url, { method, headers, agent: this.agent }, (response) => {
-          res = response;
-          if (settled) return void response.destroy();
-          if (!buffer && (response.statusCode ?? 500) < 400) {
-            settle(() => resolve(response));
-            // The caller owns the stream now; the caller going away still destroys it.
-            if (signal) {
-              const gone = () => response.destroy();
-              signal.addEventListener('abort', gone, { once: true });
-              response.once('close', () => signal.removeEventListener('abort', gone));
+        r = httpsRequest(
+          url,
+          { method, headers, agent: buffer ? this.agent : this.streamAgent() },
+          (response) => {
+            res = response;
+            if (settled) return void response.destroy();
+            if (!buffer && (response.statusCode ?? 500) < 400) {
+              settle(() => resolve(response));
+              // The caller owns the stream now; the caller going away still destroys it.
+              if (signal) {
+                const gone = () => response.destroy();
+                signal.addEventListener('abort', gone, { once: true });
+                response.once('close', () => signal.removeEventListener('abort', gone));
+              }
+              return;
             }
-            return;
-          }
-          // Buffered calls and error answers of streams: read the body, still within the deadline.
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () => {
-            const answer = {
-              status: response.statusCode ?? 500,
-              headers: response.headers,
-              body: Buffer.concat(chunks),
-            };
-            settle(() => (buffer ? resolve(answer) : reject(this.statusError(answer))));
-          });
-          response.on('error', (e) => fail(this.networkError(e)));
-          response.on('close', () => {
-            if (!response.complete)
-              fail(
-                this.networkError(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })),
-              );
-          });
-        });
+            // Buffered calls and error answers of streams: read the body, still within the deadline.
+            const chunks: Buffer[] = [];
+            response.on('data', (c: Buffer) => chunks.push(c));
+            response.on('end', () => {
+              const answer = {
+                status: response.statusCode ?? 500,
+                headers: response.headers,
+                body: Buffer.concat(chunks),
+              };
+              settle(() => (buffer ? resolve(answer) : reject(this.statusError(answer))));
+            });
+            response.on('error', (e) => fail(this.networkError(e)));
+            response.on('close', () => {
+              if (!response.complete)
+                fail(
+                  this.networkError(
+                    Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }),
+                  ),
+                );
+            });
+          },
+        );
         r.once('socket', () => {
           clearTimeout(queueTimer);
           if (settled) return;

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,6 +9,7 @@ import type { AuthUser } from '../../auth/role.js';
 import { AppError } from '../../common/app-error.js';
 import { AuditService } from '../../common/audit/audit.service.js';
 import { ErrorCode } from '../../common/error-codes.js';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { ClusterClients } from '../../kube/access/cluster-clients.js';
 import {
   asAppError,
@@ -20,6 +21,7 @@ import {
   writeSocketResponse,
 } from '../relay.js';
 import { SessionRelay } from '../session-relay.js';
+import { StreamAuth } from '../watch/stream-auth.js';
 import { type ProxyAccess, proxyAccess } from './proxy-access.js';
 import { type RequestInfo, requestInfo } from './request-info.js';
 import { type ReviewSpec, reviewSpec } from './review-body.js';
@@ -86,6 +88,8 @@ export class KubeProxy implements OnModuleInit {
     private readonly clients: ClusterClients,
     private readonly audit: AuditService,
     private readonly relay: SessionRelay,
+    private readonly streamAuth: StreamAuth,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -167,6 +171,7 @@ export class KubeProxy implements OnModuleInit {
           res.flushHeaders();
           ures.pipe(res);
           ures.on('error', () => res.destroy());
+          if (long) this.recheckWhileOpen(req, res, ures, user!, t.clusterId, a, ip);
         };
         if (!a.mutating) return relay();
         // A change is answered only once its audit row is written (README "Audit").
@@ -191,6 +196,46 @@ export class KubeProxy implements OnModuleInit {
         );
       this.answer(res, err);
     }
+  }
+
+  /**
+   * A long-lived answer (watch, logs -f) re-checks its caller every `watch.recheck_seconds`, as an SSE
+   * stream does (StreamAuth: token expired or revoked, then the grant): once either fails, the upstream
+   * response is dropped and the answer ends, so `kubectl get -w` stops.
+   */
+  private recheckWhileOpen(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ures: IncomingMessage,
+    opened: AuthUser,
+    clusterId: string,
+    a: Exclude<ProxyAccess, { refused: string }>,
+    ip: string,
+  ): void {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    let checking = false;
+    const end = (why: string) => {
+      clearInterval(timer);
+      this.logger.log({ cluster: clusterId, user: opened.username, why }, 'proxied stream ended by re-check');
+      ures.unpipe(res);
+      ures.destroy();
+      res.end();
+    };
+    const check = async () => {
+      if (checking || res.writableEnded) return;
+      checking = true;
+      try {
+        const auth = await this.streamAuth.recheck(bearer, opened, { ip, headers: req.headers });
+        if ('reason' in auth) return end(auth.reason);
+        await this.access.assert(auth.user, a.verb, { cluster: clusterId, namespace: a.namespace });
+      } catch (e) {
+        end(e instanceof AppError ? e.message : 'the re-check failed');
+      } finally {
+        checking = false;
+      }
+    };
+    const timer = setInterval(() => void check(), this.config.watch.recheck_seconds * 1000);
+    res.on('close', () => clearInterval(timer));
   }
 
   /** The Berth verb of a classified request, checked (404 hidden / 403 forbidden). */

@@ -16,6 +16,6 @@ import { WatchInterceptor } from './watchable.js';
   imports: [AuthModule, KubeModule],
   controllers: [OperationEventsController],
   providers: [WatchService, WatchLimits, StreamAuth, WatchInterceptor],
-  exports: [WatchService, WatchInterceptor],
+  exports: [WatchService, WatchInterceptor, StreamAuth],
 })
 export class WatchModule {}
