@@ -484,7 +484,7 @@ describe('kubectl through Berth (e2e, testbed)', () => {
   });
 
   it('a plain WebSocket client execs with v5.channel.k8s.io: status channel, resize passes, audited with bytes', async () => {
-    const url = `${t.url.replace(/^http/, 'ws')}/api/v1/clusters/${cluster}/namespaces/${NS}/pods/${POD}/exec?container=sh&command=sh&command=-c&command=echo%20hi&stdin=true&stdout=true&stderr=true&tty=true`;
+    const url = `${t.url.replace(/^http/, 'ws')}/api/v1/clusters/${cluster}/namespaces/${NS}/pods/${POD}/exec?container=sh&command=sh&command=-c&command=echo%20hi%3B%20sleep%200.3&stdin=true&stdout=true&stderr=true&tty=true`;
     const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], {
       headers: { authorization: `Bearer ${admin}`, 'x-request-id': `ws-exec-${NS}` },
     });
@@ -514,7 +514,13 @@ describe('kubectl through Berth (e2e, testbed)', () => {
       expect(row).toMatchObject({
         status_code: 101,
         actor_name: 'admin',
-        details: { namespace: NS, pod: POD, container: 'sh', command: ['sh', '-c', 'echo hi'], tty: true },
+        details: {
+          namespace: NS,
+          pod: POD,
+          container: 'sh',
+          command: ['sh', '-c', 'echo hi; sleep 0.3'],
+          tty: true,
+        },
       });
       // The command may end before the client's frames arrive: what was read is counted, maybe nothing.
       expect(typeof row!.details!.bytes_from_client).toBe('number');
