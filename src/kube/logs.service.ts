@@ -70,6 +70,7 @@ export class LogsService {
       accept: 'text/plain, */*',
       query: this.query(o, true),
       signal,
+      long: true,
     });
   }
 }

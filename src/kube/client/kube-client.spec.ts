@@ -121,7 +121,9 @@ describe('KubeClient requests', () => {
   it('open streams do not hold the pooled connections: a call still answers with more streams open than the pool has sockets', async () => {
     const client = await KubeClient.create(ref, access({ type: 'token', token: 'good' }), 5000, policy);
     try {
-      const streams = await Promise.all(Array.from({ length: 70 }, () => client.stream('/stream')));
+      const streams = await Promise.all(
+        Array.from({ length: 70 }, () => client.stream('/stream', { long: true })),
+      );
       expect(client.sockets().busy).toBe(70);
       await expect(client.request('GET', '/slow')).resolves.toMatchObject({ status: 200 });
       expect(client.sockets().queued).toBe(0);

@@ -25,6 +25,12 @@ export interface KubeRequest {
   timeoutMs?: number;
   /** Aborts the call (the caller went away); a streamed response is destroyed when it fires. */
   signal?: AbortSignal;
+  /**
+   * A stream that stays open for as long as the caller reads (a watch, logs with follow): it takes a
+   * connection of its own instead of one of the cluster's pooled, bounded keep-alive connections, which
+   * list pages and every other call share.
+   */
+  long?: boolean;
 }
 
 export interface KubeResponse {
@@ -459,7 +465,7 @@ export class KubeClient {
         signal?.addEventListener('abort', onAbort, { once: true });
         r = httpsRequest(
           url,
-          { method, headers, agent: buffer ? this.agent : this.streamAgent() },
+          { method, headers, agent: !buffer && req.long ? this.streamAgent() : this.agent },
           (response) => {
             res = response;
             if (settled) return void response.destroy();

@@ -209,6 +209,7 @@ export class ClusterWatch {
           timeoutSeconds: WATCH_SECONDS,
         },
         signal: this.abort.signal,
+        long: true,
       });
     } catch (e) {
       if (e instanceof AppError && e.details?.kube_status === 410) throw new Expired();
