@@ -139,6 +139,20 @@ describe('watch streams (SSE, e2e, real testbed clusters)', () => {
   });
 
   it('an expired resourceVersion (410 Gone) becomes RESYNC and a fresh list', async () => {
+    // Compact the cluster's etcd up to now (its client port is the API server's + 1 in the testbed; the
+    // testbed serves ConfigMap watches from etcd): resourceVersion 1 is then expired for real.
+    const server = new URL(tb[0].server);
+    const etcd = `http://127.0.0.1:${Number(server.port) + 1}`;
+    const status = (await (
+      await fetch(`${etcd}/v3/maintenance/status`, { method: 'POST', body: '{}' })
+    ).json()) as {
+      header: { revision: string };
+    };
+    const compacted = await fetch(`${etcd}/v3/kv/compaction`, {
+      method: 'POST',
+      body: JSON.stringify({ revision: status.header.revision, physical: true }),
+    });
+    expect(compacted.status).toBe(200);
     const s = await open(`${cmPath()}?namespace=${NS}&watch=true`, admin, { 'last-event-id': '1' });
     const resync = await s.next((e) => e.event === 'RESYNC');
     expect(resync.data).toMatchObject({ type: 'RESYNC', expired_resource_version: '1' });
