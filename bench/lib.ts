@@ -1,5 +1,7 @@
 // Small load runner for Berth's benchmarks: keep-alive agents, fixed concurrency, latencies per request.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
@@ -203,4 +205,46 @@ export async function interleave(
     const pid = opts.cpu?.[i];
     return pid ? { ...s, cpuMsPerRequest: (cpu1[i] - cpu0[i]) / Math.max(1, s.n) } : s;
   });
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** One JSON call to Berth's API. */
+export async function api(url: string, token: string | null, method: string, path: string, body?: unknown) {
+  const res = await fetch(url + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as any };
+}
+
+/** `kubectl proxy` for one cluster on a free port: the thinnest real proxy, as a peer in the same run. */
+export async function startKubectlProxy(
+  kubeconfigPath: string,
+  kubectl = 'kubectl',
+): Promise<{ url: string; proc: ChildProcess }> {
+  const port = await freePort();
+  const proc = spawn(
+    kubectl,
+    ['proxy', '--kubeconfig', kubeconfigPath, '--port', String(port), '--address', '127.0.0.1'],
+    { stdio: 'ignore' },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/version`)).ok) return { url, proc };
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('kubectl proxy did not start');
 }

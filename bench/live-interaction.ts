@@ -11,11 +11,10 @@ import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_pro
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { interleave, rssMiB } from './lib.js';
+import { api, freePort, interleave, rssMiB, startKubectlProxy } from './lib.js';
 
 interface Cluster {
   name: string;
@@ -69,14 +68,6 @@ function run(
     );
     if (input !== undefined) child.stdin!.end(input);
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** A self-signed TLS front for 127.0.0.1 relaying raw TCP to Berth's plain-http port, in its own process (bench/tls-front.ts). */
@@ -140,34 +131,6 @@ async function startBerth(port: number, env: Record<string, string>): Promise<Ch
     await sleep(10);
   }
   throw new Error('Berth did not become ready');
-}
-
-async function api(url: string, token: string | null, method: string, path: string, body?: unknown) {
-  const res = await fetch(url + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as any };
-}
-
-async function startKubectlProxy(c: Cluster): Promise<{ url: string; proc: ChildProcess }> {
-  const port = await freePort();
-  const proc = spawn(
-    KUBECTL,
-    ['proxy', '--kubeconfig', c.kubeconfig_path, '--port', String(port), '--address', '127.0.0.1'],
-    { stdio: 'ignore' },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/version`)).ok) return { url, proc };
-    } catch {
-      /* not up yet */
-    }
-    await sleep(100);
-  }
-  throw new Error('kubectl proxy did not start');
 }
 
 /** Calls `onLine` with each complete line of a streamed response, and the time its chunk arrived. */
@@ -290,7 +253,7 @@ async function main() {
     BERTH_WATCH_MAX_STREAMS_PER_CALLER: String(STREAMS + 100),
   });
   const url = `http://127.0.0.1:${port}`;
-  const kproxy = await startKubectlProxy(alpha);
+  const kproxy = await startKubectlProxy(alpha.kubeconfig_path, KUBECTL);
   try {
     const token = (
       await api(url, null, 'POST', '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD })

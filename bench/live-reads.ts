@@ -10,7 +10,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { cpuMs, fmt, hit, interleave, rssMiB, type Stats, type Target, throughput } from './lib.js';
+import {
+  api,
+  cpuMs,
+  fmt,
+  freePort,
+  hit,
+  interleave,
+  rssMiB,
+  startKubectlProxy,
+  type Stats,
+  type Target,
+  throughput,
+} from './lib.js';
 
 interface Cluster {
   name: string;
@@ -110,14 +122,6 @@ async function seed(c: Cluster, ns: string, pods: number) {
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 async function dropDatabase(db: string) {
   const admin = new pg.Client({ connectionString: dbUrl('postgres') });
   await admin.connect();
@@ -169,15 +173,6 @@ async function stop(proc: ChildProcess) {
   await exited;
 }
 
-async function api(url: string, token: string | null, method: string, path: string, body?: unknown) {
-  const res = await fetch(url + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as any };
-}
-
 async function login(url: string): Promise<string> {
   return (await api(url, null, 'POST', '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD }))
     .json.data.access_token;
@@ -190,26 +185,6 @@ async function importCluster(url: string, token: string, name: string, c: Cluste
   });
   if (r.status !== 201) throw new Error(`import ${name}: ${r.status} ${JSON.stringify(r.json)}`);
   return r.json.data.id;
-}
-
-/** `kubectl proxy` for one cluster on a free port: the thinnest real proxy, as a peer in the same run. */
-async function startKubectlProxy(c: Cluster): Promise<{ url: string; proc: ChildProcess }> {
-  const port = await freePort();
-  const proc = spawn(
-    'kubectl',
-    ['proxy', '--kubeconfig', c.kubeconfig_path, '--port', String(port), '--address', '127.0.0.1'],
-    { stdio: 'ignore' },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/version`)).ok) return { url, proc };
-    } catch {
-      /* not up yet */
-    }
-    await sleep(100);
-  }
-  throw new Error('kubectl proxy did not start');
 }
 
 interface Row {
@@ -300,7 +275,7 @@ async function main() {
     url: base!.url + path,
     headers: { authorization: `Bearer ${base!.token}` },
   });
-  const kproxy = await startKubectlProxy(alpha);
+  const kproxy = await startKubectlProxy(alpha.kubeconfig_path);
   const viaProxy = (path: string): Target => ({
     url: kproxy.url + path,
     headers: { accept: 'application/json' },
