@@ -140,6 +140,7 @@ export class ProvisioningService {
       actorId,
       idempotencyKey,
       checkpoint,
+      exclusive: { subject: `cluster ${c.name}` },
     });
   }
 
@@ -217,6 +218,7 @@ export class ProvisioningService {
       payload: { cluster_id: id, change },
       actorId,
       idempotencyKey,
+      exclusive: { subject: `cluster ${c.name}` },
     });
     return { status: 202, body: op };
   }
@@ -260,6 +262,11 @@ export class ProvisioningService {
       },
       actorId,
       idempotencyKey,
+      // a concurrent destroy joins the one that got there first
+      exclusive: {
+        subject: `cluster ${c.name}`,
+        join: (other) => other.type === OperationType.CLUSTER_DESTROY && !idempotencyKey,
+      },
     });
     return { status: 202, body: op };
   }

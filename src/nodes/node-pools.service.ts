@@ -205,13 +205,15 @@ export class NodePoolsService {
     return p;
   }
 
-  private start(
+  /** Starts a pool's operation; `payload.pool_id` names the pool, which has one operation at a time. */
+  private async start(
     type: OperationType,
     c: ClusterEntity,
-    payload: Record<string, unknown>,
+    payload: Record<string, unknown> & { pool_id: string },
     actorId: string,
     key?: string,
   ): Promise<OperationDto> {
+    const pool = await this.repo.findPool(c.id, payload.pool_id);
     return this.operations.start({
       type,
       targetType: 'clusters',
@@ -219,6 +221,10 @@ export class NodePoolsService {
       payload: { cluster_id: c.id, ...payload },
       actorId,
       idempotencyKey: key,
+      exclusive: {
+        subject: `node pool ${pool?.name ?? payload.pool_id}`,
+        payload: { pool_id: payload.pool_id },
+      },
     });
   }
 

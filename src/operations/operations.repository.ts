@@ -32,7 +32,12 @@ export class OperationsRepository {
     return this.repo.findOneBy({ createdBy: createdBy ?? IsNull(), idempotencyKey: key });
   }
 
-  insert(
+  /**
+   * Records a queued operation. With `exclusive`: only when no unfinished operation is on the target (or
+   * on the part of it `exclusive.payload` names), checked under a transaction-scoped advisory lock on the
+   * target; the unfinished one is returned instead.
+   */
+  async insert(
     op: Pick<
       Op,
       | 'id'
@@ -45,8 +50,27 @@ export class OperationsRepository {
       | 'createdBy'
       | 'requestId'
     > & { checkpoint?: JsonObject },
-  ) {
-    return this.repo.save(this.repo.create({ ...op, status: OperationStatus.QUEUED, progress: 0 }));
+    exclusive?: { payload?: Record<string, unknown> } | false,
+  ): Promise<Op | null> {
+    const row = { ...op, status: OperationStatus.QUEUED, progress: 0 };
+    if (!exclusive) {
+      await this.repo.save(this.repo.create(row));
+      return null;
+    }
+    return this.repo.manager.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `operations:${op.targetType}:${op.targetId ?? ''}`,
+      ]);
+      const busy = await this.findActive(
+        op.targetType,
+        op.targetId ?? '',
+        exclusive.payload,
+        m.getRepository(OperationEntity),
+      );
+      if (busy) return busy;
+      await m.getRepository(OperationEntity).save(m.getRepository(OperationEntity).create(row));
+      return null;
+    });
   }
 
   /** The newest operation of a type on a target, finished or not. */
@@ -87,15 +111,15 @@ export class OperationsRepository {
       .getManyAndCount();
   }
 
-  /** The newest unfinished operation on a target: a running one before a queued one. */
   /** The newest running (else queued) operation on a target; `payload`: only those whose payload contains it. */
   async findActive(
     targetType: string,
     targetId: string,
     payload?: Record<string, unknown>,
+    repo: Repository<OperationEntity> = this.repo,
   ): Promise<Op | null> {
     for (const status of [OperationStatus.RUNNING, OperationStatus.QUEUED]) {
-      const q = this.repo
+      const q = repo
         .createQueryBuilder('o')
         .where('o.targetType = :targetType AND o.targetId = :targetId AND o.status = :status', {
           targetType,

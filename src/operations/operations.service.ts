@@ -26,6 +26,17 @@ export interface StartOperation {
   requestId?: string | null;
   /** Where the handler starts (a retry resumes from an earlier run's checkpoint). */
   checkpoint?: Record<string, unknown>;
+  /**
+   * One unfinished operation at a time on the target (or, with `payload`, on the part of it whose
+   * operations' payloads contain it): checked and recorded under one lock, so two concurrent requests
+   * never both start. An unfinished one is answered with `operationInProgress(subject)`, or returned when
+   * it is the same request (its Idempotency-Key) or `join` accepts it.
+   */
+  exclusive?: {
+    subject: string;
+    payload?: Record<string, unknown>;
+    join?: (busy: OperationDto) => boolean;
+  };
 }
 
 /** The 409 for a change refused because `subject` (e.g. "cluster alpha") has an unfinished operation. */
@@ -58,19 +69,29 @@ export class OperationsService {
     const id = randomUUID();
     const requestId = req.requestId ?? currentRequestId() ?? null;
     try {
-      await this.repo.insert({
-        id,
-        type: req.type,
-        targetType: req.targetType,
-        targetId: req.targetId,
-        payload,
-        idempotencyKey: req.idempotencyKey ?? null,
-        requestHash,
-        createdBy: req.actorId,
-        requestId,
-        ...(req.checkpoint ? { checkpoint: req.checkpoint as JsonObject } : {}),
-      });
+      const busy = await this.repo.insert(
+        {
+          id,
+          type: req.type,
+          targetType: req.targetType,
+          targetId: req.targetId,
+          payload,
+          idempotencyKey: req.idempotencyKey ?? null,
+          requestHash,
+          createdBy: req.actorId,
+          requestId,
+          ...(req.checkpoint ? { checkpoint: req.checkpoint as JsonObject } : {}),
+        },
+        req.exclusive && { payload: req.exclusive.payload },
+      );
+      if (busy) {
+        const dto = toOperationDto(busy);
+        if ((req.idempotencyKey && dto.idempotency_key === req.idempotencyKey) || req.exclusive?.join?.(dto))
+          return dto;
+        throw operationInProgress(req.exclusive!.subject, dto);
+      }
     } catch (e) {
+      if (e instanceof AppError) throw e;
       // Two requests with the same Idempotency-Key raced; the other one won.
       const winner =
         req.idempotencyKey && (await this.repo.findByIdempotencyKey(req.actorId, req.idempotencyKey));

@@ -168,6 +168,33 @@ describe('provisioning rules (medium: real Postgres + Redis, no HTTP, no workers
     expect((await update(c.id, { description: 'two' })).status).toBe(202);
   });
 
+  it('concurrent changes: exactly one starts and the others name it; concurrent destroys join one', async () => {
+    const c = await cluster(ClusterProvider.RANCHER);
+    const tries = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => update(c.id, { description: `racer ${i}` })),
+    );
+    const won = tries.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    const op = (won[0] as PromiseFulfilledResult<{ status: number; body: { id: string } }>).value.body;
+    for (const r of tries.filter((x) => x.status === 'rejected'))
+      expect((r as PromiseRejectedResult).reason).toMatchObject({
+        code: ErrorCode.CONFLICT,
+        details: { operation_id: op.id },
+      });
+    const rows = await ds.query(`SELECT id FROM operations WHERE target_id = $1`, [c.id]);
+    expect(rows).toEqual([{ id: op.id }]);
+
+    const d = await cluster(ClusterProvider.RANCHER);
+    const destroys = await Promise.all(
+      Array.from({ length: 6 }, () => provisioning.remove(d.id, true, actor)),
+    );
+    const ids = new Set(destroys.map((r) => (r.body as { id: string }).id));
+    expect(ids.size).toBe(1);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM operations WHERE target_id = $1`, [d.id])).toEqual([
+      { n: 1 },
+    ]);
+  });
+
   it('findActive prefers the running operation to a newer queued one', async () => {
     const c = await cluster(ClusterProvider.RANCHER);
     const running = (await update(c.id, { description: 'a' })).body as { id: string };
