@@ -37,7 +37,8 @@ export const PROPERTY_DESCRIPTIONS: Record<string, string> = {
   '*.name': 'Name',
   '*.password': 'Password (write-only, never returned)',
   '*.username': 'User name',
-  '*.role': 'Role: viewer (read), operator (change clusters) or admin (everything)',
+  '*.role':
+    'Role preset: viewer (view on every cluster), operator (cluster-admin on every cluster), admin (admin), or none (explicit grants only)',
   '*.service_cidr': 'CIDR of Kubernetes Services',
   '*.pod_cidr': 'CIDR pods get their addresses from',
   '*.vpc_id': 'VPC of the cluster (vendor id)',

@@ -29,7 +29,10 @@ ${Object.entries(ERROR_CODE_DESCRIPTIONS)
 
 **Auth.** \`POST /api/v1/auth/login\` returns a JWT and a refresh token (\`POST /api/v1/auth/refresh\`); send the JWT
 as \`Authorization: Bearer <token>\`. Machine clients use API tokens (\`POST /api/v1/tokens\`, \`berth_pat_…\`) the same way.
-Roles: viewer (read), operator (change clusters), admin (users, credentials, audit).
+What a caller may do is given by **grants** (\`/api/v1/grants\`): a role (view, edit, exec, reveal-secrets,
+cluster-admin, admin) on all clusters, some, or a label selector, optionally limited to namespaces. Each operation
+names the verb it needs (\`x-berth-verb\`); a cluster or namespace outside the caller's grants answers 404, a
+visible one where the role lacks the verb 403.
 
 **Long-running work** answers \`202 Accepted\` with an operation; poll \`GET /api/v1/operations/{id}\`.
 Send \`Idempotency-Key\` to make retries safe.`;
