@@ -95,12 +95,22 @@ export async function runLifecycle(
   const pool = (
     await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin })
   ).body.data.data.find((p: { name: string }) => p.name === 'life');
+  // The vendor holds the resize's first call for 1.5 s, so it is surely unfinished while the others come.
+  v.sim.addFault({ kind: 'slow', action: v.initiates?.pool ?? v.polls.pool, count: 1, delay_ms: 1500 });
   injectedPool = phaseBurst(v, 'pool');
-  const resize = await t.api('PATCH', `/api/v1/clusters/${clusterId}/node-pools/${pool.id}`, {
-    token: admin,
-    body: { desired_size: 3 },
-  });
-  expect(resize.status).toBe(202);
+  // Three identical resizes at once (no Idempotency-Key): exactly one starts, the others are told which.
+  const resizes = await Promise.all(
+    [0, 1, 2].map(() =>
+      t.api('PATCH', `/api/v1/clusters/${clusterId}/node-pools/${pool.id}`, {
+        token: admin,
+        body: { desired_size: 3 },
+      }),
+    ),
+  );
+  expect(resizes.map((r) => r.status).sort()).toEqual([202, 409, 409]);
+  const resize = resizes.find((r) => r.status === 202)!;
+  for (const r of resizes.filter((x) => x.status === 409))
+    expect(r.body.data.operation_id).toBe(resize.body.data.id);
   const second = await t.api('DELETE', `/api/v1/clusters/${clusterId}/node-pools/${pool.id}`, {
     token: admin,
   });
