@@ -1,6 +1,7 @@
-import Cs, * as $cs from '@alicloud/cs20151215';
+import type * as CsSdk from '@alicloud/cs20151215';
+import type * as OpenApiCore from '@alicloud/openapi-core';
 import { ACK_VERSION } from './ack.cluster-spec.js';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { lazyModule } from '../../common/lazy-module.js';
 import { AppError, type FieldError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
@@ -23,9 +24,11 @@ import type {
 import { ProviderCaller } from '../vendor-call.js';
 import { classifyAckError } from './ack-errors.js';
 
-const Client = Cs.default;
+// The SDK loads on the first ACK call, not at startup.
+const $cs = lazyModule<typeof CsSdk.default>('@alicloud/cs20151215');
+const openApi = lazyModule<typeof OpenApiCore>('@alicloud/openapi-core');
 /** The SDK client (a fake with the same methods can be passed for tests). */
-export type AckApi = InstanceType<typeof Client>;
+export type AckApi = InstanceType<typeof CsSdk.default.default>;
 
 /** ACK's cluster states (DescribeClusterDetail `state`, as the SDK model documents them) in Berth's words. */
 const PHASES: Record<string, VendorPhase> = {
@@ -448,8 +451,8 @@ export const ackProviderFactory: ClusterProviderFactory = (credential, opts) => 
   const region = String(credential.settings.region_id ?? '');
   const endpoint =
     typeof credential.settings.endpoint === 'string' ? new URL(credential.settings.endpoint) : null;
-  const api = new Client(
-    new $OpenApiUtil.Config({
+  const api = new $cs.default(
+    new openApi.$OpenApiUtil.Config({
       accessKeyId: credential.secrets.access_key_id,
       accessKeySecret: credential.secrets.access_key_secret,
       regionId: region,

@@ -1,4 +1,5 @@
-import { tke } from 'tencentcloud-sdk-nodejs-tke';
+import type * as TkeSdk from 'tencentcloud-sdk-nodejs-tke';
+import { lazyModule } from '../../common/lazy-module.js';
 import { TKE_VERSION } from './tke.cluster-spec.js';
 import type { FieldError } from '../../common/app-error.js';
 import { GuardedHttpAgent, GuardedHttpsAgent } from '../../common/outbound/guarded-agent.js';
@@ -21,9 +22,10 @@ import type {
 import { ProviderCaller } from '../vendor-call.js';
 import { classifyTkeError } from './tke-errors.js';
 
-const Client = tke.v20180525.Client;
+// The SDK loads on the first TKE call, not at startup.
+const sdk = lazyModule<typeof TkeSdk>('tencentcloud-sdk-nodejs-tke');
 /** The SDK client (a fake with the same methods can be passed for tests). */
-export type TkeApi = InstanceType<typeof Client>;
+export type TkeApi = InstanceType<typeof TkeSdk.tke.v20180525.Client>;
 type AdvancedSettings = Parameters<TkeApi['CreateClusterNodePool']>[0]['InstanceAdvancedSettings'];
 
 /**
@@ -562,7 +564,7 @@ export const tkeProviderFactory: ClusterProviderFactory = (credential, opts) => 
   const endpoint =
     typeof credential.settings.endpoint === 'string' ? new URL(credential.settings.endpoint) : null;
   const policy = opts.outbound ?? OutboundPolicy.unconfigured();
-  const api = new Client({
+  const api = new sdk.tke.v20180525.Client({
     credential: { secretId: credential.secrets.secret_id, secretKey: credential.secrets.secret_key },
     region,
     profile: {
