@@ -111,26 +111,29 @@ export class OperationsRepository {
       .getManyAndCount();
   }
 
-  /** The newest running (else queued) operation on a target; `payload`: only those whose payload contains it. */
-  async findActive(
+  /**
+   * The newest running (else queued) operation on a target; `payload`: only those whose payload contains it.
+   * One query: two (running, then queued) would miss an operation that turns running between them.
+   */
+  findActive(
     targetType: string,
     targetId: string,
     payload?: Record<string, unknown>,
     repo: Repository<OperationEntity> = this.repo,
   ): Promise<Op | null> {
-    for (const status of [OperationStatus.RUNNING, OperationStatus.QUEUED]) {
-      const q = repo
-        .createQueryBuilder('o')
-        .where('o.targetType = :targetType AND o.targetId = :targetId AND o.status = :status', {
-          targetType,
-          targetId,
-          status,
-        });
-      if (payload) q.andWhere('o.payload @> CAST(:payload AS jsonb)', { payload: JSON.stringify(payload) });
-      const op = await q.orderBy('o.createdAt', 'DESC').addOrderBy('o.id', 'ASC').getOne();
-      if (op) return op;
-    }
-    return null;
+    const q = repo
+      .createQueryBuilder('o')
+      .where('o.targetType = :targetType AND o.targetId = :targetId AND o.status IN (:...active)', {
+        targetType,
+        targetId,
+        active: [OperationStatus.RUNNING, OperationStatus.QUEUED],
+      });
+    if (payload) q.andWhere('o.payload @> CAST(:payload AS jsonb)', { payload: JSON.stringify(payload) });
+    return q
+      .orderBy(`CASE WHEN o.status = '${OperationStatus.RUNNING}' THEN 0 ELSE 1 END`, 'ASC')
+      .addOrderBy('o.createdAt', 'DESC')
+      .addOrderBy('o.id', 'ASC')
+      .getOne();
   }
 
   /** Operations not finished and not touched since `before`: candidates for recovery. */

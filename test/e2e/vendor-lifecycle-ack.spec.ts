@@ -37,6 +37,7 @@ describe('ACK lifecycle with vendor outages (e2e, simulator, testbed)', () => {
         provider: 'ack',
         spec,
         pool: { instance_types: ['ecs.g7.xlarge'] },
+        resizes: 'ModifyClusterNodePool',
         polls: {
           create: 'DescribeTaskInfo',
           pool: 'DescribeTaskInfo',

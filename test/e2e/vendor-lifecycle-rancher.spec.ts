@@ -48,6 +48,7 @@ describe('Rancher lifecycle with vendor outages (e2e, simulator, testbed)', () =
         spec,
         pool: { roles: ['worker'], machine_config: { kind: 'Amazonec2Config', name: 'nc-life' } },
         // Berth reads the provisioning cluster (and its CAPI machines) to follow every change.
+        resizes: 'updateCluster',
         polls: { create: 'getCluster', pool: 'getCluster', remove: 'getCluster', destroy: 'getCluster' },
         initiates: {
           create: 'createCluster',

@@ -39,6 +39,7 @@ describe('TKE lifecycle with vendor outages (e2e, simulator, testbed)', () => {
         provider: 'tke',
         spec,
         pool: {},
+        resizes: 'ModifyNodePoolDesiredCapacityAboutAsg',
         polls: {
           create: 'DescribeClusterStatus',
           pool: 'DescribeClusterNodePools',

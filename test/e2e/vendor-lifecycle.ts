@@ -22,6 +22,8 @@ export interface LifecycleVendor {
    * lands in the polling.
    */
   initiates?: Partial<Record<'create' | 'pool' | 'remove' | 'destroy', string>>;
+  /** The vendor call that starts a pool resize (held back by the vendor while other changes are tried). */
+  resizes: string;
   /** Label the vendor puts on a pool's nodes (value: the vendor pool id). */
   poolLabel?: string;
   /** Without a pool label on nodes (RKE2: it is on the CAPI machines): the pool's node names. */
@@ -95,8 +97,9 @@ export async function runLifecycle(
   const pool = (
     await t.api('GET', `/api/v1/clusters/${clusterId}/node-pools`, { token: admin })
   ).body.data.data.find((p: { name: string }) => p.name === 'life');
-  // The vendor holds the resize's first call for 1.5 s, so it is surely unfinished while the others come.
-  v.sim.addFault({ kind: 'slow', action: v.initiates?.pool ?? v.polls.pool, count: 1, delay_ms: 1500 });
+  // The vendor holds the call that starts the resize for 3 s (its deadline is 10 s), so the resize is
+  // surely unfinished while the other changes come.
+  v.sim.addFault({ kind: 'slow', action: v.resizes, count: 1, delay_ms: 3000 });
   injectedPool = phaseBurst(v, 'pool');
   // Three identical resizes at once (no Idempotency-Key): exactly one starts, the others are told which.
   const resizes = await Promise.all(
