@@ -245,9 +245,9 @@ export const configSchema = z.object({
   /** Interactive sessions (exec, attach, port-forward; README "Exec, attach, port-forward"). 0 = no limit. */
   live: z
     .object({
-      /** A session with no byte either way for this long is closed. */
+      /** A session with no data frame either way for this long is closed (WebSocket 4408; pings do not count). */
       exec_idle_timeout_seconds: int(0, 7 * 86_400).default(0),
-      /** A session is closed after this long, busy or not. */
+      /** A session is closed after this long, busy or not (WebSocket 4409). */
       exec_max_session_seconds: int(0, 30 * 86_400).default(0),
       /**
        * PEM file of the CA that signed the certificate Berth's public URL serves (its ingress / load balancer),

@@ -7,6 +7,8 @@ import { ErrorCode } from '../common/error-codes.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { KubeClient } from '../kube/client/kube-client.js';
 import { downstreamHeaders, writeSocketResponse } from './relay.js';
+import { CLOSE_IDLE_TIMEOUT, CLOSE_MAX_SESSION, followersFor } from './session-frames.js';
+import { SessionPipe } from './session-pipe.js';
 
 /** How long Berth waits for the API server to answer an upgrade (101 or an error). */
 const HEAD_TIMEOUT_MS = 60_000;
@@ -32,10 +34,13 @@ export interface RelayRequest {
  * Relays one upgraded connection (WebSocket `v5.channel.k8s.io` / `v4.channel.k8s.io` /
  * `v2.portforward.k8s.io` / `portforward.k8s.io`, or SPDY/3.1) between a caller and a cluster's API server
  * byte for byte: the caller's handshake goes to the API server with Berth's stored credential, the API
- * server's 101 (its chosen subprotocol included) comes back, then both sockets are piped. Frames are never
- * parsed, so every channel (stdin, stdout, stderr, status, resize; port-forward data and error streams)
- * passes as the API server speaks it. A session's audit row is written before the 101 reaches the
- * caller (no row, no session) and completed with its end and byte counts.
+ * server's 101 (its chosen subprotocol included) comes back, then both sockets are relayed (SessionPipe).
+ * Payloads are never parsed, so every channel (stdin, stdout, stderr, status, resize; port-forward data and
+ * error streams) passes as the API server speaks it; only frame headers are followed (session-frames.ts),
+ * for the session limits: no data frame either way for `exec_idle_timeout_seconds`, or
+ * `exec_max_session_seconds` in all, ends the session with a WebSocket close frame (4408 / 4409) at a frame
+ * boundary. A session's audit row is written before the 101 reaches the caller (no row, no session) and
+ * completed with its end (reason, close code) and byte counts.
  */
 @Injectable()
 export class SessionRelay {
@@ -186,8 +191,6 @@ export class SessionRelay {
     for (let i = 0; i < res.rawHeaders.length; i += 2)
       head += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
     client.write(head + '\r\n');
-    if (upHead.length) client.write(upHead);
-    if (r.head.length) upSocket.write(r.head);
     for (const s of [client, upSocket] as (Duplex & {
       setNoDelay?: (b: boolean) => void;
       setTimeout?: (n: number) => void;
@@ -195,46 +198,22 @@ export class SessionRelay {
       s.setNoDelay?.(true);
       s.setTimeout?.(0);
     }
-    let fromClient = r.head.length;
-    let toClient = upHead.length;
-    let last = Date.now();
-    let reason: string | null = null;
-    client.on('data', (d: Buffer) => {
-      fromClient += d.length;
-      last = Date.now();
-    });
-    upSocket.on('data', (d: Buffer) => {
-      toClient += d.length;
-      last = Date.now();
-    });
-    client.pipe(upSocket);
-    upSocket.pipe(client);
-    const end = (why: string) => {
-      reason ??= why;
-      client.destroy();
-      upSocket.destroy();
-    };
-    const timers: NodeJS.Timeout[] = [];
-    if (r.session && this.maxMs > 0) timers.push(setTimeout(() => end('max session length'), this.maxMs));
+    const session = new SessionPipe(
+      client,
+      upSocket,
+      followersFor(res.headers),
+      r.head.length,
+      upHead.length,
+    );
+    if (r.session && this.maxMs > 0)
+      session.limitAfter(this.maxMs, CLOSE_MAX_SESSION, `max session length ${this.maxMs / 1000}s`);
     if (r.session && this.idleMs > 0)
-      timers.push(
-        setInterval(
-          () => Date.now() - last >= this.idleMs && end('idle timeout'),
-          Math.min(1000, Math.max(50, this.idleMs / 4)),
-        ),
-      );
-    client.on('error', () => end('client connection error'));
-    upSocket.on('error', () => end('cluster connection error'));
-    client.on('close', () => end('closed by client'));
-    upSocket.on('close', () => end('closed by cluster'));
-    let closed = 0;
-    const onClose = () => {
-      if (++closed < 2) return;
-      for (const t of timers) clearTimeout(t);
-      if (auditId) void this.finish(auditId, started, fromClient, toClient, reason ?? 'closed');
-    };
-    client.once('close', onClose);
-    upSocket.once('close', onClose);
+      session.idleAfter(this.idleMs, CLOSE_IDLE_TIMEOUT, `idle timeout ${this.idleMs / 1000}s`);
+    session.start(upHead, r.head);
+    void session.ended.then((end) => {
+      if (auditId)
+        void this.finish(auditId, started, end.bytesFromClient, end.bytesToClient, end.reason, end.closeCode);
+    });
   }
 
   private async finish(
@@ -243,6 +222,7 @@ export class SessionRelay {
     fromClient: number,
     toClient: number,
     reason: string,
+    closeCode: number | null = null,
   ): Promise<void> {
     const ended = new Date();
     await this.audit.completeEvent(id, {
@@ -251,6 +231,7 @@ export class SessionRelay {
       bytes_from_client: fromClient,
       bytes_to_client: toClient,
       end_reason: reason,
+      close_code: closeCode,
     });
   }
 }

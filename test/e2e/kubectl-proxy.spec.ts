@@ -1,8 +1,7 @@
 // kubectl itself against Berth's kubeconfig (/k8s/clusters/:id proxy), and a plain WebSocket client against
-// Berth's exec route, on a real testbed API server. kwok in the testbed serves no exec or port-forward
-// (its controller runs without ClusterExec / ClusterPortForward and without --enable-crds), so the kubelet
-// end of those answers "no exec found" / "no forward found": the tests check that this answer arrives
-// through Berth exactly as it does directly, over WebSocket and over SPDY, and that every session is audited.
+// Berth's exec route, on a real testbed API server. The testbed's kwok runs exec commands for real
+// (ClusterExec, local target) and makes every pod port an echo (ClusterPortForward), so exec and port-forward
+// run end to end through Berth, over WebSocket and over SPDY, and every session is audited.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

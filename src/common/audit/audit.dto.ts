@@ -37,7 +37,7 @@ export class AuditLogDto {
     additionalProperties: true,
     nullable: true,
     description:
-      'Sessions (pod.exec, pod.attach, pod.portforward): namespace, pod, container, command, ports, protocol, started_at, ended_at, duration_ms, bytes_from_client, bytes_to_client, end_reason',
+      'Sessions (pod.exec, pod.attach, pod.portforward): namespace, pod, container, command, ports, protocol, started_at, ended_at, duration_ms, bytes_from_client, bytes_to_client, end_reason, close_code (the WebSocket close code of a session limit, else null)',
   })
   details: Record<string, unknown> | null;
 }
