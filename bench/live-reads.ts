@@ -38,7 +38,7 @@ const FAN_PODS = 200;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 /** BENCH_ONLY=2,6: run only these scenarios (numbered as in main: 1 page, 2 GET + nodes, 3 req/s, 4 fan-out, 5 deep pages, 6 hung, 7 /clusters, 8 startup + RSS). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean).map(Number));
-const runs = (n: number) => !ONLY.size || ONLY.has(n);
+const selected = (n: number) => !ONLY.size || ONLY.has(n);
 const PODS = { first: Number(process.env.BENCH_PODS ?? 1000), others: 500 };
 const HUNG = 16;
 const RECORDS = 1000;
@@ -291,7 +291,7 @@ async function main() {
   };
 
   try {
-    if (runs(1)) {
+    if (selected(1)) {
       // 1. a page of 500 pods
       console.log(`\n== 500-pod page from ${alpha.name} (${SECONDS * 2}s interleaved)`);
       const listPath = `/api/v1/namespaces/${NS}/pods?limit=500`;
@@ -339,7 +339,7 @@ async function main() {
     ).items[0].metadata.name;
     const podPath = `/api/v1/namespaces/${NS}/pods/${podName}`;
     const berthPod = `/api/v1/clusters/${id('alpha')}/namespaces/${NS}/pods/${podName}`;
-    if (runs(2)) {
+    if (selected(2)) {
       // 2. one pod GET, list nodes
       console.log(`\n== one pod GET (${SECONDS}s interleaved${base ? ', with the baseline' : ''})`);
       const pods = await interleave(
@@ -395,7 +395,7 @@ async function main() {
       );
       row('  (vs direct: berth, kubectl proxy)', `${x(bn.p50 / dn.p50)}, ${x(kn.p50 / dn.p50)}`, '', null);
     }
-    if (runs(3)) {
+    if (selected(3)) {
       // 3. throughput at 20 and 100 connections
       for (const conns of [20, 100]) {
         console.log(`\n== pod GET at ${conns} connections (${SECONDS}s each, in rotating slices)`);
@@ -418,7 +418,7 @@ async function main() {
         );
       }
     }
-    if (runs(4)) {
+    if (selected(4)) {
       // 4. fan-out at 3 / 6 / 10 clusters, a page of 500 that spans clusters, vs a client fetching the same items in parallel
       const fanRatios: number[] = [];
       for (const n of [3, 6, 10]) {
@@ -456,7 +456,7 @@ async function main() {
       const growth = fanRatios[2] / fanRatios[0];
       row('fan-out ratio growth N=3 -> 10', x(growth), 'not growing (<= 1.1x)', growth <= 1.1);
     }
-    if (runs(5)) {
+    if (selected(5)) {
       // 5. deep pages: cold page 40 (page_size 20) vs page 1
       console.log(`\n== deep pages (cold page 40 vs page 1, page_size 20; ${SECONDS}s interleaved)`);
       const one = `/api/v1/clusters/${id('alpha')}/resources/pods?namespace=${NS}&page_size=20`;
@@ -511,38 +511,47 @@ async function main() {
         seen === expected || refusal.startsWith('422'),
       );
     }
-    if (runs(6)) {
+    if (selected(6)) {
       // 6. hung clusters: the request-wide deadline
       console.log(`\n== ${HUNG} hung clusters beside the 3 healthy ones`);
+      // The healthy clusters warm (as the scenarios before leave them), so a run of this scenario alone
+      // measures the same thing: their first call would load the Kubernetes client library (about a second).
+      await hit(
+        through(
+          `/api/v1/fleet/resources/pods?namespace=${FAN_NS}&page_size=1&clusters=${names.slice(0, 3).map(id).join(',')}`,
+        ),
+      );
       for (const timeout of [1000, 3000]) {
         const path = `/api/v1/fleet/resources/pods?namespace=${FAN_NS}&page_size=500&timeout_ms=${timeout}&clusters=${[...names.slice(0, 3).map(id), ...hung].join(',')}`;
         const runs: number[] = [];
-        let statuses = '';
-        let healthy = true; // the 3 healthy clusters answer in every run
+        const statuses: string[] = [];
+        let fewest = 3; // the fewest healthy clusters ok in a run (all 3, every run, is the goal)
         for (let i = 0; i < 3; i++) {
           const r = await hit(through(path));
           runs.push(r.ms);
           const counts: Record<string, number> = {};
           for (const c of JSON.parse(r.body.toString()).data.clusters as { status: string }[])
             counts[c.status] = (counts[c.status] ?? 0) + 1;
-          healthy &&= counts.ok === 3;
-          statuses = Object.entries(counts)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' ');
+          fewest = Math.min(fewest, counts.ok ?? 0);
+          statuses.push(
+            Object.entries(counts)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
+          );
         }
         const worst = Math.max(...runs);
         console.log(
-          `timeout_ms=${timeout}: ${runs.map((m) => `${m.toFixed(0)}ms`).join(', ')} (${statuses})`,
+          `timeout_ms=${timeout}: ${runs.map((m, i) => `${m.toFixed(0)}ms (${statuses[i]})`).join(', ')}`,
         );
         row(
           `${HUNG} hung clusters, timeout_ms=${timeout}, worst of 3`,
-          `${worst.toFixed(0)} ms (${statuses})`,
+          `${worst.toFixed(0)} ms, healthy ok: ${fewest}/3 in the worst run`,
           `<= ${timeout + 100} ms, the healthy ones ok`,
-          worst <= timeout + 100 && healthy,
+          worst <= timeout + 100 && fewest === 3,
         );
       }
     }
-    if (runs(7)) {
+    if (selected(7)) {
       // 7. GET /clusters over 1,000+ records vs a bare Fastify route with the same SQL
       const barePort = await freePort();
       const bare = spawn(
@@ -569,7 +578,7 @@ async function main() {
         fc.p50 / bc.p50 >= 0.8,
       );
     }
-    if (runs(8)) {
+    if (selected(8)) {
       // 8. startup and memory
       const rssLoaded = rssMiB(berth.proc.pid!);
       row(
