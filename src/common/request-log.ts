@@ -24,7 +24,9 @@ declare module 'fastify' {
  * record the id.
  */
 export function registerRequestLog(fastify: FastifyInstance): void {
-  fastify.addHook('preHandler', (req, _reply, done) => runInRequestContext({ requestId: req.id }, done));
+  fastify.addHook('preHandler', (req, reply, done) =>
+    runInRequestContext({ requestId: req.id, startedAt: performance.now() - reply.elapsedTime }, done),
+  );
   fastify.addHook('onSend', (req, reply, payload, done) => {
     if (reply.statusCode >= 400 && typeof payload === 'string' && payload.length <= MAX_ERROR_BODY) {
       try {

@@ -4,6 +4,7 @@ import { ClusterClients } from './access/cluster-clients.js';
 import { AppError } from '../common/app-error.js';
 import { mapLimit } from '../common/concurrency.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { currentRequestStart } from '../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { KubeClient } from './client/kube-client.js';
 
@@ -53,6 +54,14 @@ export function assertSomeAnswered(summary: { status: FleetStatus }[]): void {
  */
 export type ClusterGate = (cluster: ClusterRecord) => Promise<'ok' | 'hidden' | AppError>;
 
+export interface FanOutOptions<T> {
+  gate?: ClusterGate;
+  /** One deadline for the whole request (performance.now() ms); default: `timeoutMs` from the request's arrival. */
+  deadline?: number;
+  /** Told of each cluster's outcome as soon as its part is over (answered, failed, refused, out of time). */
+  settled?: (position: number, result: FanOutResult<T>) => void;
+}
+
 /**
  * Runs work on many clusters at once — at most `fanout_concurrency` at a time (default 64), all within one
  * request-wide deadline — each outcome kept as data. One dead or slow cluster costs its timeout and never
@@ -70,10 +79,9 @@ export class ClusterFanOut {
     ids: string[] | undefined,
     timeoutMs: number,
     fn: (client: KubeClient, cluster: ClusterRecord, position: number, signal: AbortSignal) => Promise<T>,
-    gate?: ClusterGate,
-    /** One deadline for the whole request (performance.now() ms); default: `timeoutMs` from now. */
-    deadline = performance.now() + timeoutMs,
+    opts: FanOutOptions<T> = {},
   ): Promise<FanOutResult<T>[]> {
+    const { gate, deadline = (currentRequestStart() ?? performance.now()) + timeoutMs, settled } = opts;
     const records = await this.clients.records(ids);
     const decisions = gate
       ? await Promise.all(records.map((c) => gate(c)))
@@ -94,34 +102,38 @@ export class ClusterFanOut {
     );
     // Bounded, under one request-wide deadline: a cluster queued behind hung ones gets what is left of it,
     // so the bound is set high (fleets up to it start at once); it caps the sockets one request opens.
-    return mapLimit(
-      targets,
-      this.config.kube.fanout_concurrency,
-      async ({ cluster, client, error }, position): Promise<FanOutResult<T>> => {
-        if (!client) return { cluster, latency_ms: 0, ...classifyClusterError(error) };
-        const started = performance.now();
-        const latency = () => Math.round(performance.now() - started);
-        // Aborted once this cluster's part is over (answered, failed or past its deadline): calls it
-        // left behind (a stream being read, a request in flight) are released, not left to run on.
-        const done = new AbortController();
-        try {
-          // The deadline is the request's, not this cluster's turn's: clusters waiting for a slot
-          // behind hung ones get what is left of it, so any number of hung clusters costs timeoutMs.
-          const value = await this.withDeadline(
-            fn(client, cluster, position, done.signal),
-            Math.max(0, deadline - performance.now()),
-            cluster.name,
-            undefined,
-            timeoutMs,
-          );
-          return { cluster, latency_ms: latency(), value };
-        } catch (e) {
-          return { cluster, latency_ms: latency(), ...classifyClusterError(e) };
-        } finally {
-          done.abort();
-        }
-      },
-    );
+    const one = async (
+      { cluster, client, error }: ClusterTarget,
+      position: number,
+    ): Promise<FanOutResult<T>> => {
+      if (!client) return { cluster, latency_ms: 0, ...classifyClusterError(error) };
+      const started = performance.now();
+      const latency = () => Math.round(performance.now() - started);
+      // Aborted once this cluster's part is over (answered, failed or past its deadline): calls it
+      // left behind (a stream being read, a request in flight) are released, not left to run on.
+      const done = new AbortController();
+      try {
+        // The deadline is the request's, not this cluster's turn's: clusters waiting for a slot
+        // behind hung ones get what is left of it, so any number of hung clusters costs timeoutMs.
+        const value = await this.withDeadline(
+          fn(client, cluster, position, done.signal),
+          Math.max(0, deadline - performance.now()),
+          cluster.name,
+          undefined,
+          timeoutMs,
+        );
+        return { cluster, latency_ms: latency(), value };
+      } catch (e) {
+        return { cluster, latency_ms: latency(), ...classifyClusterError(e) };
+      } finally {
+        done.abort();
+      }
+    };
+    return mapLimit(targets, this.config.kube.fanout_concurrency, async (target, position) => {
+      const result = await one(target, position);
+      settled?.(position, result);
+      return result;
+    });
   }
 
   /**

@@ -1,11 +1,12 @@
 import { Inject, Injectable, StreamableFile } from '@nestjs/common';
-import { Readable } from 'node:stream';
 import { AccessService } from '../access/access.service.js';
 import { Verb } from '../access/roles.js';
 import type { AuthUser } from '../auth/role.js';
 import { AppError } from '../common/app-error.js';
+import { bufferParts } from '../common/buffer-parts.js';
 import { page, type Page } from '../common/envelope.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { currentRequestStart } from '../common/request-context.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { apiVersionOf, resourcePath } from './client/discovery.js';
 import type { KubeClient } from './client/kube-client.js';
@@ -17,6 +18,7 @@ import {
   type ClusterGate,
   type FleetStatus,
 } from './cluster-fan-out.js';
+import { FleetPageLayout } from './fleet-page-layout.js';
 import { FleetResourceCheck, type FleetResourceStatus } from './fleet-validation.js';
 import { openList, readItems, skipTo } from './list-stream.js';
 
@@ -47,6 +49,8 @@ interface ClusterShare {
 }
 
 const COMMA = Buffer.from(',');
+/** The least a cluster waits for a silent cluster before it to count, before assuming it failed. */
+const GRACE_MS = 50;
 const CLOSE = Buffer.from('}');
 
 export interface FleetQuery {
@@ -115,8 +119,10 @@ export class FleetService {
     // Secret values: only clusters and namespaces where the caller may reveal them are queried.
     const verb = q.show_secret_values ? Verb.SECRETS_REVEAL : Verb.OBJECTS_READ;
     const timeout = q.timeout_ms ?? this.config.kube.timeout_ms;
-    // One deadline for the whole request, both the counts and the items: hung clusters cost `timeout`, once.
-    const deadline = performance.now() + timeout;
+    // One deadline for the whole request (from its arrival), both the counts and the items: hung clusters
+    // cost `timeout`, once.
+    const started = currentRequestStart() ?? performance.now();
+    const deadline = started + timeout;
     const left = () => Math.max(0, Math.round(deadline - performance.now()));
     const selectors = { labelSelector: q.label_selector, fieldSelector: q.field_selector };
     // Item boundaries are found while the bytes stream in, so slicing costs no extra pass afterwards.
@@ -152,9 +158,40 @@ export class FleetService {
         list.close();
       }
     };
-    // Phase 1: how many objects each cluster has. Without selectors one metadata-only call with limit=1
-    // says it (remainingItemCount); with selectors Kubernetes cannot, so the items are read right away.
+    // A window of one cluster's list: skip to it through the head of a metadata-only page, then read only it.
+    const readWindow = async (share: ClusterShare, skip: number, take: number, signal: AbortSignal) => {
+      let cont: string | undefined;
+      if (skip > 0) {
+        const s = await skipTo(
+          await share.client.stream(share.path, {
+            accept: METADATA_ONLY,
+            query: { ...selectors, limit: skip },
+            timeoutMs: left(),
+            signal,
+          }),
+          skip,
+          left(),
+        );
+        if (!s.token) return { items: [], count: s.count, more: false, skip };
+        cont = s.token;
+      }
+      const r = await readPrefix(share.client, share.path, take, signal, cont);
+      return { items: r.items, count: skip + r.count, more: r.more, skip };
+    };
+    const stored = (share: ClusterShare, read: Awaited<ReturnType<typeof readWindow>>) => {
+      share.items = read.items;
+      share.skip = read.skip;
+      // Only a list that ended early says the cluster has fewer objects than it counted.
+      if (!read.more) share.count = Math.min(share.count, read.count);
+    };
+    // One phase per cluster: how many objects it has, then (once the clusters before it have counted)
+    // the items of its part of the page — so no cluster waits for the slowest of the fleet, and hung
+    // clusters cost the deadline once. Without selectors one metadata-only call with limit=1 says the
+    // count (remainingItemCount); with selectors Kubernetes cannot, so the items are read right away.
     // Each cluster's discovery judges the request first; a cluster that refuses it is asked for nothing.
+    const from = (q.page - 1) * q.page_size;
+    const to = from + q.page_size;
+    const layout = new FleetPageLayout(from, to);
     const check = new FleetResourceCheck(name, q.namespace);
     const outcomes = await this.fanOut.run(
       q.clusters,
@@ -167,6 +204,7 @@ export class FleetService {
           kind: resource.kind,
           redact: resource.group === '' && resource.name === 'secrets' && !q.show_secret_values,
         };
+        let share: ClusterShare | undefined;
         if (!q.label_selector && !q.field_selector) {
           // On page 1 the first cluster's items always lead the page: read them alongside its count.
           const early =
@@ -183,22 +221,48 @@ export class FleetService {
           const remaining = head.metadata.remainingItemCount;
           if (!head.metadata.continue || typeof remaining === 'number') {
             const total = itemsOf(head).length + (remaining ?? 0);
-            const count = Math.min(total, q.max_per_cluster);
-            return {
+            share = {
               client,
               path,
               ...kind,
-              count,
+              count: Math.min(total, q.max_per_cluster),
               truncated: total > q.max_per_cluster,
               items: early ? (await early).items : undefined,
+              skip: 0,
             };
           }
         }
-        const read = await readPrefix(client, path, q.max_per_cluster, signal);
-        return { client, path, ...kind, count: read.count, truncated: read.more, items: read.items };
+        if (!share) {
+          const read = await readPrefix(client, path, q.max_per_cluster, signal);
+          share = {
+            client,
+            path,
+            ...kind,
+            count: read.count,
+            truncated: read.more,
+            items: read.items,
+            skip: 0,
+          };
+        }
+        layout.count(position, share.count);
+        if (share.items) return share;
+        // Wait for the clusters before this one to count; a silent one is given a grace as long as
+        // this cluster took (at least GRACE_MS, at most half of what is left), then assumed failed.
+        const grace = Math.min(left() / 2, Math.max(GRACE_MS, 2 * (performance.now() - started)));
+        const w = await layout.window(position, share.count, grace, signal);
+        if (w.take > 0) {
+          stored(share, await readWindow(share, w.skip, w.take, signal));
+          layout.count(position, share.count);
+        }
+        return share;
       },
-      this.gate(user, verb, q.namespace ?? null),
-      deadline,
+      {
+        gate: this.gate(user, verb, q.namespace ?? null),
+        deadline,
+        settled: (position, result) => {
+          if (!('value' in result)) layout.drop(position);
+        },
+      },
     );
     const summary: FleetClusterResult[] = [];
     const answered: (FleetClusterResult & { prefix: Buffer; value: ClusterShare })[] = [];
@@ -228,10 +292,9 @@ export class FleetService {
       }
     }
     check.settle(summary);
-    // Items run cluster after cluster. Phase 2: read items only from the clusters the requested page
-    // overlaps, and only as many as the page needs. A cluster failing now drops out and the page is laid out again.
-    const from = (q.page - 1) * q.page_size;
-    const to = from + q.page_size;
+    // The page laid out with every cluster settled. A cluster whose window was a guess (a cluster before
+    // it was silent, then answered) or moved (a cluster before it failed after counting) reads what the
+    // final layout needs; a cluster failing now drops out and the page is laid out again.
     const windows = () => {
       let at = 0;
       return answered.map((a) => {
@@ -240,45 +303,36 @@ export class FleetService {
         return w;
       });
     };
+    const covered = (a: (typeof answered)[number], lo: number, hi: number) => {
+      const { items, skip = 0 } = a.value;
+      return items !== undefined && skip <= lo && skip + items.length >= hi;
+    };
+    const tried = new Map<ClusterShare, string>();
     for (;;) {
-      const missing = windows().filter((w) => w.lo < w.hi && !w.a.value.items);
+      const missing = windows().filter(
+        (w) =>
+          w.lo < w.hi &&
+          !covered(w.a, w.lo - w.at, w.hi - w.at) &&
+          tried.get(w.a.value) !== `${w.lo - w.at}:${w.hi - w.at}`,
+      );
       if (!missing.length) break;
       await Promise.all(
         missing.map(async ({ a, at, lo, hi }) => {
+          tried.set(a.value, `${lo - at}:${hi - at}`);
           const started = performance.now();
           const done = new AbortController();
           try {
-            const read = await this.fanOut.withDeadline(
-              (async () => {
-                // A deep window: skip to it through the head of a metadata-only page, then read only it.
-                const skip = lo - at;
-                let cont: string | undefined;
-                if (skip > 0) {
-                  const s = await skipTo(
-                    await a.value.client.stream(a.value.path, {
-                      accept: METADATA_ONLY,
-                      query: { limit: skip },
-                      timeoutMs: left(),
-                      signal: done.signal,
-                    }),
-                    skip,
-                    left(),
-                  );
-                  if (!s.token) return { items: [], count: s.count, more: false, skip };
-                  cont = s.token;
-                }
-                const r = await readPrefix(a.value.client, a.value.path, hi - lo, done.signal, cont);
-                return { ...r, count: skip + r.count, skip };
-              })(),
-              left(),
-              a.cluster_name,
-              done,
-              timeout,
+            stored(
+              a.value,
+              await this.fanOut.withDeadline(
+                readWindow(a.value, lo - at, hi - lo, done.signal),
+                left(),
+                a.cluster_name,
+                done,
+                timeout,
+              ),
             );
-            a.value.items = read.items;
-            a.value.skip = read.skip;
-            // Only a list that ended early says the cluster has fewer objects than phase 1 counted.
-            if (!read.more) a.count = Math.min(a.count, read.count);
+            a.count = a.value.count;
           } catch (e) {
             Object.assign(a, { ...classifyClusterError(e), count: 0 });
             a.value.items = [];
@@ -317,7 +371,7 @@ export class FleetService {
     for (const { a, at, lo, hi } of windows()) {
       if (lo >= hi) continue;
       const skip = a.value.skip ?? 0;
-      for (let item of a.value.items!.slice(lo - at - skip, hi - at - skip)) {
+      for (let item of (a.value.items ?? []).slice(lo - at - skip, hi - at - skip)) {
         if (a.value.redact)
           item = Buffer.from(JSON.stringify(redactSecret(JSON.parse(item.toString('utf8')) as KubeObject)));
         if (!first) parts.push(COMMA);
@@ -326,10 +380,9 @@ export class FleetService {
       }
     }
     parts.push(Buffer.from(']}}'));
-    // The items' bytes go out as they are, slice after slice: no second copy of the page.
-    return new StreamableFile(Readable.from(parts, { objectMode: false }), {
-      type: 'application/json; charset=utf-8',
-    });
+    // The items' bytes go out as they came, joined into a few large writes (never the whole page at once).
+    const { stream, length } = bufferParts(parts);
+    return new StreamableFile(stream, { type: 'application/json; charset=utf-8', length });
   }
 
   async summary(
@@ -361,7 +414,7 @@ export class FleetService {
           pods: { total: itemsOf(pods).length + (pods.metadata.remainingItemCount ?? 0) },
         };
       },
-      this.gate(user, Verb.OBJECTS_READ, null),
+      { gate: this.gate(user, Verb.OBJECTS_READ, null) },
     );
     const items: FleetSummaryItem[] = outcomes.map((o) =>
       'value' in o

@@ -153,7 +153,7 @@ export class ArtifactUsageService {
         }
         return pods;
       },
-      gate,
+      { gate },
     );
     const clusters: UsageClusterDto[] = outcomes.map((o) => ({
       cluster_id: o.cluster.id,

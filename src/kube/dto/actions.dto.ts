@@ -249,7 +249,8 @@ export class FleetSummaryQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     minimum: 100,
     maximum: 30000,
-    description: 'Per-cluster deadline (default: the configured kube timeout)',
+    description:
+      'One deadline for the whole request, counted from its arrival (default: the configured kube timeout): clusters that have not answered by then are reported `timeout`, so any number of hung clusters costs it once',
   })
   @OptionalNotNull()
   @Type(() => Number)
