@@ -203,6 +203,21 @@ describe('watch streams (SSE, e2e, real testbed clusters)', () => {
     );
   });
 
+  it('the watches of a cluster share one HTTP/2 connection to its API server', async () => {
+    const pool = t.app.get(ClusterClientPool);
+    const busy = async () => (await pool.sockets(ids[2]))?.busy ?? 0;
+    await eventually(async () => (await busy()) === 0, 10_000);
+    const streams = await Promise.all(
+      Array.from({ length: 5 }, () => open(`${cmPath(ids[2])}?namespace=${NS}&watch=true`)),
+    );
+    for (const s of streams) await s.next(initialEnd);
+    await eventually(async () => (await busy()) === 5, 5000);
+    // kube-apiserver takes 100 streams per connection (--http2-max-streams-per-connection): one is enough.
+    expect(await pool.h2Connections(ids[2])).toBe(1);
+    for (const s of streams) s.close();
+    await eventually(async () => (await busy()) === 0, 5000);
+  });
+
   it('drops a slow reader with a final overflow event instead of buffering without limit', async () => {
     const s = await open(`${cmPath(ids[2])}?namespace=${NS}&watch=true`);
     await s.next(initialEnd);
