@@ -372,6 +372,39 @@ describe('watch streams (SSE, e2e, real testbed clusters)', () => {
     s.close();
   });
 
+  it('fleet watch membership follows the records: a cluster attached later joins, a detached one leaves', async () => {
+    const s = await open(`/api/v1/fleet/resources/configmaps?namespace=${NS}&watch=true`);
+    await s.until(() => ids.every((id) => s.events.some((e) => initialEnd(e) && e.data.cluster_id === id)));
+    // A new record for alpha's API server, attached while the stream is open.
+    const late = await importCluster(t, admin, tb[0], 'late-alpha');
+    const joined = await s.next((e) => e.event === 'CLUSTER_JOINED', 10_000);
+    expect(joined.data).toEqual({ type: 'CLUSTER_JOINED', cluster_id: late, cluster_name: 'late-alpha' });
+    const from = s.events.indexOf(joined);
+    // Its current objects, then its bookmark (now part of the id), then its changes.
+    await s.next((e) => e.event === 'ADDED' && e.data.cluster_id === late, 10_000, from);
+    const mark = await s.next((e) => initialEnd(e) && e.data.cluster_id === late, 10_000, from);
+    expect(mark.id).toContain(`${late}=`);
+    await apply(cm('after-join', 'j'), ids[0]);
+    await s.next((e) => named('ADDED', 'after-join')(e) && e.data.cluster_id === late, 10_000, from);
+    await s.next((e) => named('ADDED', 'after-join')(e) && e.data.cluster_id === ids[0], 10_000, from);
+
+    expect((await t.api('DELETE', `/api/v1/clusters/${late}`, { token: admin })).status).toBe(200);
+    const left = await s.next((e) => e.event === 'CLUSTER_LEFT', 10_000, from);
+    expect(left.data).toMatchObject({ type: 'CLUSTER_LEFT', cluster_id: late, cluster_name: 'late-alpha' });
+    const after = s.events.indexOf(left);
+    await apply(cm('after-leave', 'l'), ids[0]);
+    const next = await s.next((e) => named('ADDED', 'after-leave')(e), 10_000, after);
+    expect(next.data.cluster_id).toBe(ids[0]);
+    expect(next.id).not.toContain(late);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(s.events.slice(after + 1).some((e) => e.data?.cluster_id === late)).toBe(false);
+    // Once: a detached cluster is not named again at later re-checks.
+    expect(s.events.filter((e) => e.event === 'CLUSTER_LEFT')).toHaveLength(1);
+    expect(s.events.filter((e) => e.event === 'CLUSTER_JOINED')).toHaveLength(1);
+    expect(s.ended).toBe(false);
+    s.close();
+  });
+
   it('streams an operation until it succeeded; 404 for one the caller may not see', async () => {
     const op = await t.api('POST', '/api/v1/secrets/reencrypt', { token: admin });
     expect(op.status).toBe(202);
