@@ -1,9 +1,10 @@
 // Small load runner for Berth's benchmarks: keep-alive agents, fixed concurrency, latencies per request.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
 
 export interface Target {
   url: string;
@@ -167,6 +168,52 @@ export function cpuMs(pid: number): number {
 export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Berth's V8 heap (used, committed) and external memory in MiB, from its Prometheus default metrics. */
+export async function heapMiB(url: string): Promise<{ used: number; total: number; external: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const get = (name: string) =>
+    Number(new RegExp(`^berth_${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+  return {
+    used: get('nodejs_heap_size_used_bytes'),
+    total: get('nodejs_heap_size_total_bytes'),
+    external: get('nodejs_external_memory_bytes'),
+  };
+}
+
+/**
+ * Writes a heap snapshot of `pid` (started with `--heapsnapshot-signal=<signal> --diagnostic-dir=<dir>`; V8
+ * runs a full garbage collection first) and answers the live JS heap it holds, in MiB (the sum of its
+ * objects' sizes). The file is removed.
+ */
+export async function liveHeapMiB(pid: number, dir: string, signal: NodeJS.Signals): Promise<number> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, signal);
+  let file: string | undefined;
+  for (let i = 0; !file; i++) {
+    if (i > 600) throw new Error('no heap snapshot appeared');
+    await new Promise((r) => setTimeout(r, 100));
+    file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+  }
+  // V8 streams the snapshot into the file: done when it parses.
+  for (let i = 0; ; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    try {
+      const snap = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+        snapshot: { meta: { node_fields: string[] } };
+        nodes: number[];
+      };
+      const fields = snap.snapshot.meta.node_fields;
+      const at = fields.indexOf('self_size');
+      let bytes = 0;
+      for (let n = at; n < snap.nodes.length; n += fields.length) bytes += snap.nodes[n];
+      rmSync(join(dir, file));
+      return bytes / 1048576;
+    } catch (e) {
+      if (i > 300) throw e;
+    }
+  }
 }
 
 /**

@@ -5,16 +5,18 @@
 //    the first target rotating, p50 of N runs each and the median of the paired per-round ratios.
 // 2. A watch event's delay at Berth's SSE client vs a direct watch of the API server opened at the same
 //    time (per event: arrival at SSE − arrival at the direct watch).
-// 3. 1,000 concurrent idle SSE watch streams on one Berth: RSS before, with them open, after closing.
+// 3. 1,000 concurrent idle SSE watch streams on one Berth: RSS before, with them open, after closing (per
+//    stream, two rounds), the TLS connections to the API server, and the live JS heap from heap snapshots
+//    (before, with and after a third round).
 // It ends with one table: each figure beside its goal (issue 12, "Performance").
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { api, freePort, interleave, rssMiB, startKubectlProxy } from './lib.js';
+import { api, freePort, heapMiB, interleave, liveHeapMiB, rssMiB, startKubectlProxy } from './lib.js';
 
 interface Cluster {
   name: string;
@@ -31,6 +33,8 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const ADMIN_PASSWORD = 'bench-admin-password';
 const ROOT = new URL('..', import.meta.url).pathname;
+/** Berth writes a heap snapshot on this signal (Nest's shutdown hooks take SIGUSR2, so not that one). */
+const HEAP_SIGNAL = 'SIGWINCH';
 const DB = 'berth_bench_live';
 const DB_BASE = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/berth';
 const dbUrl = (db: string) => DB_BASE.replace(/\/[^/]*$/, `/${db}`);
@@ -105,23 +109,27 @@ async function tlsFront(dir: string, target: number) {
   return { proc, port, caFile: cert };
 }
 
-async function startBerth(port: number, env: Record<string, string>): Promise<ChildProcess> {
-  const proc = spawn('node', ['dist/src/main.js'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: dbUrl(DB),
-      BERTH_REDIS_PREFIX: 'berth-bench-live:',
-      BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      BERTH_WORKERS: 'false',
-      LOG_LEVEL: 'warn',
-      ...env,
+async function startBerth(port: number, env: Record<string, string>, heapDir: string): Promise<ChildProcess> {
+  const proc = spawn(
+    'node',
+    [`--heapsnapshot-signal=${HEAP_SIGNAL}`, `--diagnostic-dir=${heapDir}`, 'dist/src/main.js'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: dbUrl(DB),
+        BERTH_REDIS_PREFIX: 'berth-bench-live:',
+        BERTH_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        BERTH_WORKERS: 'false',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
     },
-  });
+  );
   for (let i = 0; i < 3000; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return proc;
@@ -246,12 +254,18 @@ async function main() {
 
   const port = await freePort();
   const front = await tlsFront(dir, port);
-  const berth = await startBerth(port, {
-    BERTH_PUBLIC_URL: `https://127.0.0.1:${front.port}`,
-    BERTH_KUBECONFIG_CA_FILE: front.caFile,
-    BERTH_WATCH_MAX_STREAMS: String(STREAMS + 100),
-    BERTH_WATCH_MAX_STREAMS_PER_CALLER: String(STREAMS + 100),
-  });
+  const heapDir = join(dir, 'heap');
+  mkdirSync(heapDir);
+  const berth = await startBerth(
+    port,
+    {
+      BERTH_PUBLIC_URL: `https://127.0.0.1:${front.port}`,
+      BERTH_KUBECONFIG_CA_FILE: front.caFile,
+      BERTH_WATCH_MAX_STREAMS: String(STREAMS + 100),
+      BERTH_WATCH_MAX_STREAMS_PER_CALLER: String(STREAMS + 100),
+    },
+    heapDir,
+  );
   const url = `http://127.0.0.1:${port}`;
   const kproxy = await startKubectlProxy(alpha.kubeconfig_path, KUBECTL);
   try {
@@ -469,14 +483,22 @@ async function main() {
       w99 <= 20,
     );
 
-    // 3. idle watch streams
+    // 3. idle watch streams: RSS per stream and after closing, two rounds; then the live JS heap (a heap
+    // snapshot runs a full GC first) before, with and after a third round: what is really held per stream
+    // and whether anything stays behind. The snapshots cost memory themselves, so the RSS rounds come first.
     const pid = berth.pid!;
     const upPort = new URL(alpha.server).port;
     await sleep(3000);
-    const cycle = async () => {
-      const rssBefore = rssMiB(pid);
-      const sockBefore = socketsTo(pid, upPort);
-      console.log(`\n== ${STREAMS} idle SSE watch streams (RSS before ${rssBefore.toFixed(0)} MiB)`);
+    const state = async () => ({
+      rss: rssMiB(pid),
+      heap: await heapMiB(url),
+      sockets: socketsTo(pid, upPort),
+    });
+    const cycle = async (label: string, whileOpen?: () => Promise<void>) => {
+      const before = await state();
+      console.log(
+        `\n== round ${label}: ${STREAMS} idle SSE watch streams (RSS before ${before.rss.toFixed(0)} MiB, heap ${before.heap.used.toFixed(0)}/${before.heap.total.toFixed(0)} MiB)`,
+      );
       const open: { close: () => void }[] = [];
       let ready = 0;
       let failed = 0;
@@ -498,60 +520,82 @@ async function main() {
             ),
           ),
         );
-        for (const s of batch)
-          if (s.status === 'fulfilled') open.push(s.value);
+        for (const r of batch)
+          if (r.status === 'fulfilled') open.push(r.value);
           else {
             failed++;
-            errors.set(String(s.reason.message), (errors.get(String(s.reason.message)) ?? 0) + 1);
+            errors.set(String(r.reason.message), (errors.get(String(r.reason.message)) ?? 0) + 1);
           }
       }
       for (let i = 0; ready < open.length && i < 600; i++) await sleep(100);
       const openMs = performance.now() - opened;
       await sleep(3000);
-      const rssOpen = rssMiB(pid);
-      const sockOpen = socketsTo(pid, upPort);
+      const during = await state();
       console.log(
-        `${open.length} open (${ready} past the initial list, ${failed} refused) in ${openMs.toFixed(0)} ms; RSS ${rssOpen.toFixed(0)} MiB; upstream sockets ${sockOpen}${errors.size ? `; errors: ${[...errors].map(([k, v]) => `${k} x${v}`).join(', ')}` : ''}`,
+        `${open.length} open (${ready} past the initial list, ${failed} refused) in ${openMs.toFixed(0)} ms; RSS ${during.rss.toFixed(0)} MiB (${(((during.rss - before.rss) * 1024) / Math.max(1, ready)).toFixed(1)} KiB per stream); heap ${during.heap.used.toFixed(0)}/${during.heap.total.toFixed(0)} MiB; TLS connections to the API server ${during.sockets}${errors.size ? `; errors: ${[...errors].map(([k, v]) => `${k} x${v}`).join(', ')}` : ''}`,
       );
-      for (const s of open) s.close();
-      let rssAfter = rssMiB(pid);
+      await whileOpen?.();
+      for (const o of open) o.close();
+      let after = await state();
       for (let i = 0; i < 15; i++) {
         await sleep(1000);
-        rssAfter = rssMiB(pid);
-        if (rssAfter - rssBefore < (rssOpen - rssBefore) / 4) break;
+        after = await state();
+        if (after.rss - before.rss < (during.rss - before.rss) / 4) break;
       }
-      const sockAfter = socketsTo(pid, upPort);
-      console.log(`closed: RSS ${rssAfter.toFixed(0)} MiB; upstream sockets ${sockAfter}`);
-      return { rssBefore, rssOpen, rssAfter, sockBefore, sockOpen, sockAfter, ready, failed, errors };
+      console.log(
+        `closed: RSS ${after.rss.toFixed(0)} MiB, heap ${after.heap.used.toFixed(0)}/${after.heap.total.toFixed(0)} MiB; TLS connections to the API server ${after.sockets}`,
+      );
+      return { before, during, after, ready, failed, errors };
     };
-    const first = await cycle();
-    // A second open / close: RSS that V8 keeps after the first is reused, not grown, if nothing leaks.
-    const second = await cycle();
-    const { rssBefore, rssOpen, rssAfter, sockBefore, sockOpen, sockAfter, ready, failed, errors } = first;
-    const perStream = ((rssOpen - rssBefore) * 1024) / Math.max(1, ready);
+    const first = await cycle('1');
+    // A second open / close: RSS that V8 and malloc keep after the first is reused, not grown, if nothing leaks.
+    const second = await cycle('2');
+    const live0 = await liveHeapMiB(pid, heapDir, HEAP_SIGNAL);
+    let liveOpen = NaN;
+    const third = await cycle('3 (heap snapshots)', async () => {
+      liveOpen = await liveHeapMiB(pid, heapDir, HEAP_SIGNAL);
+    });
+    await sleep(2000);
+    const liveAfter = await liveHeapMiB(pid, heapDir, HEAP_SIGNAL);
+    console.log(
+      `live JS heap (after a full GC): ${live0.toFixed(1)} MiB before, ${liveOpen.toFixed(1)} MiB with ${third.ready} streams, ${liveAfter.toFixed(1)} MiB after closing them`,
+    );
+    const per = (r: typeof first) => ((r.during.rss - r.before.rss) * 1024) / Math.max(1, r.ready);
     row(
-      `${STREAMS} idle SSE watch streams, RSS before / open / after`,
-      `${rssBefore.toFixed(0)} / ${rssOpen.toFixed(0)} / ${rssAfter.toFixed(0)} MiB = ${perStream.toFixed(0)} KiB per stream`,
+      `${STREAMS} idle SSE watch streams: RSS per stream, round 1 / round 2`,
+      `${per(first).toFixed(1)} / ${per(second).toFixed(1)} KiB (${first.before.rss.toFixed(0)} -> ${first.during.rss.toFixed(0)} MiB)`,
       'flat memory',
       null,
     );
     row(
-      '  streams ready / refused; upstream sockets before / open / after',
-      `${ready} / ${failed}; ${sockBefore} / ${sockOpen} / ${sockAfter}${errors.size ? ` (${[...errors].map(([k2, v]) => `${k2} x${v}`).join(', ')})` : ''}`,
-      `all ${STREAMS} open`,
-      ready === STREAMS && failed === 0,
+      '  live JS heap per stream (heap snapshot, after a full GC)',
+      `${(((liveOpen - live0) * 1024) / Math.max(1, third.ready)).toFixed(1)} KiB (${live0.toFixed(1)} -> ${liveOpen.toFixed(1)} MiB)`,
+      '',
+      null,
     );
     row(
-      '  memory returns after closing',
-      `${(rssAfter - rssBefore).toFixed(0)} of ${(rssOpen - rssBefore).toFixed(0)} MiB still held (RSS)`,
+      '  streams ready / refused; TLS connections to the API server before / open / after',
+      `${first.ready} / ${first.failed}; ${first.before.sockets} / ${first.during.sockets} / ${first.after.sockets}${first.errors.size ? ` (${[...first.errors].map(([k2, v]) => `${k2} x${v}`).join(', ')})` : ''}`,
+      `all ${STREAMS} open`,
+      first.ready === STREAMS && first.failed === 0,
+    );
+    row(
+      '  live JS heap left after closing them (after a full GC)',
+      `${(liveAfter - live0).toFixed(1)} MiB (${live0.toFixed(1)} -> ${liveAfter.toFixed(1)} MiB)`,
+      '<= 2 MiB',
+      liveAfter - live0 <= 2,
+    );
+    row(
+      '  memory returns after closing (RSS)',
+      `${(first.after.rss - first.before.rss).toFixed(0)} of ${(first.during.rss - first.before.rss).toFixed(0)} MiB still held (RSS; heap used ${first.after.heap.used.toFixed(0)} of ${first.after.heap.total.toFixed(0)} MiB)`,
       '<= 1/4 held',
-      rssAfter - rssBefore <= Math.max(4, (rssOpen - rssBefore) / 4),
+      first.after.rss - first.before.rss <= Math.max(4, (first.during.rss - first.before.rss) / 4),
     );
     row(
       `  a second ${STREAMS} open / closed: RSS open / after`,
-      `${second.rssOpen.toFixed(0)} / ${second.rssAfter.toFixed(0)} MiB (+${(second.rssOpen - rssOpen).toFixed(0)} MiB over the first), ${second.ready} ready`,
+      `${second.during.rss.toFixed(0)} / ${second.after.rss.toFixed(0)} MiB (${second.during.rss - first.during.rss >= 0 ? '+' : ''}${(second.during.rss - first.during.rss).toFixed(0)} MiB over the first), ${second.ready} ready`,
       'no growth (<= +10 MiB)',
-      second.rssOpen - rssOpen <= 10 && second.ready === STREAMS,
+      second.during.rss - first.during.rss <= 10 && second.ready === STREAMS,
     );
 
     console.log('\n== summary (goals: issue 12, Performance)\n');

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import type { LongStream } from './client/kube-client.js';
 import { ClusterClients } from './access/cluster-clients.js';
 
 export interface LogOptions {
@@ -64,13 +64,12 @@ export class LogsService {
     pod: string,
     o: LogOptions,
     signal?: AbortSignal,
-  ): Promise<IncomingMessage> {
+  ): Promise<LongStream> {
     const client = await this.clients.client(clusterId);
-    return client.stream(this.path(namespace, pod), {
+    return client.longStream(this.path(namespace, pod), {
       accept: 'text/plain, */*',
       query: this.query(o, true),
       signal,
-      long: true,
     });
   }
 }

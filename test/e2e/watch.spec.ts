@@ -203,6 +203,21 @@ describe('watch streams (SSE, e2e, real testbed clusters)', () => {
     );
   });
 
+  it('the watches of a cluster share one HTTP/2 connection to its API server', async () => {
+    const pool = t.app.get(ClusterClientPool);
+    const busy = async () => (await pool.sockets(ids[2]))?.busy ?? 0;
+    await eventually(async () => (await busy()) === 0, 10_000);
+    const streams = await Promise.all(
+      Array.from({ length: 5 }, () => open(`${cmPath(ids[2])}?namespace=${NS}&watch=true`)),
+    );
+    for (const s of streams) await s.next(initialEnd);
+    await eventually(async () => (await busy()) === 5, 5000);
+    // kube-apiserver takes 100 streams per connection (--http2-max-streams-per-connection): one is enough.
+    expect(await pool.h2Connections(ids[2])).toBe(1);
+    for (const s of streams) s.close();
+    await eventually(async () => (await busy()) === 0, 5000);
+  });
+
   it('drops a slow reader with a final overflow event instead of buffering without limit', async () => {
     const s = await open(`${cmPath(ids[2])}?namespace=${NS}&watch=true`);
     await s.next(initialEnd);
@@ -354,6 +369,39 @@ describe('watch streams (SSE, e2e, real testbed clusters)', () => {
     // gamma is not visible at all: never named.
     expect(s.events.some((e) => e.data.cluster_id === ids[2])).toBe(false);
     expect(s.events.filter((e) => e.event === 'CLUSTER_FORBIDDEN')).toHaveLength(1);
+    s.close();
+  });
+
+  it('fleet watch membership follows the records: a cluster attached later joins, a detached one leaves', async () => {
+    const s = await open(`/api/v1/fleet/resources/configmaps?namespace=${NS}&watch=true`);
+    await s.until(() => ids.every((id) => s.events.some((e) => initialEnd(e) && e.data.cluster_id === id)));
+    // A new record for alpha's API server, attached while the stream is open.
+    const late = await importCluster(t, admin, tb[0], 'late-alpha');
+    const joined = await s.next((e) => e.event === 'CLUSTER_JOINED', 10_000);
+    expect(joined.data).toEqual({ type: 'CLUSTER_JOINED', cluster_id: late, cluster_name: 'late-alpha' });
+    const from = s.events.indexOf(joined);
+    // Its current objects, then its bookmark (now part of the id), then its changes.
+    await s.next((e) => e.event === 'ADDED' && e.data.cluster_id === late, 10_000, from);
+    const mark = await s.next((e) => initialEnd(e) && e.data.cluster_id === late, 10_000, from);
+    expect(mark.id).toContain(`${late}=`);
+    await apply(cm('after-join', 'j'), ids[0]);
+    await s.next((e) => named('ADDED', 'after-join')(e) && e.data.cluster_id === late, 10_000, from);
+    await s.next((e) => named('ADDED', 'after-join')(e) && e.data.cluster_id === ids[0], 10_000, from);
+
+    expect((await t.api('DELETE', `/api/v1/clusters/${late}`, { token: admin })).status).toBe(200);
+    const left = await s.next((e) => e.event === 'CLUSTER_LEFT', 10_000, from);
+    expect(left.data).toMatchObject({ type: 'CLUSTER_LEFT', cluster_id: late, cluster_name: 'late-alpha' });
+    const after = s.events.indexOf(left);
+    await apply(cm('after-leave', 'l'), ids[0]);
+    const next = await s.next((e) => named('ADDED', 'after-leave')(e), 10_000, after);
+    expect(next.data.cluster_id).toBe(ids[0]);
+    expect(next.id).not.toContain(late);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(s.events.slice(after + 1).some((e) => e.data?.cluster_id === late)).toBe(false);
+    // Once: a detached cluster is not named again at later re-checks.
+    expect(s.events.filter((e) => e.event === 'CLUSTER_LEFT')).toHaveLength(1);
+    expect(s.events.filter((e) => e.event === 'CLUSTER_JOINED')).toHaveLength(1);
+    expect(s.ended).toBe(false);
     s.close();
   });
 

@@ -35,17 +35,22 @@ export function guardedLookup(policy: OutboundPolicy) {
   };
 }
 
-/** IP literals never go through `lookup`: they are checked here, when the socket is created. */
+/** IP literals never go through `lookup`: the policy's refusal of one (null: allowed, or not a literal). */
+export function literalRefusal(policy: OutboundPolicy, host: string): OutboundRefusedError | null {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (!isIP(bare)) return null;
+  const why = policy.refusal(bare, bare);
+  return why ? new OutboundRefusedError(bare, bare, why) : null;
+}
+
+/** IP literals are checked here, when the socket is created. */
 function refuseLiteral(
   policy: OutboundPolicy,
   options: ClientRequestArgs,
   callback?: (err: Error | null, stream: Duplex) => void,
 ): boolean {
-  const host = String(options.host ?? options.hostname ?? 'localhost').replace(/^\[|\]$/g, '');
-  if (!isIP(host)) return false;
-  const why = policy.refusal(host, host);
-  if (!why) return false;
-  const err = new OutboundRefusedError(host, host, why);
+  const err = literalRefusal(policy, String(options.host ?? options.hostname ?? 'localhost'));
+  if (!err) return false;
   process.nextTick(() => callback?.(err, undefined as unknown as Duplex));
   return true;
 }

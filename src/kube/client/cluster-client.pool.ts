@@ -89,6 +89,17 @@ export class ClusterClientPool implements OnApplicationShutdown {
     }
   }
 
+  /** TLS connections carrying the HTTP/2 streams (watches, logs -f) of a cluster's cached client; undefined without one. */
+  async h2Connections(clusterId: string): Promise<number | undefined> {
+    const entry = this.entries.get(clusterId);
+    if (!entry) return undefined;
+    try {
+      return (await entry.client).h2Connections;
+    } catch {
+      return undefined;
+    }
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -5,7 +5,9 @@ import {
   type IncomingMessage,
   validateHeaderValue,
 } from 'node:http';
+import type { ClientHttp2Stream, IncomingHttpHeaders as Http2Headers } from 'node:http2';
 import { type Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import type { Readable } from 'node:stream';
 import { createSecureContext } from 'node:tls';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
@@ -14,6 +16,7 @@ import type { OutboundPolicy } from '../../common/outbound/outbound-policy.js';
 import type { ClusterAccess } from './cluster-access.js';
 import { clientCertificateProblem, tokenProblem } from './credential-check.js';
 import { Discovery } from './discovery.js';
+import { H2Sessions } from './h2-sessions.js';
 import type { KubeCallMeter } from './kube-call-meter.js';
 
 export interface KubeRequest {
@@ -26,12 +29,20 @@ export interface KubeRequest {
   /** Aborts the call (the caller went away); a streamed response is destroyed when it fires. */
   signal?: AbortSignal;
   /**
-   * A stream that stays open for as long as the caller reads (a watch, logs with follow): it takes a
-   * connection of its own instead of one of the cluster's pooled, bounded keep-alive connections, which
-   * list pages and every other call share.
+   * A stream that stays open for as long as the caller reads (a watch, logs with follow): it never takes
+   * one of the cluster's pooled, bounded keep-alive connections, which list pages and every other call
+   * share (see longStream).
    */
   long?: boolean;
 }
+
+/** A long-lived answer (longStream): an HTTP/2 stream, or an HTTP/1.1 response where the server has no HTTP/2. */
+export type LongStream = Readable & {
+  readonly statusCode?: number;
+  readonly headers: IncomingHttpHeaders | Http2Headers;
+  /** The whole answer arrived (the server ended it), as opposed to a connection cut. */
+  readonly complete: boolean;
+};
 
 export interface KubeResponse {
   status: number;
@@ -80,6 +91,8 @@ export interface ClusterRef {
   name: string;
 }
 
+const ignore = () => undefined;
+
 /** Connections per cluster. Calls beyond it wait in the agent's queue. */
 const MAX_SOCKETS = 64;
 /** How long a call may wait for a free connection: generous, since waiting is not the cluster's fault, but bounded. */
@@ -103,6 +116,7 @@ export class KubeClient {
     private readonly headers: Record<string, string>,
     readonly timeoutMs: number,
     private readonly meter?: KubeCallMeter,
+    private readonly h2?: H2Sessions,
   ) {}
 
   /**
@@ -201,7 +215,22 @@ export class KubeClient {
         validateHeaderValue(k, v);
         headers[k.toLowerCase()] = v;
       }
-      return new KubeClient(cluster, base, agent, headers, timeoutMs, meter);
+      const h2 =
+        base.protocol === 'https:'
+          ? new H2Sessions(
+              base,
+              {
+                ca: opts.ca,
+                cert: opts.cert,
+                key: opts.key,
+                rejectUnauthorized: !access.insecure_skip_tls_verify,
+                servername: access.tls_server_name,
+              },
+              policy,
+              timeoutMs,
+            )
+          : undefined;
+      return new KubeClient(cluster, base, agent, headers, timeoutMs, meter, h2);
     } catch (e) {
       if (e instanceof AppError) throw e;
       throw unusable('TLS material', `cannot be used (${String((e as Error)?.message ?? e).split('\n')[0]})`);
@@ -209,14 +238,17 @@ export class KubeClient {
   }
 
   /**
-   * The connections' state: sockets in use (pooled calls and open streams), idle pooled sockets, and
-   * requests waiting for a pooled socket.
+   * The connections' state: sockets in use (pooled calls and open streams: HTTP/2 streams count one each),
+   * idle pooled sockets, and requests waiting for a pooled socket.
    */
   sockets(): { busy: number; free: number; queued: number } {
     const count = (m: NodeJS.ReadOnlyDict<unknown[]>) =>
       Object.values(m).reduce((n, list) => n + (list?.length ?? 0), 0);
     return {
-      busy: count(this.agent.sockets) + (this.longAgent ? count(this.longAgent.sockets) : 0),
+      busy:
+        count(this.agent.sockets) +
+        (this.longAgent ? count(this.longAgent.sockets) : 0) +
+        (this.h2?.streams ?? 0),
       free: count(this.agent.freeSockets),
       queued: count(this.agent.requests),
     };
@@ -226,6 +258,12 @@ export class KubeClient {
     this.closed = true;
     this.agent.destroy();
     this.longAgent?.destroy();
+    this.h2?.close();
+  }
+
+  /** TLS connections carrying HTTP/2 streams now (tests and benchmarks). */
+  get h2Connections(): number {
+    return this.h2?.connections ?? 0;
   }
 
   private longAgent?: Agent;
@@ -331,6 +369,135 @@ export class KubeClient {
       this.meter?.failed(e, startedAt);
       throw e;
     }
+  }
+
+  /**
+   * A GET whose answer stays open for as long as the caller reads (a watch, logs -f): over HTTP/2, so the
+   * cluster's open streams share a few connections (H2Sessions), else (a server without HTTP/2) over a
+   * connection of its own. The same rules as `stream`: the deadline bounds the wait for the response head,
+   * an error answer is thrown as AppError, `req.signal` aborts the request and later destroys the stream.
+   */
+  async longStream(path: string, req: KubeRequest = {}): Promise<LongStream> {
+    const startedAt = performance.now();
+    const timeoutMs = req.timeoutMs ?? this.timeoutMs;
+    try {
+      const res =
+        (await this.openH2(path, req, timeoutMs)) ??
+        ((await this.open('GET', path, { ...req, long: true }, timeoutMs, false)) as IncomingMessage);
+      this.meter?.answered(res.statusCode ?? 200, startedAt);
+      return res;
+    } catch (e) {
+      this.meter?.failed(e, startedAt);
+      throw e;
+    }
+  }
+
+  /**
+   * `longStream` over HTTP/2; null when the server speaks no HTTP/2. Once the answer is handed over, nothing
+   * of the request's own bookkeeping stays attached to the stream (it lives as long as the watch).
+   */
+  private async openH2(path: string, req: KubeRequest, timeoutMs: number): Promise<LongStream | null> {
+    if (!this.h2) return null;
+    const details = () => ({ cluster_id: this.cluster.id, cluster_name: this.cluster.name });
+    const aborted = () =>
+      new AppError(
+        ErrorCode.UPSTREAM_TIMEOUT,
+        `Cluster ${this.cluster.name}: the call was abandoned before it finished`,
+        { ...details(), aborted: true },
+      );
+    const late = () =>
+      new AppError(
+        ErrorCode.UPSTREAM_TIMEOUT,
+        `Cluster ${this.cluster.name} did not answer within ${timeoutMs} ms`,
+        { ...details(), timeout_ms: timeoutMs },
+      );
+    const signal = req.signal;
+    if (this.closed)
+      throw new AppError(
+        ErrorCode.CLUSTER_UNREACHABLE,
+        `Cluster ${this.cluster.name}: client closed`,
+        details(),
+      );
+    if (signal?.aborted) throw aborted();
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    for (const [k, v] of Object.entries(req.query ?? {}))
+      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    const started = Date.now();
+    let stream: ClientHttp2Stream | null;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // The deadline covers a new session's TLS handshake too (H2Sessions bounds it by the same timeout).
+      stream = await Promise.race([
+        this.h2.request({
+          ...this.headers,
+          ':method': 'GET',
+          ':path': url.pathname + url.search,
+          accept: req.accept ?? 'application/json',
+          'user-agent': 'berth',
+        }),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(late()), timeoutMs))),
+      ]);
+    } catch (e) {
+      throw this.networkError(e as Error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!stream) return null;
+    const s = stream;
+    return new Promise<LongStream>((resolve, reject) => {
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        s.off('error', onError);
+        s.off('close', onClose);
+        s.off('response', onResponse);
+      };
+      const fail = (e: AppError) => {
+        cleanup();
+        s.destroy();
+        reject(e);
+      };
+      const onAbort = () => fail(aborted());
+      const onError = (e: Error) => fail(this.networkError(e));
+      const onClose = () =>
+        fail(this.networkError(Object.assign(new Error('the stream was reset'), { code: 'ECONNRESET' })));
+      const onResponse = (headers: Http2Headers) => {
+        const status = Number(headers[':status'] ?? 500);
+        if (status < 400) {
+          cleanup();
+          // The caller attaches its own error listener; until then an error must not go unheard.
+          s.on('error', ignore);
+          const answer = Object.assign(s, { statusCode: status, headers, complete: false });
+          s.once('end', () => (answer.complete = true));
+          // The caller owns the stream now; the caller going away still destroys it.
+          if (signal) {
+            const gone = () => s.destroy();
+            signal.addEventListener('abort', gone, { once: true });
+            s.once('close', () => signal.removeEventListener('abort', gone));
+          }
+          return resolve(answer);
+        }
+        // An error answer: read its body, still within the deadline.
+        s.off('response', onResponse);
+        const chunks: Buffer[] = [];
+        s.on('data', (c: Buffer) => chunks.push(c));
+        s.once('end', () => {
+          cleanup();
+          reject(
+            this.statusError({
+              status,
+              headers: headers as IncomingHttpHeaders,
+              body: Buffer.concat(chunks),
+            }),
+          );
+        });
+      };
+      timer = setTimeout(() => fail(late()), Math.max(0, timeoutMs - (Date.now() - started)));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      s.on('error', onError);
+      s.once('close', onClose);
+      s.once('response', onResponse);
+    });
   }
 
   /**

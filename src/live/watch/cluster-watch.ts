@@ -1,8 +1,7 @@
-import type { IncomingMessage } from 'node:http';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { type ApiResource, apiVersionOf, resourcePath } from '../../kube/client/discovery.js';
-import type { KubeClient } from '../../kube/client/kube-client.js';
+import type { KubeClient, LongStream } from '../../kube/client/kube-client.js';
 import { type KubeList, type KubeObject, redactSecret } from '../../kube/kube-list.js';
 
 export type ObjectEvent = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -63,7 +62,7 @@ function isFatal(e: AppError): boolean {
 export class ClusterWatch {
   private stopped = false;
   private readonly abort = new AbortController();
-  private upstream?: IncomingMessage;
+  private upstream?: LongStream;
   private rv?: string;
   private wake?: () => void;
 
@@ -198,9 +197,9 @@ export class ClusterWatch {
 
   /** Watches from this.rv until the API server ends the watch (resolves) or it fails (throws; Expired for 410). */
   private async watch(client: KubeClient, resource: ApiResource, opened: () => void): Promise<void> {
-    let res: IncomingMessage;
+    let res: LongStream;
     try {
-      res = await client.stream(resourcePath(resource, this.spec.namespace), {
+      res = await client.longStream(resourcePath(resource, this.spec.namespace), {
         query: {
           ...this.selectors(),
           watch: 'true',
@@ -209,7 +208,6 @@ export class ClusterWatch {
           timeoutSeconds: WATCH_SECONDS,
         },
         signal: this.abort.signal,
-        long: true,
       });
     } catch (e) {
       if (e instanceof AppError && e.details?.kube_status === 410) throw new Expired();

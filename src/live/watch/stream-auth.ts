@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { createSecretKey } from 'node:crypto';
 import { AppError } from '../../common/app-error.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
@@ -25,7 +26,11 @@ export class StreamAuth {
     private readonly denylist: TokenDenylist,
     private readonly authenticators: BearerAuthenticators,
   ) {
-    this.jwt = new JwtService({ secret: config.auth.jwt_secret });
+    // A KeyObject: given a string, jsonwebtoken first tries to read it as a public key and throws, at every
+    // re-check of every open stream (with 1,000 streams that was most of an idle instance's CPU).
+    this.jwt = new JwtService({
+      secret: createSecretKey(Buffer.from(config.auth.jwt_secret, 'utf8')) as unknown as string,
+    });
   }
 
   async recheck(

@@ -59,6 +59,15 @@ function watchEvents(fleet: boolean): Json {
       namespaces: { type: 'array', items: { type: 'string' } },
       message: { type: 'string' },
     });
+    events.CLUSTER_JOINED = obj(['type', 'cluster_id', 'cluster_name'], {
+      type: typed('CLUSTER_JOINED'),
+      ...CLUSTER,
+    });
+    events.CLUSTER_LEFT = obj(['type', 'cluster_id', 'cluster_name', 'message'], {
+      type: typed('CLUSTER_LEFT'),
+      ...CLUSTER,
+      message: { type: 'string' },
+    });
     events.CLUSTER_ERROR = obj(['type', 'cluster_id', 'cluster_name', 'error'], {
       type: typed('CLUSTER_ERROR'),
       ...CLUSTER,
@@ -98,6 +107,7 @@ const WATCH_TEXT =
 const FLEET_TEXT =
   'With watch=true: one text/event-stream over every cluster the query covers; each event carries cluster_id and cluster_name. The SSE id is every cluster’s resourceVersion (`<cluster id>=<rv>,…`), so Last-Event-ID resumes each cluster. ' +
   'A cluster the caller sees but whose grants do not cover the query gives one CLUSTER_FORBIDDEN (with the namespaces it may ask for); an unreachable cluster CLUSTER_UNREACHABLE then CLUSTER_RECOVERED, never the end of the stream. ' +
+  'Membership follows the cluster records, re-read at every re-check (BERTH_WATCH_RECHECK_SECONDS): a cluster attached later that the query and grants cover (or one newly covered by a grant) gives CLUSTER_JOINED followed by its objects as ADDED events and a BOOKMARK; a detached one gives CLUSTER_LEFT and is no longer watched. ' +
   WATCH_TEXT.split('. ').slice(1).join('. ');
 const OPERATION_TEXT =
   'OPERATION events (the operation as GET /operations/{id} answers it) at once and at every change, then END; the stream closes after END.';

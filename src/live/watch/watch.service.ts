@@ -274,7 +274,13 @@ export class WatchService {
     };
   }
 
-  /** `GET /fleet/resources/:resource?watch=true`: one stream over many clusters, each event tagged with its cluster. */
+  /**
+   * `GET /fleet/resources/:resource?watch=true`: one stream over many clusters, each event tagged with its
+   * cluster. Membership follows the records: at every re-check (`watch.recheck_seconds`) the clusters are
+   * read again (`clusters=` ids, else every cluster with API access) and gated again, so a cluster attached
+   * later (or newly covered by a grant) joins with CLUSTER_JOINED and its objects, and one detached leaves
+   * with CLUSTER_LEFT.
+   */
   async fleet(caller: StreamCaller, w: FleetWatch): Promise<StreamableFile> {
     const verb = w.showSecretValues ? Verb.SECRETS_REVEAL : Verb.OBJECTS_READ;
     const resume = w.lastEventId ? parseFleetId(w.lastEventId) : new Map<string, string>();
@@ -287,22 +293,34 @@ export class WatchService {
         missing,
       });
     }
+    const only = w.clusters?.length ? new Set(w.clusters) : null;
     const rvs = new Map<string, string>();
     const idOf = () => [...rvs].map(([id, rv]) => `${id}=${rv}`).join(',');
     const watches = new Map<string, ClusterWatch>();
+    /** The clusters the stream has named: watched, refused (CLUSTER_FORBIDDEN) or failed (CLUSTER_ERROR). */
+    const members = new Map<string, { record: ClusterRecord; state: 'watching' | 'forbidden' | 'failed' }>();
     let stream: SseStream | undefined;
-    const forbid = (sse: SseStream, c: ClusterRecord, d: { message: string; namespaces: string[] }) =>
+    const tagOf = (c: ClusterRecord) => ({ cluster_id: c.id, cluster_name: c.name });
+    const forbid = (sse: SseStream, c: ClusterRecord, d: { message: string; namespaces: string[] }) => {
+      members.set(c.id, { record: c, state: 'forbidden' });
       sse.send('CLUSTER_FORBIDDEN', {
         type: 'CLUSTER_FORBIDDEN',
-        cluster_id: c.id,
-        cluster_name: c.name,
+        ...tagOf(c),
         verb,
         namespaces: d.namespaces,
         message: d.message,
       });
+    };
+    const stop = (id: string) => {
+      watches.get(id)?.stop();
+      watches.delete(id);
+      rvs.delete(id);
+    };
     const start = (sse: SseStream, c: ClusterRecord) => {
-      const tag = { cluster_id: c.id, cluster_name: c.name };
+      const tag = tagOf(c);
+      members.set(c.id, { record: c, state: 'watching' });
       const from = resume.get(c.id);
+      resume.delete(c.id);
       if (from) rvs.set(c.id, from);
       const sink: WatchSink = {
         object: (type, object, rv) => {
@@ -328,6 +346,7 @@ export class WatchService {
         recovered: () => sse.send('CLUSTER_RECOVERED', { type: 'CLUSTER_RECOVERED', ...tag }),
         fatal: (e) => {
           watches.delete(c.id);
+          members.set(c.id, { record: c, state: 'failed' });
           sse.send('CLUSTER_ERROR', { type: 'CLUSTER_ERROR', ...tag, error: errorOf(e) });
         },
       };
@@ -351,25 +370,55 @@ export class WatchService {
       watches.set(c.id, watch);
       watch.start();
     };
+    /** Membership and grants again: who left, who joined, whose grants changed. */
+    const reconcile = async (sse: SseStream, user: AuthUser) => {
+      let all: ClusterRecord[];
+      try {
+        all = await this.clients.records();
+      } catch {
+        return; // the records could not be read this time: membership stays as it is until the next re-check
+      }
+      const current = only ? all.filter((c) => only.has(c.id)) : all;
+      const present = new Set(current.map((c) => c.id));
+      for (const [id, m] of [...members]) {
+        if (present.has(id)) continue;
+        stop(id);
+        members.delete(id);
+        sse.send('CLUSTER_LEFT', {
+          type: 'CLUSTER_LEFT',
+          ...tagOf(m.record),
+          message: `Cluster ${m.record.name} was detached (or lost its API access in Berth): it is no longer watched; drop what you hold of it`,
+        });
+      }
+      for (const c of current) {
+        if (sse.closed) return;
+        const m = members.get(c.id);
+        if (m?.state === 'failed') continue;
+        const d = await this.gate(user, verb, c, ns);
+        if (d === 'ok') {
+          if (m?.state === 'watching') continue;
+          sse.send('CLUSTER_JOINED', { type: 'CLUSTER_JOINED', ...tagOf(c) });
+          start(sse, c);
+          continue;
+        }
+        if (m?.state === 'watching') {
+          // Grants re-checked per cluster: one no longer covered stops, and says so.
+          stop(c.id);
+          forbid(
+            sse,
+            c,
+            d === 'hidden' ? { message: `Your grants no longer cover cluster ${c.name}`, namespaces: [] } : d,
+          );
+        } else if (!m && d !== 'hidden') forbid(sse, c, d);
+      }
+    };
     return this.open(
       caller,
       'fleet',
       async (user) => {
         if ((await this.access.decide(user, verb, {})) !== 'allow')
           return { reason: 'forbidden', message: `Your grants no longer give ${verb} on any cluster` };
-        // Grants re-checked per cluster: one no longer covered stops, and says so.
-        for (const c of records) {
-          const watch = watches.get(c.id);
-          if (!watch || !stream) continue;
-          const d = await this.gate(user, verb, c, ns);
-          if (d === 'ok') continue;
-          watch.stop();
-          watches.delete(c.id);
-          rvs.delete(c.id);
-          if (d === 'hidden')
-            forbid(stream, c, { message: `Your grants no longer cover cluster ${c.name}`, namespaces: [] });
-          else forbid(stream, c, d);
-        }
+        if (stream) await reconcile(stream, user);
         return null;
       },
       (sse) => {
