@@ -104,6 +104,8 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp &
       if (r.status !== 200) throw new Error(`GET /api/docs-json answered ${r.status}`);
       return contractFor(await r.text());
     }));
+  // Built now, not inside the first api() a test times (Berth builds its document on the first request).
+  await loadContract();
 
   const checkContract: TestApp['checkContract'] = async (method, path, res, text) => {
     const result = (await loadContract()).check(method, path, res.status, res.headers, text ?? '', {
